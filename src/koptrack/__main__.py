@@ -1,0 +1,3 @@
+from koptrack.cli import main
+
+main()

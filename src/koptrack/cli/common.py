@@ -1,0 +1,81 @@
+"""What every command shares: the database option's value, output options, and one session per
+command with KoptrackError turned into `error: ...` and exit 1."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Annotated, Iterator, Optional
+
+import typer
+
+from koptrack import output
+from koptrack.errors import KoptrackError
+
+
+@dataclass
+class State:
+    db: Optional[str] = None
+
+
+STATE = State()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for programs instead of a table.")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV (for a spreadsheet) instead of a table.")]
+ShowNikOpt = Annotated[
+    bool, typer.Option("--show-nik", help="Show NIK and KPJ in full. They are personal data (UU 27/2022): masked by default.")
+]
+CoopOpt = Annotated[str, typer.Option("--coop", help="Cooperative: its id, or its name (an unambiguous part will do).")]
+NikOpt = Annotated[str, typer.Option("--nik", help="The person's 16-digit NIK (Nomor Induk Kependudukan).")]
+OnOpt = Annotated[str, typer.Option("--on", help="Date of the event: 2021-03-16 or 16/03/2021.")]
+AsOfOpt = Annotated[
+    Optional[str], typer.Option("--as-of", help="Report date: 2021-12-31 or 31/12/2021 (default: today).")
+]
+KindOpt = Annotated[
+    Optional[str], typer.Option("--kind", help="Kind of cooperative: ksp, produsen, konsumen, pemasaran, jasa.")
+]
+BaseOpt = Annotated[Optional[str], typer.Option("--base", help="Membership base: karyawan, masyarakat, unknown.")]
+KecamatanOpt = Annotated[
+    Optional[str], typer.Option("--kecamatan", help="Kecamatan by name or code: Klari, 'Kec. Klari', 32.15.05.")
+]
+
+
+def fmt_of(json_out: bool = False, csv_out: bool = False) -> str:
+    if json_out and csv_out:
+        fail("choose one of --json and --csv")
+    return "json" if json_out else "csv" if csv_out else "table"
+
+
+def fail(message: str, hint: str | None = None) -> None:
+    output.error(message, hint)
+    raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def db_session(command: str, *, write: bool = False) -> Iterator:
+    """Open the database (upgrading its schema), yield one session in one transaction.
+
+    A KoptrackError anywhere inside becomes one `error:` line on stderr and exit 1; the
+    transaction is rolled back, so the database is exactly as it was.
+    """
+    try:
+        from koptrack import audit, store
+
+        audit.set_command(command)
+        engine = store.open_engine(STATE.db)
+        try:
+            with store.session_scope(engine, write=write) as session:
+                yield session
+        finally:
+            engine.dispose()
+    except KoptrackError as exc:
+        fail(exc.message, exc.hint)
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """For commands that do not open the database: KoptrackError -> `error:` and exit 1."""
+    try:
+        yield
+    except KoptrackError as exc:
+        fail(exc.message, exc.hint)

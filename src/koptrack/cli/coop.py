@@ -1,0 +1,163 @@
+"""`koptrack coop ...`: register and look after cooperatives."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from koptrack import output
+from koptrack.cli.common import BaseOpt, CsvOpt, JsonOpt, KecamatanOpt, KindOpt, db_session, fmt_of
+from koptrack.output import Col
+
+app = typer.Typer(help="Register cooperatives and look after their records.", no_args_is_help=True)
+
+LIST_COLUMNS = [
+    Col("id", "ID", "right"),
+    Col("name", "Name"),
+    Col("kind", "Kind"),
+    Col("base", "Base"),
+    Col("kecamatan", "Kecamatan"),
+    Col("desa", "Desa"),
+    Col("status", "Status"),
+]
+
+NameOpt = Annotated[Optional[str], typer.Option("--name", help="New name.")]
+DesaOpt = Annotated[Optional[str], typer.Option("--desa", help="Desa / kelurahan.")]
+LegalOpt = Annotated[Optional[str], typer.Option("--legal-no", help="Legal-entity number (518/BH/... or AHU-...).")]
+NikKopOpt = Annotated[Optional[str], typer.Option("--nik-koperasi", help="Nomor Induk Koperasi, 16 digits (ODS).")]
+AddressOpt = Annotated[Optional[str], typer.Option("--address", help="Street address.")]
+SizeOpt = Annotated[
+    Optional[str], typer.Option("--size", help="Employer size for BPJS minimum programmes: micro, small, medium, large.")
+]
+NoteOpt = Annotated[Optional[str], typer.Option("--note", help="Free note.")]
+RefArg = Annotated[str, typer.Argument(help="Cooperative id or name.")]
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The cooperative's name, e.g. 'Koperasi Makmur Mandiri'.")],
+    kind: Annotated[str, typer.Option("--kind", help="ksp (simpan-pinjam), produsen, konsumen, pemasaran, jasa.")],
+    kecamatan: Annotated[str, typer.Option("--kecamatan", help="Kecamatan by name or code: Klari, 32.15.05.")],
+    base: Annotated[str, typer.Option("--base", help="karyawan (kopkar), masyarakat, or unknown.")] = "unknown",
+    desa: DesaOpt = None,
+    legal_no: LegalOpt = None,
+    nik_koperasi: NikKopOpt = None,
+    address: AddressOpt = None,
+    size: SizeOpt = None,
+    note: NoteOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Register a cooperative and print its new id.
+
+    [bold]Example:[/bold]
+
+      koptrack coop add "Koperasi Makmur Mandiri" --kind ksp --base masyarakat --kecamatan Klari
+    """
+    with db_session("coop add", write=True) as session:
+        from koptrack import coops
+
+        coop = coops.add_coop(
+            session, name, kind=kind, kecamatan=kecamatan, base=base, desa=desa, legal_no=legal_no,
+            nik_koperasi=nik_koperasi, address=address, employer_size=size, note=note,
+        )
+    if json_out:
+        output.emit_record(coop, fmt="json")
+    else:
+        typer.echo(coop["id"])
+        output.info(f"added cooperative {coop['id']}: {coop['name']} ({coop['kind']}, {coop['kecamatan']})")
+
+
+@app.command("list")
+def list_(
+    kind: KindOpt = None,
+    base: BaseOpt = None,
+    kecamatan: KecamatanOpt = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="active or inactive.")] = None,
+    search: Annotated[Optional[str], typer.Option("--search", help="Text to find in name, desa or legal number.")] = None,
+    json_out: JsonOpt = False,
+    csv_out: CsvOpt = False,
+) -> None:
+    """List cooperatives, filtered by kind, base, kecamatan, status or a search text.
+
+    [bold]Examples:[/bold]
+
+      koptrack coop list --kind ksp --kecamatan Klari
+
+      koptrack coop list --search makmur --json
+    """
+    fmt = fmt_of(json_out, csv_out)
+    with db_session("coop list") as session:
+        from koptrack import coops
+
+        rows = coops.list_coops(session, kind=kind, base=base, kecamatan=kecamatan, status=status, search=search)
+        output.emit_rows(rows, LIST_COLUMNS, fmt=fmt, title="Cooperatives",
+                         empty="no cooperative matches; add one with `koptrack coop add` or load `koptrack seed`")
+
+
+@app.command("show")
+def show(ref: RefArg, json_out: JsonOpt = False) -> None:
+    """Show one cooperative's record.
+
+    [bold]Example:[/bold]
+
+      koptrack coop show "Makmur Mandiri"
+    """
+    with db_session("coop show") as session:
+        from koptrack import coops
+
+        coop = coops.get_coop(session, ref)
+    output.emit_record(coop, fmt="json" if json_out else "table", title=f"Cooperative {coop['id']}")
+
+
+@app.command("edit")
+def edit(
+    ref: RefArg,
+    name: NameOpt = None,
+    kind: KindOpt = None,
+    base: BaseOpt = None,
+    kecamatan: KecamatanOpt = None,
+    desa: DesaOpt = None,
+    legal_no: LegalOpt = None,
+    nik_koperasi: NikKopOpt = None,
+    address: AddressOpt = None,
+    size: SizeOpt = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="active or inactive.")] = None,
+    note: NoteOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Change fields of a cooperative; fields not given stay as they are.
+
+    [bold]Example:[/bold]
+
+      koptrack coop edit 1 --base karyawan --legal-no "518/BH/XII/2004"
+    """
+    with db_session("coop edit", write=True) as session:
+        from koptrack import coops
+
+        coop = coops.edit_coop(
+            session, ref, name=name, kind=kind, base=base, kecamatan=kecamatan, desa=desa, legal_no=legal_no,
+            nik_koperasi=nik_koperasi, address=address, employer_size=size, status=status, note=note,
+        )
+    if json_out:
+        output.emit_record(coop, fmt="json")
+    else:
+        output.info(f"updated cooperative {coop['id']}: {coop['name']}")
+
+
+@app.command("deactivate")
+def deactivate(ref: RefArg, json_out: JsonOpt = False) -> None:
+    """Mark a cooperative inactive (dissolved or dormant). Its history is kept.
+
+    [bold]Example:[/bold]
+
+      koptrack coop deactivate 12
+    """
+    with db_session("coop deactivate", write=True) as session:
+        from koptrack import coops
+
+        coop = coops.deactivate_coop(session, ref)
+    if json_out:
+        output.emit_record(coop, fmt="json")
+    else:
+        output.info(f"cooperative {coop['id']} {coop['name']} is now inactive")

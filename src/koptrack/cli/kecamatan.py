@@ -1,0 +1,39 @@
+"""`koptrack kecamatan list`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from koptrack import output
+from koptrack.cli.common import CsvOpt, JsonOpt, db_session, fmt_of
+from koptrack.output import Col
+
+app = typer.Typer(help="The kecamatan (sub-districts) cooperatives are registered in.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    regency: Annotated[Optional[str], typer.Option("--regency", help="Only this regency, e.g. 32.15.")] = None,
+    json_out: JsonOpt = False,
+    csv_out: CsvOpt = False,
+) -> None:
+    """List the kecamatan with their Kemendagri codes.
+
+    [bold]Example:[/bold]
+
+      koptrack kecamatan list --json
+    """
+    fmt = fmt_of(json_out, csv_out)
+    with db_session("kecamatan list") as session:
+        from koptrack import regions
+
+        rows = regions.list_kecamatan(session, regency)
+    output.emit_rows(
+        rows,
+        [Col("code", "Code"), Col("name", "Kecamatan"), Col("regency", "Regency")],
+        fmt=fmt,
+        title="Kecamatan",
+        empty="no kecamatan loaded yet: run `koptrack seed`",
+    )

@@ -1,0 +1,232 @@
+"""Cooperatives: register, find, list, show, edit, deactivate."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterator
+
+from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from koptrack import audit, validate
+from koptrack.errors import Duplicate, KoptrackError, NotFound
+from koptrack.models import Cooperative, Kecamatan, utcnow
+from koptrack.regions import resolve_kecamatan
+
+# Fields a user may set on a cooperative, with their parser.
+_PARSERS = {
+    "name": lambda v: validate.clean_text(v, "name", required=True),
+    "kind": validate.parse_kind,
+    "base": validate.parse_base,
+    "desa": lambda v: validate.clean_text(v, "desa"),
+    "legal_no": lambda v: validate.clean_text(v, "legal-no", max_len=100),
+    "nik_koperasi": validate.parse_nik_koperasi,
+    "address": lambda v: validate.clean_text(v, "address", max_len=500),
+    "employer_size": lambda v: validate.parse_employer_size(v, "size"),
+    "status": validate.parse_status,
+    "note": lambda v: validate.clean_text(v, "note", max_len=2000),
+}
+
+
+def coop_dict(coop: Cooperative, kecamatan_name: str | None = None) -> dict:
+    return {
+        "id": coop.id,
+        "name": coop.name,
+        "kind": coop.kind,
+        "base": coop.base,
+        "kecamatan": kecamatan_name,
+        "kecamatan_code": coop.kecamatan_code,
+        "desa": coop.desa,
+        "legal_no": coop.legal_no,
+        "nik_koperasi": coop.nik_koperasi,
+        "address": coop.address,
+        "employer_size": coop.employer_size,
+        "status": coop.status,
+        "note": coop.note,
+        "created_at": coop.created_at,
+        "updated_at": coop.updated_at,
+    }
+
+
+def _kecamatan_name(session: Session, code: str) -> str | None:
+    return session.exec(select(Kecamatan.name).where(Kecamatan.code == code)).first()
+
+
+def resolve_coop(session: Session, ref: object, field: str = "coop") -> Cooperative:
+    """A cooperative by id, NIK koperasi (16 digits), or name (exact, else a unique part of it)."""
+    s = "" if ref is None else str(ref).strip()
+    if not s:
+        raise KoptrackError(f"{field}: a cooperative id or name is required")
+    if s.isdigit() and len(s) == 16:
+        coop = session.exec(select(Cooperative).where(Cooperative.nik_koperasi == s)).first()
+        if coop:
+            return coop
+    if s.isdigit() and len(s) < 16:
+        coop = session.get(Cooperative, int(s))
+        if coop is None:
+            raise NotFound(f"{field} {s}: no cooperative has this id", hint="see `koptrack coop list`")
+        return coop
+    lowered = s.lower()
+    exact = session.exec(select(Cooperative).where(func.lower(Cooperative.name) == lowered)).all()
+    if len(exact) == 1:
+        return exact[0]
+    if len(exact) > 1:
+        ids = ", ".join(f"{c.id} ({c.kecamatan_code})" for c in exact)
+        raise KoptrackError(f"{field} {s!r} is ambiguous: cooperatives {ids}", hint="give the id instead")
+    pattern = "%" + lowered.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    partial = session.exec(
+        select(Cooperative).where(func.lower(Cooperative.name).like(pattern, escape="\\")).limit(6)
+    ).all()
+    if len(partial) == 1:
+        return partial[0]
+    if len(partial) > 1:
+        names = "; ".join(f"{c.id} {c.name}" for c in partial[:5])
+        raise KoptrackError(f"{field} {s!r} matches several cooperatives: {names}", hint="give the id or the full name")
+    names = session.exec(select(Cooperative.name).limit(5000)).all()
+    close = difflib.get_close_matches(s, names, n=3, cutoff=0.6)
+    hint = ("did you mean " + " or ".join(repr(n) for n in close) + "?") if close else "see `koptrack coop list`"
+    raise NotFound(f"{field} {s!r}: no cooperative has this name", hint=hint)
+
+
+def _check_unique(session: Session, values: dict, exclude_id: int | None = None) -> None:
+    checks = [
+        ("legal_no", Cooperative.legal_no, "legal-no"),
+        ("nik_koperasi", Cooperative.nik_koperasi, "nik-koperasi"),
+    ]
+    for key, column, label in checks:
+        if values.get(key):
+            stmt = select(Cooperative.id).where(column == values[key])
+            if exclude_id is not None:
+                stmt = stmt.where(Cooperative.id != exclude_id)
+            other = session.exec(stmt).first()
+            if other is not None:
+                raise Duplicate(f"{label} {values[key]!r} already belongs to cooperative {other}")
+    if "name" in values and "kecamatan_code" in values:
+        stmt = select(Cooperative.id).where(
+            func.lower(Cooperative.name) == values["name"].lower(),
+            Cooperative.kecamatan_code == values["kecamatan_code"],
+        )
+        if exclude_id is not None:
+            stmt = stmt.where(Cooperative.id != exclude_id)
+        other = session.exec(stmt).first()
+        if other is not None:
+            raise Duplicate(
+                f"name {values['name']!r}: cooperative {other} in kecamatan {values['kecamatan_code']} already has this name",
+                hint=f"see `koptrack coop show {other}`",
+            )
+
+
+def add_coop(
+    session: Session,
+    name: str,
+    *,
+    kind: str,
+    kecamatan: str,
+    base: str | None = None,
+    desa: str | None = None,
+    legal_no: str | None = None,
+    nik_koperasi: str | None = None,
+    address: str | None = None,
+    employer_size: str | None = None,
+    note: str | None = None,
+    source_key: str | None = None,
+) -> dict:
+    raw = dict(name=name, kind=kind, base=base, desa=desa, legal_no=legal_no, nik_koperasi=nik_koperasi,
+               address=address, employer_size=employer_size, note=note)
+    values = {k: _PARSERS[k](v) for k, v in raw.items()}
+    values["kecamatan_code"] = resolve_kecamatan(session, kecamatan)
+    _check_unique(session, values)
+    coop = Cooperative(**values, status="active", source_key=source_key)
+    session.add(coop)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent writer got there first
+        raise Duplicate(f"cooperative {values['name']!r} conflicts with an existing record: {exc.orig}") from None
+    audit.record(session, "cooperative", coop.id, coop_id=coop.id, action="add", name=coop.name, kind=coop.kind)
+    return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code))
+
+
+def edit_coop(session: Session, ref: object, **changes: object) -> dict:
+    """Change the given fields (None means leave as is); returns the cooperative after the edit."""
+    coop = resolve_coop(session, ref)
+    values: dict = {}
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key == "kecamatan":
+            values["kecamatan_code"] = resolve_kecamatan(session, value)
+        elif key in _PARSERS:
+            values[key] = _PARSERS[key](value)
+        else:
+            raise KoptrackError(f"cannot edit field {key!r}")
+    if not values:
+        raise KoptrackError("nothing to change", hint="give at least one option, e.g. --base karyawan")
+    check = dict(values)
+    if "name" in check or "kecamatan_code" in check:
+        check.setdefault("name", coop.name)
+        check.setdefault("kecamatan_code", coop.kecamatan_code)
+    _check_unique(session, check, exclude_id=coop.id)
+    before = {k: getattr(coop, k) for k in values}
+    for k, v in values.items():
+        setattr(coop, k, v)
+    coop.updated_at = utcnow()
+    session.add(coop)
+    session.flush()
+    audit.record(session, "cooperative", coop.id, coop_id=coop.id, action="edit", before=before, after=values)
+    return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code))
+
+
+def deactivate_coop(session: Session, ref: object) -> dict:
+    coop = resolve_coop(session, ref)
+    if coop.status == "inactive":
+        raise KoptrackError(f"cooperative {coop.id} {coop.name!r} is already inactive")
+    return edit_coop(session, coop.id, status="inactive")
+
+
+def get_coop(session: Session, ref: object) -> dict:
+    coop = resolve_coop(session, ref)
+    return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code))
+
+
+def list_coops(
+    session: Session,
+    *,
+    kind: str | None = None,
+    base: str | None = None,
+    kecamatan: str | None = None,
+    status: str | None = None,
+    search: str | None = None,
+) -> Iterator[dict]:
+    """Cooperatives matching every filter given, by id; streamed, one dict a row."""
+    stmt = (
+        select(
+            Cooperative.id, Cooperative.name, Cooperative.kind, Cooperative.base,
+            Kecamatan.name, Cooperative.kecamatan_code, Cooperative.desa, Cooperative.status,
+        )
+        .join(Kecamatan, Kecamatan.code == Cooperative.kecamatan_code)
+        .order_by(Cooperative.id)
+    )
+    if kind:
+        stmt = stmt.where(Cooperative.kind == validate.parse_kind(kind))
+    if base:
+        stmt = stmt.where(Cooperative.base == validate.parse_base(base))
+    if kecamatan:
+        stmt = stmt.where(Cooperative.kecamatan_code == resolve_kecamatan(session, kecamatan))
+    if status:
+        stmt = stmt.where(Cooperative.status == validate.parse_status(status))
+    if search:
+        like = "%" + search.strip().lower() + "%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Cooperative.name).like(like),
+                func.lower(func.coalesce(Cooperative.desa, "")).like(like),
+                func.lower(func.coalesce(Cooperative.legal_no, "")).like(like),
+            )
+        )
+    result = session.connection().execution_options(yield_per=2000).execute(stmt)
+    for row in result:
+        yield {
+            "id": row[0], "name": row[1], "kind": row[2], "base": row[3], "kecamatan": row[4],
+            "kecamatan_code": row[5], "desa": row[6], "status": row[7],
+        }

@@ -1,0 +1,174 @@
+"""The one place that decides how rows look: a Rich table for people, `--json` for programs,
+`--csv` for spreadsheets. Data goes to stdout, messages and progress to stderr, so `--json`
+output always pipes cleanly. NIK and KPJ are masked in every format unless `reveal`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from koptrack.validate import BIDI_CONTROLS, mask_kpj, mask_nik
+
+_MASKERS = {"nik": mask_nik, "kpj": mask_kpj}
+
+
+@dataclass(frozen=True)
+class Col:
+    key: str
+    header: str
+    justify: str = "left"
+    fmt: Callable[[Any], str] | None = None
+    style: str | None = None
+    no_wrap: bool = False
+
+
+def _stdout_console():
+    from rich.console import Console
+
+    console = Console(soft_wrap=False)
+    if not console.is_terminal and "COLUMNS" not in __import__("os").environ:
+        # Piped or redirected: no terminal edge to fit, so do not squeeze identifiers.
+        console = Console(soft_wrap=False, width=200)
+    return console
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def masked(row: dict, reveal: bool) -> dict:
+    if reveal:
+        return row
+    out = dict(row)
+    for key, fn in _MASKERS.items():
+        if out.get(key):
+            out[key] = fn(out[key])
+    return out
+
+
+def _json_default(value: Any):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+def safe_cell(value: Any, fmt: Callable[[Any], str] | None = None) -> str:
+    """Text for a table cell: markup escaped, bidi/control characters shown as escapes."""
+    from rich.markup import escape
+
+    if value is None:
+        return ""
+    text = fmt(value) if fmt else (value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value))
+    if any(ch in text for ch in BIDI_CONTROLS) or any(ord(ch) < 32 for ch in text):
+        text = "".join(ch.encode("unicode_escape").decode("ascii") if (ch in BIDI_CONTROLS or ord(ch) < 32) else ch
+                       for ch in text)
+    return escape(text)
+
+
+def csv_cell(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    return value
+
+
+def emit_rows(
+    rows: Iterable[dict],
+    columns: list[Col],
+    *,
+    fmt: str = "table",
+    title: str | None = None,
+    reveal: bool = False,
+    totals: dict | None = None,
+    empty: str = "nothing to show",
+    caption: str | None = None,
+) -> int:
+    """Write rows in the chosen format; returns how many were written. JSON is streamed."""
+    out = sys.stdout
+    n = 0
+    if fmt == "json":
+        out.write("[")
+        for row in rows:
+            out.write(("\n  " if n == 0 else ",\n  ") + dumps(masked(row, reveal)))
+            n += 1
+        out.write("\n]\n" if n else "]\n")
+        return n
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([c.key for c in columns])
+        for row in rows:
+            row = masked(row, reveal)
+            writer.writerow([csv_cell(row.get(c.key)) for c in columns])
+            n += 1
+        return n
+    from rich.table import Table
+
+    table = Table(title=title, caption=caption, header_style="bold", show_footer=totals is not None)
+    for c in columns:
+        footer = safe_cell(totals.get(c.key), c.fmt) if totals else ""
+        table.add_column(c.header, justify=c.justify, style=c.style, footer=footer, no_wrap=c.no_wrap)
+    for row in rows:
+        row = masked(row, reveal)
+        table.add_row(*[safe_cell(row.get(c.key), c.fmt) for c in columns])
+        n += 1
+    console = _stdout_console()
+    if n == 0:
+        console.print(f"[dim]{empty}[/dim]")
+    else:
+        console.print(table)
+    return n
+
+
+def emit_record(record: dict, *, fmt: str = "table", title: str | None = None, reveal: bool = False,
+                labels: dict[str, str] | None = None) -> None:
+    """One object: JSON, or a two-column Rich table of field and value."""
+    record = masked(record, reveal)
+    if fmt == "json":
+        sys.stdout.write(dumps(record) + "\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(list(record))
+        writer.writerow([csv_cell(v) for v in record.values()])
+        return
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in record.items():
+        if isinstance(value, (list, dict)):
+            continue
+        label = (labels or {}).get(key, key.replace("_", " "))
+        table.add_row(label, safe_cell(value))
+    _stdout_console().print(table)
+
+
+def info(message: str) -> None:
+    """A message for the person at the terminal (stderr, never mixed with data)."""
+    _stderr_console().print(message, highlight=False)
+
+
+def error(message: str, hint: str | None = None) -> None:
+    from rich.markup import escape
+
+    console = _stderr_console()
+    console.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True)
+    if hint:
+        console.print(f"[dim]hint:[/dim] {escape(hint)}", highlight=False, soft_wrap=True)
+
+
+def pct(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}%"

@@ -1,0 +1,172 @@
+"""A cooperative's people: employees (karyawan / pengelola) and members (anggota).
+
+Periods are half-open: a person engaged `since` D1 and leaving `on` D2 is engaged on D1 and on
+every day before D2, not on D2 itself. The same rule holds for enrollments, registrations and
+PKS-PKB membership, so every report counts "on the as-of date" the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, select
+
+from koptrack import audit, validate
+from koptrack.coops import resolve_coop
+from koptrack.errors import Conflict, Duplicate, KoptrackError, NotFound
+from koptrack.models import Engagement, Enrollment, Person, utcnow
+
+
+def active_on(start, end, day: dt.date):
+    """SQL condition: the period [start, end) contains `day` (end NULL = still running)."""
+    return and_(start <= day, or_(end.is_(None), end > day))
+
+
+def find_person(session: Session, nik: str) -> Person | None:
+    return session.exec(select(Person).where(Person.nik == nik)).first()
+
+
+def get_or_create_person(session: Session, nik: object, name: object) -> tuple[Person, bool]:
+    """The person with this NIK (the name must agree), or a new one. Returns (person, created)."""
+    info = validate.parse_nik(nik)
+    clean_name = validate.clean_text(name, "name", required=True)
+    person = find_person(session, info.nik)
+    if person is not None:
+        if person.name.casefold() != clean_name.casefold():
+            raise Conflict(
+                f"nik {validate.mask_nik(info.nik)} is already registered under another name "
+                f"({person.name!r}, not {clean_name!r})",
+                hint="check the NIK; correct a misspelt name with the registered spelling",
+            )
+        return person, False
+    person = Person(nik=info.nik, name=clean_name, gender=info.gender, birth_date=info.birth_date)
+    session.add(person)
+    session.flush()
+    return person, True
+
+
+def add_worker(
+    session: Session,
+    coop_ref: object,
+    *,
+    nik: object,
+    name: object,
+    role: object,
+    since: object,
+) -> dict:
+    """Engage a person (created from the NIK if new) with a cooperative from `since`."""
+    coop = resolve_coop(session, coop_ref)
+    role = validate.parse_role(role)
+    since_d = validate.parse_date(since, "since", allow_future=False)
+    person, created = get_or_create_person(session, nik, name)
+    if coop.status != "active":
+        raise KoptrackError(f"cooperative {coop.id} {coop.name!r} is inactive", hint="reactivate it with `koptrack coop edit`")
+    existing = session.exec(
+        select(Engagement).where(
+            Engagement.person_id == person.id, Engagement.coop_id == coop.id, Engagement.role == role
+        )
+    ).all()
+    for e in existing:
+        if e.until is None:
+            raise Duplicate(
+                f"nik {validate.mask_nik(person.nik)} is already {role} of cooperative {coop.id} since {e.since}"
+            )
+        if since_d < e.until:
+            raise Conflict(
+                f"since {since_d}: nik {validate.mask_nik(person.nik)} was {role} of cooperative {coop.id} "
+                f"until {e.until}; a new period must start on or after that day"
+            )
+    eng = Engagement(person_id=person.id, coop_id=coop.id, role=role, since=since_d)
+    session.add(eng)
+    session.flush()
+    audit.record(
+        session, "engagement", eng.id, coop_id=coop.id, action="add", nik=validate.mask_nik(person.nik),
+        role=role, since=since_d, new_person=created,
+    )
+    return {
+        "engagement_id": eng.id, "person_id": person.id, "coop_id": coop.id, "coop": coop.name,
+        "nik": person.nik, "name": person.name, "gender": person.gender, "birth_date": person.birth_date,
+        "role": role, "since": since_d, "until": None, "new_person": created,
+    }
+
+
+def leave(
+    session: Session,
+    coop_ref: object,
+    *,
+    nik: object,
+    on: object,
+    role: object | None = None,
+) -> dict:
+    """End a person's open engagement(s) with a cooperative on `on`; their enrollments through
+    that cooperative end the same day."""
+    coop = resolve_coop(session, coop_ref)
+    info = validate.parse_nik(nik)
+    on_d = validate.parse_date(on, "on", allow_future=False)
+    person = find_person(session, info.nik)
+    if person is None:
+        raise NotFound(f"nik {validate.mask_nik(info.nik)}: no person with this NIK is registered")
+    stmt = select(Engagement).where(
+        Engagement.person_id == person.id, Engagement.coop_id == coop.id, Engagement.until.is_(None)
+    )
+    if role is not None:
+        stmt = stmt.where(Engagement.role == validate.parse_role(role))
+    open_engagements = session.exec(stmt).all()
+    if not open_engagements:
+        raise NotFound(
+            f"nik {validate.mask_nik(info.nik)} has no open engagement with cooperative {coop.id} {coop.name!r}"
+        )
+    for e in open_engagements:
+        if on_d < e.since:
+            raise Conflict(f"on {on_d}: is before the engagement started ({e.since})")
+        e.until = on_d
+        session.add(e)
+    ended = 0
+    for enr in session.exec(
+        select(Enrollment).where(
+            Enrollment.person_id == person.id, Enrollment.coop_id == coop.id, Enrollment.end_on.is_(None)
+        )
+    ).all():
+        enr.end_on = max(on_d, enr.start_on)
+        session.add(enr)
+        ended += 1
+    person.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session, "engagement", ",".join(str(e.id) for e in open_engagements), coop_id=coop.id, action="leave",
+        nik=validate.mask_nik(person.nik), on=on_d, enrollments_ended=ended,
+    )
+    return {
+        "coop_id": coop.id, "coop": coop.name, "nik": person.nik, "name": person.name,
+        "roles": [e.role for e in open_engagements], "until": on_d, "enrollments_ended": ended,
+    }
+
+
+def list_workers(
+    session: Session,
+    coop_ref: object,
+    *,
+    role: object | None = None,
+    as_of: object | None = None,
+    include_left: bool = False,
+) -> list[dict]:
+    """The cooperative's people: engaged on `as_of` (default today), or every period with
+    `include_left`."""
+    coop = resolve_coop(session, coop_ref)
+    stmt = (
+        select(Person.nik, Person.name, Person.gender, Person.birth_date, Engagement.role,
+               Engagement.since, Engagement.until)
+        .join(Engagement, Engagement.person_id == Person.id)
+        .where(Engagement.coop_id == coop.id)
+        .order_by(Engagement.role, Person.name, Engagement.since)
+    )
+    if role is not None:
+        stmt = stmt.where(Engagement.role == validate.parse_role(role))
+    if not include_left:
+        day = validate.parse_date(as_of, "as-of") if as_of else dt.date.today()
+        stmt = stmt.where(active_on(Engagement.since, Engagement.until, day))
+    return [
+        {"nik": nik, "name": name, "gender": g, "birth_date": b, "role": r, "since": s, "until": u}
+        for nik, name, g, b, r, s, u in session.exec(stmt).all()
+    ]

@@ -1,0 +1,343 @@
+"""Load a seed YAML (data/seed.yaml by default): sources, regions, programmes and their rules,
+cooperatives with their BPJS registration, targets, and reported counts.
+
+The whole file is parsed and checked first; an error names the entry and field
+(`cooperatives[0].kecamatan`). Only then is anything written, in the caller's transaction.
+Loading the same file twice leaves the same database: every entry is matched on its natural key
+and updated in place.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import Session, select
+
+from koptrack import audit, validate
+from koptrack.errors import KoptrackError, ValidationError
+from koptrack.models import (
+    ANY,
+    METRICS,
+    BpjsRegistration,
+    Cooperative,
+    Kecamatan,
+    PkspkbMembership,
+    Programme,
+    ProgrammeRule,
+    Regency,
+    ReportedCount,
+    Source,
+    Target,
+)
+
+MAX_SEED_BYTES = 5_000_000
+
+
+class SeedError(KoptrackError):
+    pass
+
+
+def default_seed_path() -> Path:
+    """The packaged copy of data/seed.yaml, or the repository's copy in a source checkout."""
+    packaged = resources.files("koptrack").joinpath("data/seed.yaml")
+    if packaged.is_file():
+        return Path(str(packaged))
+    repo = Path(__file__).resolve().parents[2] / "data" / "seed.yaml"
+    if repo.is_file():
+        return repo
+    raise KoptrackError("the default seed file data/seed.yaml is missing from this installation")
+
+
+def _err(where: str, field: str, value: object, reason: str) -> SeedError:
+    return SeedError(f"{where}.{field} {value!r}: {reason}" if field else f"{where}: {reason}")
+
+
+class _Entry:
+    """Field access on one mapping of the seed file, with errors naming the entry."""
+
+    def __init__(self, data: Any, where: str, allowed: set[str]):
+        if not isinstance(data, dict):
+            raise SeedError(f"{where}: must be a mapping (key: value), not {type(data).__name__}")
+        unknown = set(data) - allowed
+        if True in unknown or False in unknown:
+            raise SeedError(f"{where}: a key reads as yes/no/on/off, which YAML takes for true/false; "
+                            "quote it or use the documented name")
+        if unknown:
+            raise SeedError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+        self.data, self.where = data, where
+
+    def get(self, field: str, parse=None, *, required: bool = False, default=None):
+        value = self.data.get(field)
+        if value is None:
+            if required:
+                raise _err(self.where, field, None, "is required")
+            return default
+        if parse is None:
+            return value
+        try:
+            return parse(value)
+        except ValidationError as exc:
+            raise _err(self.where, field, exc.value, exc.reason) from None
+
+    def text(self, field: str, *, required: bool = False, max_len: int = 2000):
+        return self.get(field, lambda v: validate.clean_text(v, field, max_len=max_len), required=required)
+
+
+def _list(doc: dict, key: str) -> list:
+    value = doc.get(key) or []
+    if not isinstance(value, list):
+        raise SeedError(f"{key}: must be a list")
+    return value
+
+
+def _date(v):
+    return validate.parse_date(v)
+
+
+def _metric(v):
+    if v not in METRICS:
+        raise ValidationError("metric", v, f"must be one of {', '.join(METRICS)}")
+    return v
+
+
+def _segment(parse):
+    return lambda v: ANY if str(v).strip().lower() == ANY else parse(v)
+
+
+def _positive(v):
+    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+        raise ValidationError("value", v, "must be a whole number above 0")
+    return v
+
+
+def _count(v):
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise ValidationError("value", v, "must be a whole number, 0 or more")
+    return v
+
+
+def read_seed(path: Path) -> dict:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SeedError(f"seed file {str(path)!r}: {exc.strerror}") from None
+    if size > MAX_SEED_BYTES:
+        raise SeedError(f"seed file {str(path)!r}: {size} bytes is larger than a seed can be ({MAX_SEED_BYTES})")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh)
+    except UnicodeDecodeError:
+        raise SeedError(f"seed file {str(path)!r}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise SeedError(f"seed file {str(path)!r}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(doc, dict):
+        raise SeedError(f"seed file {str(path)!r}: must be a YAML mapping with sections (sources, regions, ...)")
+    return doc
+
+
+def plan_seed(doc: dict, existing_kecamatan: list[tuple[str, str]] = ()) -> dict:
+    """Check the whole document; return plain values ready to write. Raises SeedError."""
+    known_sections = {"format", "sources", "regions", "programmes", "programme_rules", "cooperatives",
+                      "targets", "reported_counts"}
+    unknown = set(doc) - known_sections
+    if unknown:
+        raise SeedError(f"unknown section(s) {', '.join(sorted(map(str, unknown)))}")
+    if doc.get("format", 1) != 1:
+        raise SeedError(f"format {doc.get('format')!r}: this koptrack reads seed format 1")
+    plan: dict[str, list] = {k: [] for k in ("sources", "regencies", "kecamatan", "programmes", "rules",
+                                              "coops", "targets", "reported")}
+
+    for i, raw in enumerate(_list(doc, "sources")):
+        e = _Entry(raw, f"sources[{i}]", {"key", "kind", "title", "reference", "issued_on", "location", "note"})
+        plan["sources"].append(dict(
+            key=e.text("key", required=True, max_len=100), kind=e.text("kind", required=True, max_len=50),
+            title=e.text("title", required=True, max_len=500), reference=e.text("reference", max_len=500),
+            issued_on=e.get("issued_on", _date), location=e.text("location", max_len=500), note=e.text("note"),
+        ))
+    source_keys = {s["key"] for s in plan["sources"]}
+
+    def source(e: _Entry):
+        key = e.get("source")
+        if key is not None and key not in source_keys:
+            raise _err(e.where, "source", key, "is not a key listed under sources")
+        return key
+
+    regions = doc.get("regions") or {}
+    if not isinstance(regions, dict):
+        raise SeedError("regions: must be a mapping with regencies and kecamatan")
+    for i, raw in enumerate(regions.get("regencies") or []):
+        e = _Entry(raw, f"regions.regencies[{i}]", {"code", "name", "province"})
+        code = str(e.get("code", required=True))
+        if not (len(code) == 5 and code[2] == "." and code.replace(".", "").isdigit()):
+            raise _err(e.where, "code", code, "must look like 32.15")
+        plan["regencies"].append(dict(code=code, name=e.text("name", required=True), province=e.text("province")))
+    regency_codes = {r["code"] for r in plan["regencies"]}
+    kec = regions.get("kecamatan")
+    if kec:
+        e = _Entry(kec, "regions.kecamatan", {"source", "regency", "list"})
+        regency = str(e.get("regency", required=True))
+        if regency not in regency_codes:
+            raise _err(e.where, "regency", regency, "is not listed under regions.regencies")
+        for j, item in enumerate(e.get("list", required=True)):
+            where = f"regions.kecamatan.list[{j}]"
+            if not (isinstance(item, list) and len(item) == 2):
+                raise SeedError(f"{where}: must be [code, name]")
+            code, name = str(item[0]), validate.clean_text(item[1], "name")
+            how, key = validate.kecamatan_key(code)
+            if how != "code" or not key.startswith(regency + "."):
+                raise SeedError(f"{where}: code {code!r} must be a kecamatan code in regency {regency}")
+            if not name:
+                raise SeedError(f"{where}: name is required")
+            plan["kecamatan"].append(dict(code=key, name=name, regency_code=regency))
+    seen = set()
+    for k in plan["kecamatan"]:
+        if k["code"] in seen:
+            raise SeedError(f"regions.kecamatan: code {k['code']} is listed twice")
+        seen.add(k["code"])
+
+    for i, raw in enumerate(_list(doc, "programmes")):
+        e = _Entry(raw, f"programmes[{i}]", {"code", "name", "pu_rate", "paid_by", "legal_basis", "verified"})
+        code = e.get("code", required=True)
+        if code not in validate.PROGRAMMES:
+            raise _err(e.where, "code", code, f"must be one of {', '.join(validate.PROGRAMMES)}")
+        plan["programmes"].append(dict(
+            code=code, name=e.text("name", required=True), pu_rate=e.text("pu_rate"), paid_by=e.text("paid_by"),
+            legal_basis=e.text("legal_basis"), verified=bool(e.get("verified", default=False)),
+        ))
+    for i, raw in enumerate(_list(doc, "programme_rules")):
+        e = _Entry(raw, f"programme_rules[{i}]", {"category", "employer_size", "programmes", "legal_basis", "verified"})
+        size = e.get("employer_size", default=ANY)
+        if size != ANY:
+            size = e.get("employer_size", validate.parse_employer_size)
+        plan["rules"].append(dict(
+            category=e.get("category", validate.parse_category, required=True), employer_size=size,
+            programmes=validate.format_programmes(e.get("programmes", validate.parse_programmes, required=True)),
+            legal_basis=e.text("legal_basis"), verified=bool(e.get("verified", default=False)),
+        ))
+
+    kec_choices = list(existing_kecamatan) + [(k["code"], k["name"]) for k in plan["kecamatan"]]
+    for i, raw in enumerate(_list(doc, "cooperatives")):
+        e = _Entry(raw, f"cooperatives[{i}]", {"name", "kind", "base", "kecamatan", "desa", "legal_no", "nik_koperasi",
+                                               "address", "employer_size", "note", "source", "bpjs_registration",
+                                               "pkspkb_membership"})
+        coop = dict(
+            name=e.text("name", required=True), kind=e.get("kind", validate.parse_kind, required=True),
+            base=e.get("base", validate.parse_base, default="unknown"),
+            kecamatan_code=e.get("kecamatan", lambda v: validate.match_kecamatan(v, kec_choices), required=True),
+            desa=e.text("desa"), legal_no=e.text("legal_no"),
+            nik_koperasi=e.get("nik_koperasi", validate.parse_nik_koperasi), address=e.text("address"),
+            employer_size=e.get("employer_size", validate.parse_employer_size), note=e.text("note"),
+            source_key=source(e),
+        )
+        reg = None
+        if raw.get("bpjs_registration") is not None:
+            r = _Entry(raw["bpjs_registration"], f"{e.where}.bpjs_registration", {"registered_on", "npp", "branch", "note", "source"})
+            reg = dict(registered_on=r.get("registered_on", _date, required=True), npp=r.get("npp", validate.parse_npp),
+                       branch=r.text("branch"), note=r.text("note"), source_key=source(r))
+        pks = None
+        if raw.get("pkspkb_membership") is not None:
+            p = _Entry(raw["pkspkb_membership"], f"{e.where}.pkspkb_membership", {"joined_on", "agreement_no", "note"})
+            pks = dict(joined_on=p.get("joined_on", _date, required=True), agreement_no=p.text("agreement_no"),
+                       note=p.text("note"))
+        plan["coops"].append((coop, reg, pks))
+
+    for section, key, value_parse in (("targets", "targets", _positive), ("reported_counts", "reported", _count)):
+        seen_keys = set()
+        for i, raw in enumerate(_list(doc, section)):
+            e = _Entry(raw, f"{section}[{i}]", {"year", "metric", "kind", "base", "value", "note", "source"})
+            row = dict(
+                year=e.get("year", validate.parse_year, required=True),
+                metric=e.get("metric", _metric, required=True),
+                kind=e.get("kind", _segment(validate.parse_kind), default=ANY),
+                base=e.get("base", _segment(validate.parse_base), default=ANY),
+                value=e.get("value", value_parse, required=True), note=e.text("note"), source_key=source(e),
+            )
+            ident = (row["year"], row["metric"], row["kind"], row["base"])
+            if ident in seen_keys:
+                raise SeedError(f"{e.where}: year/metric/kind/base {ident} is listed twice")
+            seen_keys.add(ident)
+            plan[key].append(row)
+    return plan
+
+
+def _upsert(session: Session, model, where: dict, values: dict) -> tuple[Any, bool]:
+    stmt = select(model)
+    for k, v in where.items():
+        stmt = stmt.where(getattr(model, k) == v)
+    obj = session.exec(stmt).first()
+    if obj is None:
+        obj = model(**where, **values)
+        session.add(obj)
+        return obj, True
+    for k, v in values.items():
+        setattr(obj, k, v)
+    session.add(obj)
+    return obj, False
+
+
+def apply_seed(session: Session, plan: dict) -> dict[str, int]:
+    """Write a checked plan; returns how many of each entity were created (0 on a re-seed)."""
+    created = {k: 0 for k in plan}
+
+    def put(key, model, where, values):
+        obj, new = _upsert(session, model, where, values)
+        created[key] += new
+        return obj
+
+    for s in plan["sources"]:
+        put("sources", Source, {"key": s["key"]}, {k: v for k, v in s.items() if k != "key"})
+    for r in plan["regencies"]:
+        put("regencies", Regency, {"code": r["code"]}, {"name": r["name"], "province": r["province"]})
+    session.flush()
+    for k in plan["kecamatan"]:
+        put("kecamatan", Kecamatan, {"code": k["code"]}, {"name": k["name"], "regency_code": k["regency_code"]})
+    for p in plan["programmes"]:
+        put("programmes", Programme, {"code": p["code"]}, {k: v for k, v in p.items() if k != "code"})
+    for r in plan["rules"]:
+        put("rules", ProgrammeRule, {"category": r["category"], "employer_size": r["employer_size"]},
+            {k: v for k, v in r.items() if k not in ("category", "employer_size")})
+    session.flush()
+    for coop_values, reg, pks in plan["coops"]:
+        match = session.exec(
+            select(Cooperative).where(
+                Cooperative.name == coop_values["name"], Cooperative.kecamatan_code == coop_values["kecamatan_code"]
+            )
+        ).first()
+        if match is None:
+            match = Cooperative(**coop_values)
+            session.add(match)
+            created["coops"] += 1
+        else:
+            for k, v in coop_values.items():
+                if v is not None:
+                    setattr(match, k, v)
+            session.add(match)
+        session.flush()
+        # A registration or membership is seeded only where the cooperative has none at all:
+        # later records (a corrected date, a deregistration) are the office's, not the seed's.
+        if reg and session.exec(select(BpjsRegistration.id).where(BpjsRegistration.coop_id == match.id)).first() is None:
+            session.add(BpjsRegistration(coop_id=match.id, **reg))
+        if pks and session.exec(select(PkspkbMembership.id).where(PkspkbMembership.coop_id == match.id)).first() is None:
+            session.add(PkspkbMembership(coop_id=match.id, **pks))
+    for key, model in (("targets", Target), ("reported", ReportedCount)):
+        for t in plan[key]:
+            ident = {k: t[k] for k in ("year", "metric", "kind", "base")}
+            put(key, model, ident, {k: t[k] for k in ("value", "note", "source_key")})
+    session.flush()
+    return created
+
+
+def load_seed(session: Session, path: str | Path | None = None) -> dict[str, int]:
+    """Check and load a seed file into the session's transaction."""
+    path = Path(path) if path else default_seed_path()
+    doc = read_seed(path)
+    existing = [(c, n) for c, n in session.exec(select(Kecamatan.code, Kecamatan.name)).all()]
+    plan = plan_seed(doc, existing)
+    created = apply_seed(session, plan)
+    audit.record(session, "seed", path.name, action="seed", file=str(path), created=created)
+    return created

@@ -1,0 +1,170 @@
+"""Where the data lives: engine from a URL, SQLite pragmas, schema upgrade on open, sessions.
+
+`--db` (a path or an SQLAlchemy URL), else `KOPTRACK_DB`, else `koptrack.db` in the platform's
+user data folder. The schema is brought to the newest Alembic revision every time a database is
+opened, so a database made by an older koptrack upgrades itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlmodel import Session
+
+from koptrack.errors import KoptrackError
+
+# The newest migration in koptrack/migrations/versions. tests/test_store.py checks that this
+# constant equals Alembic's head, so opening an up-to-date database never imports Alembic.
+SCHEMA_HEAD = "0001"
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def default_db_path() -> Path:
+    import platformdirs
+
+    return platformdirs.user_data_path("koptrack", appauthor=False) / "koptrack.db"
+
+
+def resolve_url(db: str | None = None) -> str:
+    """A path or URL from --db, else KOPTRACK_DB, else the default data file, as a URL."""
+    db = db or os.environ.get("KOPTRACK_DB") or str(default_db_path())
+    if "://" in db:
+        return db
+    return "sqlite:///" + str(Path(db).expanduser().resolve())
+
+
+def describe_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create parent folders and an empty file private to the user (0600) if none exists."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Take over transaction control from pysqlite so BEGIN is ours (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # Writers take the write lock at BEGIN (IMMEDIATE), so two writers queue on busy_timeout
+    # instead of failing with "database is locked" when a read lock cannot be upgraded.
+    if conn.get_execution_options().get("koptrack_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+
+        database = make_url(url).database
+        if database and database != ":memory:":
+            _prepare_sqlite_file(Path(database))
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    except (OperationalError, ProgrammingError):
+        return None
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every migration not yet applied (Alembic), in one transaction."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "koptrack:migrations")
+    with engine.execution_options(koptrack_write=True).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def alembic_head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "koptrack:migrations")
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def open_engine(db: str | None = None, *, url: str | None = None) -> Engine:
+    """Engine for --db / KOPTRACK_DB / the default file, with the schema brought up to date."""
+    url = url or resolve_url(db)
+    try:
+        engine = make_engine(url)
+        rev = current_revision(engine)
+        if rev != SCHEMA_HEAD:
+            if rev is not None and not _known_revision(rev):
+                raise KoptrackError(
+                    f"database {describe_url(url)} has schema revision {rev}, newer than this "
+                    "koptrack knows",
+                    hint="upgrade koptrack (pip install -U koptrack)",
+                )
+            upgrade(engine)
+    except OperationalError as exc:
+        raise KoptrackError(
+            f"cannot open database {describe_url(url)}: {exc.orig}",
+            hint="check the path given with --db or KOPTRACK_DB",
+        ) from None
+    return engine
+
+
+def _known_revision(rev: str) -> bool:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "koptrack:migrations")
+    try:
+        return ScriptDirectory.from_config(cfg).get_revision(rev) is not None
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """One session, one transaction: committed at the end, rolled back on any error."""
+    bind = engine.execution_options(koptrack_write=True) if write else engine
+    session = Session(bind, expire_on_commit=False)
+    try:
+        yield session
+        if write:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,371 @@
+"""Pure parsing and checking of the domain's identifiers and values.
+
+No database, no I/O: every function takes text and returns a clean value or raises
+``ValidationError`` naming the field, the value and the reason. Personal identifiers (NIK, KPJ)
+appear in messages only in masked form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable
+
+from koptrack.errors import ValidationError
+
+# Province codes of the Kemendagri numbering (first two NIK digits), including the four
+# Papua provinces created in 2022.
+PROVINCE_CODES = frozenset(
+    {
+        "11", "12", "13", "14", "15", "16", "17", "18", "19", "21",
+        "31", "32", "33", "34", "35", "36",
+        "51", "52", "53",
+        "61", "62", "63", "64", "65",
+        "71", "72", "73", "74", "75", "76",
+        "81", "82",
+        "91", "92", "93", "94", "95", "96",
+    }
+)
+
+COOP_KINDS = ("ksp", "produsen", "konsumen", "pemasaran", "jasa")
+_KIND_ALIASES = {
+    "ksp": "ksp",
+    "sp": "ksp",
+    "simpan-pinjam": "ksp",
+    "simpan pinjam": "ksp",
+    "simpan_pinjam": "ksp",
+    "koperasi simpan pinjam": "ksp",
+    "produsen": "produsen",
+    "koperasi produsen": "produsen",
+    "konsumen": "konsumen",
+    "koperasi konsumen": "konsumen",
+    "pemasaran": "pemasaran",
+    "koperasi pemasaran": "pemasaran",
+    "jasa": "jasa",
+    "koperasi jasa": "jasa",
+}
+COOP_BASES = ("karyawan", "masyarakat", "unknown")
+_BASE_ALIASES = {
+    "karyawan": "karyawan",
+    "kopkar": "karyawan",
+    "koperasi karyawan": "karyawan",
+    "masyarakat": "masyarakat",
+    "koperasi masyarakat": "masyarakat",
+    "unknown": "unknown",
+    "": "unknown",
+    "-": "unknown",
+    "tidak diketahui": "unknown",
+}
+COOP_STATUSES = ("active", "inactive")
+ROLES = ("karyawan", "anggota")
+_ROLE_ALIASES = {
+    "karyawan": "karyawan",
+    "pengelola": "karyawan",
+    "pegawai": "karyawan",
+    "employee": "karyawan",
+    "anggota": "anggota",
+    "member": "anggota",
+}
+CATEGORIES = ("pu", "bpu")
+PROGRAMMES = ("jkk", "jkm", "jht", "jp", "jkp")
+EMPLOYER_SIZES = ("micro", "small", "medium", "large")
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Bidirectional overrides and isolates: allowed in names, but they must never reorder a table.
+BIDI_CONTROLS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def mask_nik(nik: str) -> str:
+    """`3215052801900001` -> `321505******0001`; a value too short to be a NIK is masked whole
+    but for its length, so that no part of a mistyped personal number is echoed."""
+    s = str(nik)
+    if len(s) >= 12:
+        return s[:6] + "*" * (len(s) - 10) + s[-4:]
+    return "*" * len(s)
+
+
+def mask_kpj(kpj: str | None) -> str | None:
+    """`12345678901` -> `12******901`."""
+    if kpj is None:
+        return None
+    s = str(kpj)
+    if len(s) >= 6:
+        return s[:2] + "*" * (len(s) - 5) + s[-3:]
+    return "*" * len(s)
+
+
+@dataclass(frozen=True)
+class NikInfo:
+    nik: str
+    province: str
+    regency: str  # e.g. "32.15"
+    kecamatan: str  # e.g. "32.15.05"
+    birth_date: dt.date
+    gender: str  # "L" (laki-laki) or "P" (perempuan)
+    serial: str
+
+
+def _pivot_year(yy: int, today: dt.date) -> int:
+    """Two-digit birth year: the most recent year ending in yy that is not in the future."""
+    year = 2000 + yy
+    return year if year <= today.year else year - 100
+
+
+def parse_nik(value: object, field: str = "nik", today: dt.date | None = None) -> NikInfo:
+    """Check a 16-digit NIK (PP RR DD ddmmyy ssss) and derive birth date and gender."""
+    s = "" if value is None else str(value).strip().replace(" ", "").replace(".", "")
+    shown = mask_nik(s)
+    if not s:
+        raise ValidationError(field, "", "is required")
+    if not s.isdigit() or not s.isascii():
+        raise ValidationError(field, shown, "must contain only digits")
+    if len(s) != 16:
+        raise ValidationError(field, shown, f"must have 16 digits, it has {len(s)}")
+    prov, reg, kec = s[0:2], s[2:4], s[4:6]
+    if prov not in PROVINCE_CODES:
+        raise ValidationError(field, shown, f"province code {prov} (digits 1-2) is not an Indonesian province")
+    if reg == "00":
+        raise ValidationError(field, shown, "regency code (digits 3-4) cannot be 00")
+    if kec == "00":
+        raise ValidationError(field, shown, "kecamatan code (digits 5-6) cannot be 00")
+    day, month, yy = int(s[6:8]), int(s[8:10]), int(s[10:12])
+    gender = "L"
+    if 41 <= day <= 71:
+        day -= 40
+        gender = "P"
+    if not 1 <= day <= 31:
+        raise ValidationError(
+            field, shown, f"birth day {s[6:8]} (digits 7-8) must be 01-31, or 41-71 for women"
+        )
+    if not 1 <= month <= 12:
+        raise ValidationError(field, shown, f"birth month {s[8:10]} (digits 9-10) must be 01-12")
+    today = today or dt.date.today()
+    year = _pivot_year(yy, today)
+    try:
+        birth = dt.date(year, month, day)
+    except ValueError:
+        raise ValidationError(
+            field, shown, f"birth date {day:02d}-{month:02d}-{year} (digits 7-12) does not exist"
+        ) from None
+    if s[12:16] == "0000":
+        raise ValidationError(field, shown, "serial (digits 13-16) cannot be 0000")
+    return NikInfo(
+        nik=s,
+        province=prov,
+        regency=f"{prov}.{reg}",
+        kecamatan=f"{prov}.{reg}.{kec}",
+        birth_date=birth,
+        gender=gender,
+        serial=s[12:16],
+    )
+
+
+def parse_kpj(value: object, field: str = "kpj") -> str | None:
+    """KPJ, the BPJS Ketenagakerjaan participant card number: 11 digits. Empty means none."""
+    if value is None or str(value).strip() == "":
+        return None
+    s = str(value).strip().replace(" ", "")
+    if not (s.isascii() and s.isdigit() and len(s) == 11):
+        raise ValidationError(field, mask_kpj(s), "must be 11 digits")
+    return s
+
+
+def parse_npp(value: object, field: str = "npp") -> str | None:
+    """NPP, the employer registration number: 8 letters or digits (unverified). Empty means none."""
+    if value is None or str(value).strip() == "":
+        return None
+    s = str(value).strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{8}", s):
+        raise ValidationError(field, s, "must be 8 letters or digits")
+    return s
+
+
+def parse_nik_koperasi(value: object, field: str = "nik-koperasi") -> str | None:
+    """Nomor Induk Koperasi from the ministry's Online Data System: 16 digits. Empty means none."""
+    if value is None or str(value).strip() == "":
+        return None
+    s = str(value).strip().replace(" ", "").replace(".", "")
+    if not (s.isascii() and s.isdigit() and len(s) == 16):
+        raise ValidationError(field, s, "must be 16 digits")
+    return s
+
+
+def clean_text(
+    value: object, field: str, *, required: bool = False, max_len: int = 200
+) -> str | None:
+    """Trimmed single-line text. Control characters are refused; empty becomes None."""
+    if value is None:
+        s = ""
+    else:
+        s = unicodedata.normalize("NFC", str(value)).strip()
+    if not s:
+        if required:
+            raise ValidationError(field, "", "is required")
+        return None
+    if _CONTROL.search(s):
+        raise ValidationError(field, s.encode("unicode_escape").decode("ascii")[:60], "contains control characters")
+    if len(s) > max_len:
+        raise ValidationError(field, s[:40] + "...", f"is longer than {max_len} characters")
+    return " ".join(s.split())
+
+
+_DATE_FORMS = (
+    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), ("y", "m", "d")),
+    (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), ("d", "m", "y")),
+    (re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})"), ("d", "m", "y")),
+)
+
+
+def parse_date(
+    value: object,
+    field: str = "date",
+    *,
+    allow_future: bool = True,
+    today: dt.date | None = None,
+) -> dt.date:
+    """ISO `2021-03-16`, or `16/03/2021` / `16-03-2021` as the office writes them."""
+    if isinstance(value, dt.datetime):
+        d = value.date()
+    elif isinstance(value, dt.date):
+        d = value
+    else:
+        s = "" if value is None else str(value).strip()
+        if not s:
+            raise ValidationError(field, "", "is required (a date like 2021-03-16 or 16/03/2021)")
+        for pattern, order in _DATE_FORMS:
+            m = pattern.fullmatch(s)
+            if m:
+                parts = dict(zip(order, (int(g) for g in m.groups())))
+                try:
+                    d = dt.date(parts["y"], parts["m"], parts["d"])
+                except ValueError:
+                    raise ValidationError(field, s, "is not a date that exists") from None
+                break
+        else:
+            raise ValidationError(field, s, "is not a date; write 2021-03-16 or 16/03/2021")
+    if d.year < 1900:
+        raise ValidationError(field, d.isoformat(), "is before 1900")
+    if not allow_future:
+        today = today or dt.date.today()
+        if d > today:
+            raise ValidationError(field, d.isoformat(), f"is in the future (today is {today.isoformat()})")
+    return d
+
+
+def parse_year(value: object, field: str = "year") -> int:
+    s = "" if value is None else str(value).strip()
+    if not (s.isdigit() and len(s) == 4 and 1990 <= int(s) <= 2100):
+        raise ValidationError(field, s, "must be a year like 2021")
+    return int(s)
+
+
+def _from_aliases(value: object, field: str, aliases: dict[str, str], allowed: Iterable[str]) -> str:
+    s = "" if value is None else " ".join(str(value).strip().lower().split())
+    if s in aliases:
+        return aliases[s]
+    raise ValidationError(field, str(value), f"must be one of {', '.join(allowed)}")
+
+
+def parse_kind(value: object, field: str = "kind") -> str:
+    """Jenis koperasi; `simpan-pinjam` and `ksp` are the same kind, stored as `ksp`."""
+    return _from_aliases(value, field, _KIND_ALIASES, COOP_KINDS)
+
+
+def parse_base(value: object, field: str = "base") -> str:
+    """Membership base: `karyawan` (kopkar), `masyarakat`, or `unknown`."""
+    return _from_aliases(value, field, _BASE_ALIASES, COOP_BASES)
+
+
+def parse_role(value: object, field: str = "role") -> str:
+    return _from_aliases(value, field, _ROLE_ALIASES, ROLES)
+
+
+def parse_status(value: object, field: str = "status") -> str:
+    aliases = {"active": "active", "aktif": "active", "inactive": "inactive", "nonaktif": "inactive",
+               "tidak aktif": "inactive"}
+    return _from_aliases(value, field, aliases, COOP_STATUSES)
+
+
+def parse_category(value: object, field: str = "category") -> str:
+    aliases = {"pu": "pu", "penerima upah": "pu", "bpu": "bpu", "bukan penerima upah": "bpu"}
+    return _from_aliases(value, field, aliases, CATEGORIES)
+
+
+def parse_employer_size(value: object, field: str = "size") -> str | None:
+    if value is None or str(value).strip() == "":
+        return None
+    aliases = {"micro": "micro", "mikro": "micro", "small": "small", "kecil": "small",
+               "medium": "medium", "menengah": "medium", "large": "large", "besar": "large"}
+    return _from_aliases(value, field, aliases, EMPLOYER_SIZES)
+
+
+def parse_programmes(value: object, field: str = "programs") -> tuple[str, ...]:
+    """`jkk,jkm,jht` (any case, commas, spaces or `+`) -> ('jht', 'jkk', 'jkm') in canonical order."""
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        parts = [str(p) for p in value]
+    else:
+        parts = re.split(r"[,\s+;/]+", str(value))
+    out = set()
+    for p in parts:
+        p = p.strip().lower()
+        if not p:
+            continue
+        if p not in PROGRAMMES:
+            raise ValidationError(field, p, f"is not a programme; use {', '.join(PROGRAMMES)}")
+        out.add(p)
+    return tuple(p for p in PROGRAMMES if p in out)
+
+
+def format_programmes(programmes: Iterable[str]) -> str:
+    s = set(programmes)
+    return ",".join(p for p in PROGRAMMES if p in s)
+
+
+# --- kecamatan -----------------------------------------------------------------------------
+
+_KEC_PREFIX = re.compile(r"^(kecamatan|kec\.?)\s*", re.IGNORECASE)
+
+
+def kecamatan_key(text: object) -> tuple[str, str]:
+    """Normalise what a user typed for a kecamatan.
+
+    Returns ("code", "32.15.05") for `32.15.05`, `321505`, `32 15 05`; or ("name", "klari")
+    for `Klari`, `klari`, `Kec. Klari`, `Kecamatan  Klari`.
+    """
+    s = " ".join(str(text or "").strip().split())
+    digits = re.sub(r"[.\s-]", "", s)
+    if digits.isdigit() and len(digits) == 6:
+        return "code", f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}"
+    s = _KEC_PREFIX.sub("", s)
+    return "name", s.lower()
+
+
+def match_kecamatan(text: object, choices: Iterable[tuple[str, str]], field: str = "kecamatan") -> str:
+    """Resolve user text against (code, name) pairs; return the code or raise with suggestions."""
+    choices = list(choices)
+    how, key = kecamatan_key(text)
+    if not key:
+        raise ValidationError(field, "", "is required")
+    if how == "code":
+        for code, _ in choices:
+            if code == key:
+                return code
+        raise ValidationError(field, str(text), f"no kecamatan has code {key}")
+    by_name = {name.lower(): code for code, name in choices}
+    if key in by_name:
+        return by_name[key]
+    squeezed = {name.lower().replace(" ", ""): code for code, name in choices}
+    if key.replace(" ", "") in squeezed:
+        return squeezed[key.replace(" ", "")]
+    close = difflib.get_close_matches(key, list(by_name), n=3, cutoff=0.6)
+    names = {name.lower(): name for _, name in choices}
+    if close:
+        hint = "did you mean " + " or ".join(repr(names[c]) for c in close) + "?"
+    else:
+        hint = "see `koptrack kecamatan list`"
+    raise ValidationError(field, str(text), f"is not a known kecamatan; {hint}")
