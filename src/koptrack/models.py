@@ -189,6 +189,9 @@ class Enrollment(SQLModel, table=True):
     kpj: Optional[str] = Field(default=None, max_length=11, index=True)
     category: str
     programmes: str  # canonical "jkk,jkm,jht"
+    # Mandatory programmes this enrollment lacked when it was recorded ("" = none): the flag
+    # reports count, checked against the programme rules in force at that time.
+    missing_programmes: str = ""
     start_on: dt.date
     end_on: Optional[dt.date] = None
     created_at: dt.datetime = _stamp()

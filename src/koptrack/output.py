@@ -25,6 +25,9 @@ class Col:
     fmt: Callable[[Any], str] | None = None
     style: str | None = None
     no_wrap: bool = False
+    color: Callable[[Any], str | None] | None = None  # a Rich style chosen from the value
+    table_only: bool = False  # e.g. a progress bar: not a data field for CSV
+    render: Callable[[Any], Any] | None = None  # a Rich renderable for the table cell
 
 
 def _stdout_console():
@@ -76,6 +79,22 @@ def safe_cell(value: Any, fmt: Callable[[Any], str] | None = None) -> str:
     return escape(text)
 
 
+def _cell(value: Any, col: Col):
+    if col.render is not None:
+        return col.render(value)
+    text = safe_cell(value, col.fmt)
+    style = col.color(value) if col.color else None
+    return f"[{style}]{text}[/]" if style and text else text
+
+
+def progress_bar(percent: float | None, width: int = 20):
+    from rich.progress_bar import ProgressBar
+
+    value = min(max(percent or 0.0, 0.0), 100.0)
+    return ProgressBar(total=100, completed=value, width=width,
+                       complete_style="green" if value >= 100 else "yellow", finished_style="green")
+
+
 def csv_cell(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
@@ -107,10 +126,11 @@ def emit_rows(
         return n
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([c.key for c in columns])
+        data_cols = [c for c in columns if not c.table_only]
+        writer.writerow([c.key for c in data_cols])
         for row in rows:
             row = masked(row, reveal)
-            writer.writerow([csv_cell(row.get(c.key)) for c in columns])
+            writer.writerow([csv_cell(row.get(c.key)) for c in data_cols])
             n += 1
         return n
     from rich.table import Table
@@ -121,7 +141,7 @@ def emit_rows(
         table.add_column(c.header, justify=c.justify, style=c.style, footer=footer, no_wrap=c.no_wrap)
     for row in rows:
         row = masked(row, reveal)
-        table.add_row(*[safe_cell(row.get(c.key), c.fmt) for c in columns])
+        table.add_row(*[_cell(row.get(c.key), c) for c in columns])
         n += 1
     console = _stdout_console()
     if n == 0:

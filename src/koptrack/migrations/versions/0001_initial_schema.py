@@ -198,6 +198,7 @@ def upgrade() -> None:
     sa.Column('kpj', sqlmodel.sql.sqltypes.AutoString(length=11), nullable=True),
     sa.Column('category', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('programmes', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('missing_programmes', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('start_on', sa.Date(), nullable=False),
     sa.Column('end_on', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),

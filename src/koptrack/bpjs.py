@@ -1,0 +1,184 @@
+"""BPJS Ketenagakerjaan: a cooperative's own registration, and its people's enrollments.
+
+A cooperative registers with BPJS Ketenagakerjaan (as employer, or as collector for its
+members); its people enroll through it. Category defaults from the role (karyawan -> PU,
+anggota -> BPU) and programmes default to the minimum the rules (table programme_rule, loaded
+from the seed) require; an enrollment lacking a mandatory programme is recorded with the gap.
+Periods are half-open, as everywhere in koptrack (see people.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from koptrack import audit, validate
+from koptrack.coops import resolve_coop
+from koptrack.errors import Conflict, Duplicate, KoptrackError, NotFound
+from koptrack.models import ANY, BpjsRegistration, Cooperative, Engagement, Enrollment, ProgrammeRule
+from koptrack.people import active_on, find_person
+
+# Used only when no rule is loaded (an unseeded database): the DOMAIN.md minimum for both.
+FALLBACK_MINIMUM = ("jkk", "jkm")
+
+
+def default_category(role: str) -> str:
+    """karyawan (a wage earner of the cooperative) -> pu; anggota (a member) -> bpu."""
+    return "pu" if role == "karyawan" else "bpu"
+
+
+def minimum_programmes(session: Session, category: str, employer_size: str | None) -> tuple[str, ...]:
+    """Mandatory programmes for a category; PU by employer size, falling back to the `any` rule."""
+    rules = dict(
+        session.exec(select(ProgrammeRule.employer_size, ProgrammeRule.programmes).where(
+            ProgrammeRule.category == category
+        )).all()
+    )
+    chosen = rules.get(employer_size or ANY) or rules.get(ANY)
+    return validate.parse_programmes(chosen) if chosen else FALLBACK_MINIMUM
+
+
+def _registration_dict(reg: BpjsRegistration, coop: Cooperative) -> dict:
+    return {
+        "registration_id": reg.id, "coop_id": coop.id, "coop": coop.name, "registered_on": reg.registered_on,
+        "deregistered_on": reg.deregistered_on, "npp": reg.npp, "branch": reg.branch,
+    }
+
+
+def register(
+    session: Session, coop_ref: object, *, on: object, npp: object = None, branch: object = None,
+    note: object = None,
+) -> dict:
+    """Record the cooperative's registration with BPJS Ketenagakerjaan from `on`."""
+    coop = resolve_coop(session, coop_ref)
+    on_d = validate.parse_date(on, "on", allow_future=False)
+    npp_v = validate.parse_npp(npp)
+    regs = session.exec(select(BpjsRegistration).where(BpjsRegistration.coop_id == coop.id)).all()
+    for r in regs:
+        if r.deregistered_on is None:
+            raise Duplicate(f"cooperative {coop.id} {coop.name!r} is already registered with BPJS since {r.registered_on}")
+        if on_d < r.deregistered_on:
+            raise Conflict(
+                f"on {on_d}: cooperative {coop.id} was registered until {r.deregistered_on}; "
+                "a new registration must start on or after that day"
+            )
+    reg = BpjsRegistration(
+        coop_id=coop.id, registered_on=on_d, npp=npp_v, branch=validate.clean_text(branch, "branch"),
+        note=validate.clean_text(note, "note", max_len=2000),
+    )
+    session.add(reg)
+    session.flush()
+    audit.record(session, "bpjs_registration", reg.id, coop_id=coop.id, action="register", on=on_d, npp=npp_v)
+    return _registration_dict(reg, coop)
+
+
+def deregister(session: Session, coop_ref: object, *, on: object) -> dict:
+    coop = resolve_coop(session, coop_ref)
+    on_d = validate.parse_date(on, "on", allow_future=False)
+    reg = session.exec(
+        select(BpjsRegistration).where(BpjsRegistration.coop_id == coop.id, BpjsRegistration.deregistered_on.is_(None))
+    ).first()
+    if reg is None:
+        raise NotFound(f"cooperative {coop.id} {coop.name!r} has no open BPJS registration")
+    if on_d < reg.registered_on:
+        raise Conflict(f"on {on_d}: is before the registration started ({reg.registered_on})")
+    reg.deregistered_on = on_d
+    session.add(reg)
+    session.flush()
+    audit.record(session, "bpjs_registration", reg.id, coop_id=coop.id, action="deregister", on=on_d)
+    return _registration_dict(reg, coop)
+
+
+def _engaged_roles(session: Session, person_id: int, coop_id: int, day: dt.date) -> list[str]:
+    return list(
+        session.exec(
+            select(Engagement.role).where(
+                Engagement.person_id == person_id,
+                Engagement.coop_id == coop_id,
+                active_on(Engagement.since, Engagement.until, day),
+            )
+        ).all()
+    )
+
+
+def enroll(
+    session: Session,
+    coop_ref: object,
+    *,
+    nik: object,
+    on: object,
+    kpj: object = None,
+    category: object = None,
+    programmes: object = None,
+) -> dict:
+    """Enroll a person through a cooperative they are engaged with on `on`."""
+    coop = resolve_coop(session, coop_ref)
+    info = validate.parse_nik(nik)
+    on_d = validate.parse_date(on, "on", allow_future=False)
+    kpj_v = validate.parse_kpj(kpj)
+    cat = validate.parse_category(category) if category not in (None, "") else None
+    progs = validate.parse_programmes(programmes) if programmes not in (None, "") else None
+    person = find_person(session, info.nik)
+    masked = validate.mask_nik(info.nik)
+    if person is None:
+        raise NotFound(f"nik {masked}: no person with this NIK is registered",
+                       hint="register them first with `koptrack worker add`")
+    roles = _engaged_roles(session, person.id, coop.id, on_d)
+    if not roles:
+        raise KoptrackError(
+            f"nik {masked} is not engaged with cooperative {coop.id} {coop.name!r} on {on_d}",
+            hint="check the date, or register the person with `koptrack worker add`",
+        )
+    if cat is None:
+        cat = default_category("karyawan" if "karyawan" in roles else "anggota")
+    required = minimum_programmes(session, cat, coop.employer_size)
+    if progs is None:
+        progs = required
+    missing = tuple(p for p in required if p not in progs)
+    for e in session.exec(
+        select(Enrollment).where(Enrollment.person_id == person.id, Enrollment.coop_id == coop.id)
+    ).all():
+        if e.end_on is None:
+            raise Duplicate(f"nik {masked} is already enrolled through cooperative {coop.id} since {e.start_on}")
+        if on_d < e.end_on:
+            raise Conflict(f"on {on_d}: nik {masked} was enrolled through cooperative {coop.id} until {e.end_on}")
+    enr = Enrollment(
+        person_id=person.id, coop_id=coop.id, kpj=kpj_v, category=cat,
+        programmes=validate.format_programmes(progs), missing_programmes=validate.format_programmes(missing),
+        start_on=on_d,
+    )
+    session.add(enr)
+    session.flush()
+    audit.record(session, "enrollment", enr.id, coop_id=coop.id, action="enroll", nik=masked,
+                 kpj=validate.mask_kpj(kpj_v), category=cat, programmes=enr.programmes, on=on_d)
+    return {
+        "enrollment_id": enr.id, "coop_id": coop.id, "coop": coop.name, "nik": person.nik, "name": person.name,
+        "kpj": kpj_v, "category": cat, "programmes": list(progs), "missing_programmes": list(missing),
+        "start_on": on_d, "end_on": None,
+    }
+
+
+def end(session: Session, coop_ref: object, *, nik: object, on: object) -> dict:
+    coop = resolve_coop(session, coop_ref)
+    info = validate.parse_nik(nik)
+    on_d = validate.parse_date(on, "on", allow_future=False)
+    masked = validate.mask_nik(info.nik)
+    person = find_person(session, info.nik)
+    enr = None
+    if person is not None:
+        enr = session.exec(
+            select(Enrollment).where(
+                Enrollment.person_id == person.id, Enrollment.coop_id == coop.id, Enrollment.end_on.is_(None)
+            )
+        ).first()
+    if enr is None:
+        raise NotFound(f"nik {masked} has no open enrollment through cooperative {coop.id} {coop.name!r}")
+    if on_d < enr.start_on:
+        raise Conflict(f"on {on_d}: is before the enrollment started ({enr.start_on})")
+    enr.end_on = on_d
+    session.add(enr)
+    session.flush()
+    audit.record(session, "enrollment", enr.id, coop_id=coop.id, action="end", nik=masked, on=on_d)
+    return {"enrollment_id": enr.id, "coop_id": coop.id, "coop": coop.name, "nik": person.nik,
+            "name": person.name, "start_on": enr.start_on, "end_on": on_d}

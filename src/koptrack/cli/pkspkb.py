@@ -1,0 +1,97 @@
+"""`koptrack pkspkb ...`: PKS-PKB, the motor-vehicle-tax cooperation with Samsat Jawa Barat."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from koptrack import output
+from koptrack.cli.common import AsOfOpt, CoopOpt, JsonOpt, OnOpt, db_session
+from koptrack.output import Col
+
+app = typer.Typer(help="PKS-PKB: cooperatives in the motor-vehicle-tax cooperation with Samsat Jawa Barat.",
+                  no_args_is_help=True)
+
+
+@app.command("join")
+def join(
+    coop: CoopOpt,
+    on: OnOpt,
+    agreement: Annotated[Optional[str], typer.Option("--agreement", help="Agreement (PKS) number.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record that a cooperative joined PKS-PKB.
+
+    [bold]Example:[/bold]
+
+      koptrack pkspkb join --coop "Kopkar Sejahtera" --on 2021-05-10 --agreement "PKS/123/2021"
+    """
+    with db_session("pkspkb join", write=True) as session:
+        from koptrack import pkspkb
+
+        row = pkspkb.join(session, coop, on=on, agreement=agreement)
+    if json_out:
+        output.emit_record(row, fmt="json")
+    else:
+        output.info(f"{row['coop']} joined PKS-PKB on {row['joined_on']}")
+
+
+@app.command("leave")
+def leave(coop: CoopOpt, on: OnOpt, json_out: JsonOpt = False) -> None:
+    """Record that a cooperative left PKS-PKB (not a member from that day).
+
+    [bold]Example:[/bold]
+
+      koptrack pkspkb leave --coop 7 --on 2022-01-01
+    """
+    with db_session("pkspkb leave", write=True) as session:
+        from koptrack import pkspkb
+
+        row = pkspkb.leave(session, coop, on=on)
+    if json_out:
+        output.emit_record(row, fmt="json")
+    else:
+        output.info(f"{row['coop']} left PKS-PKB on {row['left_on']}")
+
+
+@app.command("status")
+def status(
+    year: Annotated[Optional[int], typer.Option("--year", help="Show years up to this one (default: the as-of year).")] = None,
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """PKS-PKB by year: joins per base, members at the year's end (cumulative), and the member list.
+
+    Reported counts (office figures without names) stand in where no named records exist.
+
+    [bold]Examples:[/bold]
+
+      koptrack pkspkb status --year 2021
+
+      koptrack pkspkb status --as-of 2021-06-30 --json
+    """
+    with db_session("pkspkb status") as session:
+        from koptrack import pkspkb
+
+        result = pkspkb.status(session, year=year, as_of=as_of)
+    if json_out:
+        output.emit_record(result, fmt="json")
+        return
+    output.emit_rows(
+        result["years"],
+        [Col("year", "Year"), Col("as_of", "As of", no_wrap=True), Col("joined_karyawan", "Joined karyawan", "right"),
+         Col("joined_masyarakat", "Joined masyarakat", "right"), Col("joined_unknown", "Joined (base unknown)", "right"),
+         Col("joined", "Joined", "right"), Col("members", "Members", "right"), Col("source", "Source")],
+        title="PKS-PKB by year",
+    )
+    output.emit_rows(
+        result["members"],
+        [Col("id", "ID", "right"), Col("name", "Cooperative"), Col("base", "Base"), Col("kecamatan", "Kecamatan"),
+         Col("joined_on", "Joined", no_wrap=True), Col("agreement_no", "Agreement")],
+        title=f"Named members on {result['as_of']}",
+        empty=f"no named member on {result['as_of']} (reported counts have no names)",
+    )
+    for row in result["years"]:
+        for w in row["warnings"]:
+            output.info(f"[yellow]warning:[/yellow] {w}")

@@ -1,0 +1,273 @@
+"""Coverage figures, computed in the database as SQL aggregates (never by loading people).
+
+People *in scope* of a cooperative on a date are those engaged with it that day in the role its
+kind calls for: the members (anggota) of a producer cooperative, the employees (karyawan) of
+every other kind (a KSP's employees above all). A cooperative's *state* on a date:
+
+- `not registered`: no BPJS registration running that day;
+- `registered, roster missing`: registered, but nobody in scope is recorded;
+- `partial`: some in scope are not enrolled, or an enrollment lacks a mandatory programme;
+- `fully covered`: everyone in scope enrolled with every mandatory programme.
+
+Only active cooperatives are counted. Periods are half-open (see people.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterator
+
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlmodel import Session
+
+from koptrack import validate
+from koptrack.models import (
+    ANY,
+    BpjsRegistration,
+    Cooperative,
+    Engagement,
+    Enrollment,
+    Kecamatan,
+    PkspkbMembership,
+)
+from koptrack.regions import resolve_kecamatan
+
+C = Cooperative.__table__
+E = Engagement.__table__
+N = Enrollment.__table__
+R = BpjsRegistration.__table__
+P = PkspkbMembership.__table__
+K = Kecamatan.__table__
+
+STATES = ("not registered", "registered, roster missing", "partial", "fully covered")
+
+
+def active(start, end, day: dt.date):
+    """The half-open period [start, end) contains `day`; a NULL end is still running."""
+    return and_(start <= day, or_(end.is_(None), end > day))
+
+
+def scope_role(kind_column):
+    """The role whose people a cooperative must enroll: anggota for produsen, else karyawan."""
+    return case((kind_column == "produsen", literal("anggota")), else_=literal("karyawan"))
+
+
+def _segment(stmt, kind: str | None, base: str | None):
+    if kind and kind != ANY:
+        stmt = stmt.where(C.c.kind == kind)
+    if base and base != ANY:
+        stmt = stmt.where(C.c.base == base)
+    return stmt
+
+
+def per_coop(
+    session: Session,
+    *,
+    as_of: dt.date,
+    coop_id: int | None = None,
+    kind: str | None = None,
+    base: str | None = None,
+    kecamatan_code: str | None = None,
+):
+    """The per-cooperative aggregate as a subquery: id, name, kind, base, kecamatan,
+    registered_on, in_scope, enrolled, missing, state."""
+    d = as_of
+    role = scope_role(C.c.kind)
+    scope = (
+        select(E.c.coop_id, func.count().label("in_scope"))
+        .select_from(E.join(C, C.c.id == E.c.coop_id))
+        .where(E.c.role == role, active(E.c.since, E.c.until, d))
+        .group_by(E.c.coop_id)
+        .subquery("scope")
+    )
+    enrolled = (
+        select(
+            N.c.coop_id,
+            func.count().label("enrolled"),
+            func.sum(case((N.c.missing_programmes != "", 1), else_=0)).label("missing"),
+        )
+        .select_from(
+            N.join(C, C.c.id == N.c.coop_id).join(
+                E, and_(E.c.person_id == N.c.person_id, E.c.coop_id == N.c.coop_id, E.c.role == role)
+            )
+        )
+        .where(active(N.c.start_on, N.c.end_on, d), active(E.c.since, E.c.until, d))
+        .group_by(N.c.coop_id)
+        .subquery("enrolled")
+    )
+    reg = (
+        select(R.c.coop_id, func.min(R.c.registered_on).label("registered_on"))
+        .where(active(R.c.registered_on, R.c.deregistered_on, d))
+        .group_by(R.c.coop_id)
+        .subquery("reg")
+    )
+    in_scope = func.coalesce(scope.c.in_scope, 0)
+    n_enrolled = func.coalesce(enrolled.c.enrolled, 0)
+    missing = func.coalesce(enrolled.c.missing, 0)
+    state = case(
+        (reg.c.registered_on.is_(None), literal(STATES[0])),
+        (in_scope == 0, literal(STATES[1])),
+        (and_(n_enrolled >= in_scope, missing == 0), literal(STATES[3])),
+        else_=literal(STATES[2]),
+    )
+    stmt = (
+        select(
+            C.c.id, C.c.name, C.c.kind, C.c.base, K.c.name.label("kecamatan"), C.c.kecamatan_code,
+            reg.c.registered_on, in_scope.label("in_scope"), n_enrolled.label("enrolled"),
+            missing.label("missing"), state.label("state"),
+        )
+        .select_from(
+            C.join(K, K.c.code == C.c.kecamatan_code)
+            .outerjoin(reg, reg.c.coop_id == C.c.id)
+            .outerjoin(scope, scope.c.coop_id == C.c.id)
+            .outerjoin(enrolled, enrolled.c.coop_id == C.c.id)
+        )
+        .where(C.c.status == "active")
+    )
+    stmt = _segment(stmt, kind, base)
+    if coop_id is not None:
+        stmt = stmt.where(C.c.id == coop_id)
+    if kecamatan_code:
+        stmt = stmt.where(C.c.kecamatan_code == kecamatan_code)
+    return stmt.subquery("per_coop")
+
+
+def percent(part: int, whole: int) -> float | None:
+    return None if not whole else round(100.0 * part / whole, 1)
+
+
+def _filters(session: Session, coop, kind, base, kecamatan) -> dict:
+    from koptrack.coops import resolve_coop
+
+    return {
+        "coop_id": resolve_coop(session, coop).id if coop not in (None, "") else None,
+        "kind": validate.parse_kind(kind) if kind else None,
+        "base": validate.parse_base(base) if base else None,
+        "kecamatan_code": resolve_kecamatan(session, kecamatan) if kecamatan else None,
+    }
+
+
+def bpjs_status(
+    session: Session,
+    *,
+    as_of: dt.date,
+    coop: object = None,
+    kind: str | None = None,
+    base: str | None = None,
+    kecamatan: str | None = None,
+    only_behind: bool = False,
+) -> Iterator[dict]:
+    """One row per active cooperative: registration, people in scope, enrolled, coverage, state."""
+    per = per_coop(session, as_of=as_of, **_filters(session, coop, kind, base, kecamatan))
+    stmt = select(per).order_by(per.c.kecamatan, per.c.name, per.c.id)
+    if only_behind:
+        stmt = stmt.where(per.c.state != STATES[3])
+    for r in session.connection().execution_options(yield_per=5000).execute(stmt).mappings():
+        yield {
+            "id": r["id"], "name": r["name"], "kind": r["kind"], "base": r["base"], "kecamatan": r["kecamatan"],
+            "registered": r["registered_on"] is not None, "registered_on": r["registered_on"],
+            "in_scope": int(r["in_scope"]), "enrolled": int(r["enrolled"]),
+            "coverage": percent(int(r["enrolled"]), int(r["in_scope"])),
+            "missing_programmes": int(r["missing"]), "state": r["state"], "as_of": as_of,
+        }
+
+
+def bpjs_status_by_kecamatan(
+    session: Session,
+    *,
+    as_of: dt.date,
+    coop: object = None,
+    kind: str | None = None,
+    base: str | None = None,
+    kecamatan: str | None = None,
+    only_behind: bool = False,
+) -> list[dict]:
+    """The same figures summed per kecamatan, with how many cooperatives are in each state."""
+    per = per_coop(session, as_of=as_of, **_filters(session, coop, kind, base, kecamatan))
+
+    def n_state(s):
+        return func.sum(case((per.c.state == s, 1), else_=0))
+
+    stmt = (
+        select(
+            per.c.kecamatan_code, per.c.kecamatan, func.count().label("coops"),
+            func.sum(case((per.c.registered_on.is_not(None), 1), else_=0)).label("registered"),
+            func.sum(per.c.in_scope).label("in_scope"), func.sum(per.c.enrolled).label("enrolled"),
+            func.sum(per.c.missing).label("missing"),
+            *[n_state(s).label(f"s{i}") for i, s in enumerate(STATES)],
+        )
+        .group_by(per.c.kecamatan_code, per.c.kecamatan)
+        .order_by(per.c.kecamatan)
+    )
+    if only_behind:
+        stmt = stmt.where(per.c.state != STATES[3])
+    rows = []
+    for r in session.connection().execute(stmt).mappings():
+        in_scope, enrolled = int(r["in_scope"] or 0), int(r["enrolled"] or 0)
+        rows.append({
+            "kecamatan_code": r["kecamatan_code"], "kecamatan": r["kecamatan"], "coops": int(r["coops"]),
+            "registered": int(r["registered"] or 0), "in_scope": in_scope, "enrolled": enrolled,
+            "coverage": percent(enrolled, in_scope), "missing_programmes": int(r["missing"] or 0),
+            "not_registered": int(r["s0"] or 0), "roster_missing": int(r["s1"] or 0),
+            "partial": int(r["s2"] or 0), "fully_covered": int(r["s3"] or 0), "as_of": as_of,
+        })
+    return rows
+
+
+# --- metrics for targets ----------------------------------------------------------------------
+
+def _scalar(session: Session, stmt) -> int:
+    return int(session.connection().execute(stmt).scalar() or 0)
+
+
+def registered_coops(session: Session, day: dt.date, kind: str = ANY, base: str = ANY) -> int:
+    """Active cooperatives of the segment with a BPJS registration running on `day`."""
+    stmt = (
+        select(func.count(func.distinct(R.c.coop_id)))
+        .select_from(R.join(C, C.c.id == R.c.coop_id))
+        .where(C.c.status == "active", active(R.c.registered_on, R.c.deregistered_on, day))
+    )
+    return _scalar(session, _segment(stmt, kind, base))
+
+
+def enrolled_people(session: Session, day: dt.date, kind: str = ANY, base: str = ANY) -> int:
+    """People with an enrollment running on `day` through an active cooperative of the segment."""
+    stmt = (
+        select(func.count(func.distinct(N.c.person_id)))
+        .select_from(N.join(C, C.c.id == N.c.coop_id))
+        .where(C.c.status == "active", active(N.c.start_on, N.c.end_on, day))
+    )
+    return _scalar(session, _segment(stmt, kind, base))
+
+
+def pkspkb_joined(session: Session, first: dt.date, last: dt.date, kind: str = ANY, base: str = ANY) -> int:
+    """Active cooperatives of the segment that joined PKS-PKB between `first` and `last` inclusive."""
+    stmt = (
+        select(func.count(func.distinct(P.c.coop_id)))
+        .select_from(P.join(C, C.c.id == P.c.coop_id))
+        .where(C.c.status == "active", P.c.joined_on >= first, P.c.joined_on <= last)
+    )
+    return _scalar(session, _segment(stmt, kind, base))
+
+
+def pkspkb_members(session: Session, day: dt.date, kind: str = ANY, base: str = ANY) -> int:
+    """Active cooperatives of the segment whose PKS-PKB membership runs on `day`."""
+    stmt = (
+        select(func.count(func.distinct(P.c.coop_id)))
+        .select_from(P.join(C, C.c.id == P.c.coop_id))
+        .where(C.c.status == "active", active(P.c.joined_on, P.c.left_on, day))
+    )
+    return _scalar(session, _segment(stmt, kind, base))
+
+
+def pkspkb_joins_by_year(session: Session, last: dt.date) -> list[dict]:
+    """Named joins per year and base up to `last` (inclusive), from the records."""
+    year = func.extract("year", P.c.joined_on)
+    stmt = (
+        select(year.label("year"), C.c.base, func.count(func.distinct(P.c.coop_id)).label("n"))
+        .select_from(P.join(C, C.c.id == P.c.coop_id))
+        .where(C.c.status == "active", P.c.joined_on <= last)
+        .group_by(year, C.c.base)
+        .order_by(year)
+    )
+    return [{"year": int(y), "base": b, "n": int(n)} for y, b, n in session.connection().execute(stmt)]

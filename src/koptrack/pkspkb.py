@@ -1,0 +1,100 @@
+"""PKS-PKB: cooperatives in the motor-vehicle-tax cooperation with Samsat Jawa Barat."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, select
+
+from koptrack import audit, coverage, targets, validate
+from koptrack.coops import resolve_coop
+from koptrack.errors import Conflict, Duplicate, NotFound
+from koptrack.models import ANY, Cooperative, Kecamatan, PkspkbMembership, ReportedCount
+
+
+def _membership_dict(m: PkspkbMembership, coop: Cooperative) -> dict:
+    return {"membership_id": m.id, "coop_id": coop.id, "coop": coop.name, "base": coop.base,
+            "joined_on": m.joined_on, "left_on": m.left_on, "agreement_no": m.agreement_no}
+
+
+def join(session: Session, coop_ref: object, *, on: object, agreement: object = None, note: object = None) -> dict:
+    coop = resolve_coop(session, coop_ref)
+    on_d = validate.parse_date(on, "on", allow_future=False)
+    for m in session.exec(select(PkspkbMembership).where(PkspkbMembership.coop_id == coop.id)).all():
+        if m.left_on is None:
+            raise Duplicate(f"cooperative {coop.id} {coop.name!r} is already in PKS-PKB since {m.joined_on}")
+        if on_d < m.left_on:
+            raise Conflict(f"on {on_d}: cooperative {coop.id} was in PKS-PKB until {m.left_on}")
+    m = PkspkbMembership(
+        coop_id=coop.id, joined_on=on_d, agreement_no=validate.clean_text(agreement, "agreement", max_len=200),
+        note=validate.clean_text(note, "note", max_len=2000),
+    )
+    session.add(m)
+    session.flush()
+    audit.record(session, "pkspkb_membership", m.id, coop_id=coop.id, action="join", on=on_d)
+    return _membership_dict(m, coop)
+
+
+def leave(session: Session, coop_ref: object, *, on: object) -> dict:
+    coop = resolve_coop(session, coop_ref)
+    on_d = validate.parse_date(on, "on", allow_future=False)
+    m = session.exec(
+        select(PkspkbMembership).where(PkspkbMembership.coop_id == coop.id, PkspkbMembership.left_on.is_(None))
+    ).first()
+    if m is None:
+        raise NotFound(f"cooperative {coop.id} {coop.name!r} is not in PKS-PKB")
+    if on_d < m.joined_on:
+        raise Conflict(f"on {on_d}: is before it joined ({m.joined_on})")
+    m.left_on = on_d
+    session.add(m)
+    session.flush()
+    audit.record(session, "pkspkb_membership", m.id, coop_id=coop.id, action="leave", on=on_d)
+    return _membership_dict(m, coop)
+
+
+def status(session: Session, *, year: object = None, as_of: object = None) -> dict:
+    """PKS-PKB by year: joins per base (records, or reported counts standing in), and members
+    at each year's end (or the as-of date), cumulative. Plus the named members on the as-of date."""
+    if as_of:
+        day = validate.parse_date(as_of, "as-of")
+    elif year:
+        day = targets.default_as_of(validate.parse_year(year))
+    else:
+        day = dt.date.today()
+    last_year = validate.parse_year(year) if year else day.year
+    first_year = last_year
+    named_years = [r["year"] for r in coverage.pkspkb_joins_by_year(session, day)]
+    reported_years = list(session.exec(select(ReportedCount.year).where(ReportedCount.metric == "pkspkb.joined")).all())
+    if named_years or reported_years:
+        first_year = min([*named_years, *reported_years, last_year])
+    years = []
+    for y in range(first_year, last_year + 1):
+        y_day = min(targets.year_end(y), day)
+        row = {"year": y, "as_of": y_day}
+        sources = set()
+        total = 0
+        for base in ("karyawan", "masyarakat", "unknown"):
+            a = targets.actual(session, "pkspkb.joined", y, y_day, ANY, base)
+            row[f"joined_{base}"] = a.value
+            total += a.value
+            if a.value:
+                sources.add(a.source)
+        row["joined"] = total
+        members = targets.actual(session, "pkspkb.members", y, y_day)
+        row["members"] = members.value
+        row["source"] = " / ".join(sorted(sources | ({members.source} if members.value else set()))) or "records"
+        row["warnings"] = members.warnings
+        years.append(row)
+    C, K, P = Cooperative.__table__, Kecamatan.__table__, PkspkbMembership.__table__
+    stmt = (
+        sa_select(C.c.id, C.c.name, C.c.base, K.c.name, P.c.joined_on, P.c.agreement_no)
+        .select_from(P.join(C, C.c.id == P.c.coop_id).join(K, K.c.code == C.c.kecamatan_code))
+        .where(C.c.status == "active", coverage.active(P.c.joined_on, P.c.left_on, day))
+        .order_by(P.c.joined_on, C.c.name)
+    )
+    members = [
+        {"id": i, "name": n, "base": b, "kecamatan": k, "joined_on": j, "agreement_no": a}
+        for i, n, b, k, j, a in session.connection().execute(stmt)
+    ]
+    return {"as_of": day, "years": years, "members": members}

@@ -1,0 +1,207 @@
+"""Yearly targets and where the office stands against them.
+
+A target is (year, metric, segment, value); the segment is a cooperative kind and/or base
+(`any` for all). Metrics:
+
+- `bpjs.registered_coops`: cooperatives with a BPJS registration running on the as-of date;
+- `bpjs.enrolled_people`: people with an enrollment running on the as-of date;
+- `pkspkb.joined`: cooperatives that joined PKS-PKB during the year (up to the as-of date);
+- `pkspkb.members`: cooperatives in PKS-PKB on the as-of date (cumulative).
+
+**Reported counts** are figures from an office report without names. One stands in for its
+year and segment until named records exist for that same year and segment; then the records
+count, and a disagreement with the report becomes a warning. Reported PKS-PKB joins of past years
+also count towards `pkspkb.members` (the joiners are taken to be still members), under the same
+rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from koptrack import audit, coverage, validate
+from koptrack.errors import ValidationError
+from koptrack.models import ANY, METRICS, ReportedCount, Target
+
+PROGRAMMES = {"bpjs": "BPJS Ketenagakerjaan", "pkspkb": "PKS-PKB"}
+# Metrics that describe a state on a date (their progress starts from last year's level);
+# the others count events within the year (progress starts from zero).
+STATE_METRICS = {"bpjs.registered_coops", "bpjs.enrolled_people", "pkspkb.members"}
+METRIC_LABELS = {
+    "bpjs.registered_coops": "cooperatives registered",
+    "bpjs.enrolled_people": "people enrolled",
+    "pkspkb.joined": "cooperatives joined in the year",
+    "pkspkb.members": "cooperatives in PKS-PKB",
+}
+
+
+def parse_metric(value: object, field: str = "metric") -> str:
+    s = str(value or "").strip().lower()
+    if s not in METRICS:
+        raise ValidationError(field, str(value), f"must be one of {', '.join(METRICS)}")
+    return s
+
+
+def parse_segment(kind: object, base: object) -> tuple[str, str]:
+    k = ANY if kind in (None, "", ANY) else validate.parse_kind(kind)
+    b = ANY if base in (None, "", ANY) else validate.parse_base(base)
+    return k, b
+
+
+def segment_label(kind: str, base: str) -> str:
+    parts = [p for p in (kind, base) if p != ANY]
+    return "/".join(parts) if parts else "all"
+
+
+def year_end(year: int) -> dt.date:
+    return dt.date(year, 12, 31)
+
+
+def default_as_of(year: int, today: dt.date | None = None) -> dt.date:
+    """The year's last day; today for the current year (and for a year still ahead)."""
+    today = today or dt.date.today()
+    return min(year_end(year), today)
+
+
+@dataclass
+class Actual:
+    value: int
+    records: int
+    reported: int
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        if self.reported and self.records:
+            return "records + reported"
+        return "reported" if self.reported else "records"
+
+
+def _records(session: Session, metric: str, year: int, day: dt.date, kind: str, base: str) -> int:
+    if metric == "bpjs.registered_coops":
+        return coverage.registered_coops(session, day, kind, base)
+    if metric == "bpjs.enrolled_people":
+        return coverage.enrolled_people(session, day, kind, base)
+    if metric == "pkspkb.joined":
+        return coverage.pkspkb_joined(session, dt.date(year, 1, 1), min(day, year_end(year)), kind, base)
+    return coverage.pkspkb_members(session, day, kind, base)
+
+
+def _reported_within(session: Session, metric: str, kind: str, base: str, years) -> list[ReportedCount]:
+    """Reported counts of `metric` whose segment lies inside (kind, base), for the given years."""
+    stmt = select(ReportedCount).where(ReportedCount.metric == metric, ReportedCount.year.in_(list(years)))
+    if kind != ANY:
+        stmt = stmt.where(ReportedCount.kind == kind)
+    if base != ANY:
+        stmt = stmt.where(ReportedCount.base == base)
+    return list(session.exec(stmt.order_by(ReportedCount.year, ReportedCount.kind, ReportedCount.base)).all())
+
+
+def _stand_in(session: Session, rc: ReportedCount, records_metric: str, day: dt.date, out: Actual) -> None:
+    """Add `rc` to `out` unless named records exist for its year and segment (then warn on a
+    disagreement)."""
+    if records_metric == "pkspkb.joined":
+        named = coverage.pkspkb_joined(session, dt.date(rc.year, 1, 1), year_end(rc.year), rc.kind, rc.base)
+    else:
+        named = _records(session, records_metric, rc.year, day, rc.kind, rc.base)
+    seg = segment_label(rc.kind, rc.base)
+    if named == 0:
+        out.value += rc.value
+        out.reported += rc.value
+    elif named != rc.value:
+        out.warnings.append(
+            f"{rc.year} {records_metric} {seg}: records give {named}, the office report said {rc.value}"
+        )
+
+
+def actual(session: Session, metric: str, year: int, as_of: dt.date, kind: str = ANY, base: str = ANY) -> Actual:
+    """The figure for a metric, year and segment on `as_of`, with reported counts standing in."""
+    records = _records(session, metric, year, as_of, kind, base)
+    out = Actual(value=records, records=records, reported=0)
+    for rc in _reported_within(session, metric, kind, base, [year]):
+        _stand_in(session, rc, metric, as_of, out)
+    if metric == "pkspkb.members":
+        for rc in _reported_within(session, "pkspkb.joined", kind, base, range(1900, as_of.year + 1)):
+            _stand_in(session, rc, "pkspkb.joined", as_of, out)
+    return out
+
+
+def verdict(value: int, target: int, baseline: int, year: int, as_of: dt.date) -> str:
+    """One word: met, missed (year over), pending (year not begun), on-track or behind (by the
+    share of the year gone, from the start-of-year baseline)."""
+    if value >= target:
+        return "met"
+    if as_of >= year_end(year):
+        return "missed"
+    start = dt.date(year, 1, 1)
+    if as_of < start:
+        return "pending"
+    elapsed = ((as_of - start).days + 1) / ((year_end(year) - start).days + 1)
+    expected = baseline + (target - baseline) * elapsed
+    return "on-track" if value >= expected else "behind"
+
+
+def report(session: Session, year: object, as_of: object = None) -> list[dict]:
+    """One row per target of the year: target, actual, percent, remaining, source, verdict."""
+    y = validate.parse_year(year)
+    day = validate.parse_date(as_of, "as-of") if as_of else default_as_of(y)
+    targets = session.exec(
+        select(Target).where(Target.year == y).order_by(Target.metric, Target.kind, Target.base)
+    ).all()
+    rows = []
+    for t in targets:
+        a = actual(session, t.metric, y, day, t.kind, t.base)
+        baseline = 0
+        if t.metric in STATE_METRICS:
+            baseline = actual(session, t.metric, y - 1, min(year_end(y - 1), day), t.kind, t.base).value
+        rows.append({
+            "year": y, "programme": PROGRAMMES[t.metric.split(".")[0]], "metric": t.metric,
+            "metric_label": METRIC_LABELS[t.metric], "segment": segment_label(t.kind, t.base),
+            "kind": t.kind, "base": t.base, "target": t.value, "actual": a.value,
+            "percent": round(100.0 * a.value / t.value, 1), "remaining": max(t.value - a.value, 0),
+            "source": a.source, "records": a.records, "reported": a.reported,
+            "verdict": verdict(a.value, t.value, baseline, y, day), "warnings": a.warnings,
+            "as_of": day, "note": t.note,
+        })
+    return rows
+
+
+def years(session: Session) -> list[dict]:
+    stmt = select(Target.year, func.count()).group_by(Target.year).order_by(Target.year)
+    return [{"year": y, "targets": n} for y, n in session.exec(stmt).all()]
+
+
+def set_target(
+    session: Session, year: object, metric: object, value: object, *, kind: object = None, base: object = None,
+    note: object = None,
+) -> dict:
+    """Create or change the target for (year, metric, segment)."""
+    y = validate.parse_year(year)
+    m = parse_metric(metric)
+    s = str(value).strip()
+    if not (s.isdigit() and int(s) > 0):
+        raise ValidationError("value", s, "must be a whole number above 0")
+    v = int(s)
+    k, b = parse_segment(kind, base)
+    clean_note = validate.clean_text(note, "note", max_len=2000)
+    t = session.exec(
+        select(Target).where(Target.year == y, Target.metric == m, Target.kind == k, Target.base == b)
+    ).first()
+    before = None
+    if t is None:
+        t = Target(year=y, metric=m, kind=k, base=b, value=v, note=clean_note)
+    else:
+        before = t.value
+        t.value = v
+        if clean_note is not None:
+            t.note = clean_note
+    session.add(t)
+    session.flush()
+    audit.record(session, "target", t.id, action="set", year=y, metric=m, segment=segment_label(k, b),
+                 before=before, after=v)
+    return {"id": t.id, "year": y, "metric": m, "kind": k, "base": b, "segment": segment_label(k, b),
+            "value": v, "previous": before, "note": t.note}
