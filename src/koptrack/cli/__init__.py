@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from koptrack import __version__
-from koptrack.cli import coop, kecamatan, seed, worker
+from koptrack.cli import bpjs, coop, kecamatan, pkspkb, seed, targets, worker
 from koptrack.cli.common import STATE
 
 app = typer.Typer(
@@ -54,6 +54,9 @@ def _main(
 
 app.add_typer(coop.app, name="coop")
 app.add_typer(worker.app, name="worker")
+app.add_typer(bpjs.app, name="bpjs")
+app.add_typer(pkspkb.app, name="pkspkb")
+app.add_typer(targets.app, name="targets")
 app.add_typer(kecamatan.app, name="kecamatan")
 app.command("seed")(seed.seed)
 
