@@ -271,3 +271,53 @@ def pkspkb_joins_by_year(session: Session, last: dt.date) -> list[dict]:
         .order_by(year)
     )
     return [{"year": int(y), "base": b, "n": int(n)} for y, b, n in session.connection().execute(stmt)]
+
+
+def coop_profile(session: Session, coop_id: int, as_of: dt.date) -> dict:
+    """A cooperative's BPJS registrations, PKS-PKB memberships, coverage on `as_of`, and each
+    person engaged that day with their enrollment through it (if any)."""
+    from koptrack.models import Person
+
+    conn = session.connection()
+    regs = [dict(r) for r in conn.execute(
+        select(R.c.registered_on, R.c.deregistered_on, R.c.npp, R.c.branch)
+        .where(R.c.coop_id == coop_id).order_by(R.c.registered_on)
+    ).mappings()]
+    memberships = [dict(r) for r in conn.execute(
+        select(P.c.joined_on, P.c.left_on, P.c.agreement_no).where(P.c.coop_id == coop_id).order_by(P.c.joined_on)
+    ).mappings()]
+    per = per_coop(session, as_of=as_of, coop_id=coop_id)
+    cov = conn.execute(select(per)).mappings().first()
+    PE = Person.__table__
+    enrolled_now = (
+        select(N.c.person_id, N.c.kpj, N.c.category, N.c.programmes, N.c.missing_programmes, N.c.start_on)
+        .where(N.c.coop_id == coop_id, active(N.c.start_on, N.c.end_on, as_of))
+        .subquery("n")
+    )
+    people = [dict(r) for r in conn.execute(
+        select(PE.c.nik, PE.c.name, E.c.role, E.c.since, enrolled_now.c.kpj, enrolled_now.c.category,
+               enrolled_now.c.programmes, enrolled_now.c.missing_programmes, enrolled_now.c.start_on.label("enrolled_on"))
+        .select_from(E.join(PE, PE.c.id == E.c.person_id)
+                     .outerjoin(enrolled_now, enrolled_now.c.person_id == E.c.person_id))
+        .where(E.c.coop_id == coop_id, active(E.c.since, E.c.until, as_of))
+        .order_by(E.c.role, PE.c.name)
+    ).mappings()]
+    return {
+        "as_of": as_of,
+        "bpjs": {
+            "registered": bool(cov and cov["registered_on"]),
+            "registered_on": cov["registered_on"] if cov else None,
+            "in_scope": int(cov["in_scope"]) if cov else 0,
+            "enrolled": int(cov["enrolled"]) if cov else 0,
+            "coverage": percent(int(cov["enrolled"]), int(cov["in_scope"])) if cov else None,
+            "missing_programmes": int(cov["missing"]) if cov else 0,
+            "state": cov["state"] if cov else "inactive",
+            "registrations": regs,
+        },
+        "pkspkb": {
+            "member": any(m["joined_on"] <= as_of and (m["left_on"] is None or m["left_on"] > as_of)
+                          for m in memberships),
+            "memberships": memberships,
+        },
+        "people": people,
+    }

@@ -7,7 +7,9 @@ from typing import Annotated, Optional
 import typer
 
 from koptrack import output
-from koptrack.cli.common import BaseOpt, CsvOpt, JsonOpt, KecamatanOpt, KindOpt, db_session, fmt_of
+from koptrack.cli.common import (
+    AsOfOpt, BaseOpt, CsvOpt, JsonOpt, KecamatanOpt, KindOpt, ShowNikOpt, db_session, fmt_of,
+)
 from koptrack.output import Col
 
 app = typer.Typer(help="Register cooperatives and look after their records.", no_args_is_help=True)
@@ -96,18 +98,47 @@ def list_(
 
 
 @app.command("show")
-def show(ref: RefArg, json_out: JsonOpt = False) -> None:
-    """Show one cooperative's record.
+def show(
+    ref: RefArg,
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+    show_nik: ShowNikOpt = False,
+) -> None:
+    """Show one cooperative: its record, BPJS and PKS-PKB status, and its people's enrollments.
 
     [bold]Example:[/bold]
 
-      koptrack coop show "Makmur Mandiri"
+      koptrack coop show "Makmur Mandiri" --as-of 2021-12-31
     """
     with db_session("coop show") as session:
-        from koptrack import coops
+        import datetime as dt
 
+        from koptrack import coops, coverage, validate
+
+        day = validate.parse_date(as_of, "as-of") if as_of else dt.date.today()
         coop = coops.get_coop(session, ref)
-    output.emit_record(coop, fmt="json" if json_out else "table", title=f"Cooperative {coop['id']}")
+        profile = coverage.coop_profile(session, coop["id"], day)
+    if json_out:
+        people = [output.masked(p, show_nik) for p in profile["people"]]
+        output.emit_record({**coop, **profile, "people": people}, fmt="json")
+        return
+    output.emit_record(coop, title=f"Cooperative {coop['id']}")
+    b, p = profile["bpjs"], profile["pkspkb"]
+    reg = f"since {b['registered_on']}" if b["registered"] else "not registered"
+    cov = output.pct(b["coverage"]) or "-"
+    output.emit_record(
+        {"BPJS Ketenagakerjaan": reg, "state": b["state"], "in scope": b["in_scope"], "enrolled": b["enrolled"],
+         "coverage": cov, "lacking programmes": b["missing_programmes"],
+         "PKS-PKB": "member" if p["member"] else "not a member"},
+        title=f"Status on {day}",
+    )
+    output.emit_rows(
+        profile["people"],
+        [Col("nik", "NIK", no_wrap=True), Col("name", "Name"), Col("role", "Role"), Col("since", "Since", no_wrap=True),
+         Col("enrolled_on", "Enrolled", no_wrap=True), Col("kpj", "KPJ", no_wrap=True), Col("category", "Cat."),
+         Col("programmes", "Programmes"), Col("missing_programmes", "Lacking", color=lambda v: "yellow" if v else None)],
+        reveal=show_nik, title="People and their enrollment", empty="no people registered on that date",
+    )
 
 
 @app.command("edit")
