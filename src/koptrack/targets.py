@@ -32,10 +32,10 @@ PROGRAMMES = {"bpjs": "BPJS Ketenagakerjaan", "pkspkb": "PKS-PKB"}
 # the others count events within the year (progress starts from zero).
 STATE_METRICS = {"bpjs.registered_coops", "bpjs.enrolled_people", "pkspkb.members"}
 METRIC_LABELS = {
-    "bpjs.registered_coops": "cooperatives registered",
+    "bpjs.registered_coops": "coops registered",
     "bpjs.enrolled_people": "people enrolled",
-    "pkspkb.joined": "cooperatives joined in the year",
-    "pkspkb.members": "cooperatives in PKS-PKB",
+    "pkspkb.joined": "coops joined in year",
+    "pkspkb.members": "coops in PKS-PKB",
 }
 
 

@@ -28,13 +28,12 @@ STATUS_COLUMNS = [
     Col("id", "ID", "right"),
     Col("name", "Cooperative"),
     Col("kind", "Kind"),
-    Col("base", "Base"),
     Col("kecamatan", "Kecamatan"),
-    Col("registered_on", "Registered", no_wrap=True),
+    Col("registered_on", "Registered"),
     Col("in_scope", "In scope", "right"),
     Col("enrolled", "Enrolled", "right"),
     Col("coverage", "Coverage", "right", fmt=pct),
-    Col("missing_programmes", "Lacking progs", "right"),
+    Col("missing_programmes", "Lacking", "right"),
     Col("state", "State", color=lambda v: STATE_COLORS.get(v)),
 ]
 BY_KECAMATAN_COLUMNS = [
@@ -201,6 +200,6 @@ def status(
             totals[columns[0].key if by else "name"] = f"Total ({len(rows)})"
             totals["coverage"] = coverage.percent(totals["enrolled"], totals["in_scope"])
             if not by:
-                totals["registered_on"] = f"{sum(1 for r in rows if r['registered'])} registered"
+                totals["registered_on"] = f"{sum(1 for r in rows if r['registered'])} reg."
         output.emit_rows(rows, columns, fmt=fmt, totals=totals, title=f"BPJS Ketenagakerjaan coverage on {day}",
                          empty="no cooperative matches")

@@ -30,13 +30,13 @@ app = typer.Typer(
 VERDICT_COLORS = {"met": "green", "on-track": "green", "behind": "yellow", "missed": "red", "pending": "dim"}
 
 COLUMNS = [
-    Col("programme", "Programme"),
+    Col("programme", "Programme", fmt=lambda v: "BPJS TK" if v.startswith("BPJS") else v),
     Col("metric_label", "Measure"),
     Col("segment", "Segment"),
     Col("target", "Target", "right"),
     Col("actual", "Actual", "right"),
     Col("percent", "%", "right", fmt=pct),
-    Col("percent", "Progress", render=progress_bar, table_only=True),
+    Col("percent", "Progress", render=lambda v: progress_bar(v, 12), table_only=True),
     Col("remaining", "Remaining", "right"),
     Col("source", "Source"),
     Col("verdict", "Verdict", color=lambda v: VERDICT_COLORS.get(v)),
