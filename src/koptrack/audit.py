@@ -46,3 +46,30 @@ def record(
             summary=json.dumps(summary, default=str, ensure_ascii=False, sort_keys=True) if summary else None,
         )
     )
+
+
+def list_entries(
+    session: Session,
+    *,
+    coop_id: int | None = None,
+    since=None,
+    limit: int | None = 200,
+) -> list[dict]:
+    """Newest first: the audit entries, for one cooperative and/or from a date on."""
+    import datetime as dt
+
+    from sqlmodel import select
+
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if coop_id is not None:
+        stmt = stmt.where(AuditEntry.coop_id == coop_id)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at >= dt.datetime.combine(since, dt.time()))
+    if limit:
+        stmt = stmt.limit(limit)
+    return [
+        {"id": e.id, "at": e.at.replace(microsecond=0), "user": e.os_user, "command": e.command,
+         "entity": e.entity, "entity_id": e.entity_id, "coop_id": e.coop_id,
+         "summary": json.loads(e.summary) if e.summary else {}}
+        for e in session.exec(stmt).all()
+    ]

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from koptrack import __version__
-from koptrack.cli import bpjs, coop, kecamatan, pkspkb, seed, targets, worker
+from koptrack.cli import bpjs, coop, kecamatan, log, pkspkb, seed, targets, worker
 from koptrack.cli.common import STATE
 
 app = typer.Typer(
@@ -59,6 +59,7 @@ app.add_typer(pkspkb.app, name="pkspkb")
 app.add_typer(targets.app, name="targets")
 app.add_typer(kecamatan.app, name="kecamatan")
 app.command("seed")(seed.seed)
+app.command("log")(log.log)
 
 
 def main() -> None:

@@ -14,6 +14,27 @@ branch_labels = None
 depends_on = None
 
 
+APPEND_ONLY_SQLITE = [
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+]
+APPEND_ONLY_POSTGRESQL = [
+    "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+    "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+]
+
+
+def _append_only() -> None:
+    """The audit trail cannot be changed or deleted through SQL, only added to."""
+    dialect = op.get_bind().dialect.name
+    for statement in {"sqlite": APPEND_ONLY_SQLITE, "postgresql": APPEND_ONLY_POSTGRESQL}.get(dialect, []):
+        op.execute(statement)
+
+
 def upgrade() -> None:
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -231,6 +252,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_pkspkb_membership_joined_on', ['joined_on'], unique=False)
         batch_op.create_index('ux_pkspkb_membership_open', ['coop_id'], unique=True, sqlite_where=sa.text('left_on IS NULL'), postgresql_where=sa.text('left_on IS NULL'))
 
+    _append_only()
 
 
 def downgrade() -> None:
@@ -281,4 +303,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_log_coop_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
 
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log")
+        op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
     op.drop_table('audit_log')

@@ -1,0 +1,40 @@
+"""A database made at the first schema revision, filled, then opened by the current koptrack."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+
+from koptrack import store
+
+
+def test_database_at_first_revision_upgrades_and_keeps_its_data(cli, db_path):
+    url = store.resolve_url(str(db_path))
+    engine = store.make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", "koptrack:migrations")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    # fill it with what an office at revision 0001 would have, using plain SQL of that time
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO regency (code, name) VALUES ('32.15', 'Kabupaten Karawang')"))
+        conn.execute(text("INSERT INTO kecamatan (code, name, regency_code) VALUES ('32.15.05', 'Klari', '32.15')"))
+        conn.execute(text(
+            "INSERT INTO cooperative (name, kind, base, kecamatan_code, status, created_at, updated_at) "
+            "VALUES ('Koperasi Lama', 'ksp', 'masyarakat', '32.15.05', 'active', :t, :t)"), {"t": dt.datetime(2021, 1, 1)})
+        conn.execute(text(
+            "INSERT INTO bpjs_registration (coop_id, registered_on, created_at) VALUES (1, '2021-02-01', :t)"),
+            {"t": dt.datetime(2021, 1, 1)})
+    engine.dispose()
+
+    rows = cli.json("bpjs", "status", "--as-of", "2021-12-31")
+    assert [(r["name"], r["registered"]) for r in rows] == [("Koperasi Lama", True)]
+    check = create_engine(url)
+    with check.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == store.SCHEMA_HEAD
+        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    check.dispose()
