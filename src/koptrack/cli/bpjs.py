@@ -62,8 +62,9 @@ def register(
 ) -> None:
     """Record a cooperative's registration with BPJS Ketenagakerjaan.
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack bpjs register --coop "Makmur Mandiri" --on 2021-03-01 --npp AB123456 --branch Karawang
     """
     with db_session("bpjs register", write=True) as session:
@@ -80,8 +81,9 @@ def register(
 def deregister(coop: CoopOpt, on: OnOpt, json_out: JsonOpt = False) -> None:
     """Record that a cooperative's BPJS registration ended (not registered from that day).
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack bpjs deregister --coop 12 --on 2022-01-01
     """
     with db_session("bpjs deregister", write=True) as session:
@@ -115,8 +117,9 @@ def enroll(
     An employee (karyawan) enrolls as PU, a member (anggota) as BPU; the programmes default to
     the minimum the rules require, and an enrollment lacking one is flagged.
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack bpjs enroll --coop 1 --nik 3215055203900001 --on 2021-04-01 --kpj 12345678901 --programs jkk,jkm,jht
     """
     with db_session("bpjs enroll", write=True) as session:
@@ -138,8 +141,9 @@ def enroll(
 def end(coop: CoopOpt, nik: NikOpt, on: OnOpt, json_out: JsonOpt = False, show_nik: ShowNikOpt = False) -> None:
     """Record that a person's enrollment through a cooperative ended.
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack bpjs end --coop 1 --nik 3215055203900001 --on 2022-06-30
     """
     with db_session("bpjs end", write=True) as session:
@@ -170,10 +174,10 @@ def status(
     other cooperative's employees. States: not registered, registered but roster missing,
     partial, fully covered.
 
-    [bold]Examples:[/bold]
+    Examples:
 
+    \b
       koptrack bpjs status --kind ksp --only-behind
-
       koptrack bpjs status --by kecamatan --as-of 2021-12-31 --json
     """
     fmt = fmt_of(json_out, csv_out)

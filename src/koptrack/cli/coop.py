@@ -52,8 +52,9 @@ def add(
 ) -> None:
     """Register a cooperative and print its new id.
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack coop add "Koperasi Makmur Mandiri" --kind ksp --base masyarakat --kecamatan Klari
     """
     with db_session("coop add", write=True) as session:
@@ -82,10 +83,10 @@ def list_(
 ) -> None:
     """List cooperatives, filtered by kind, base, kecamatan, status or a search text.
 
-    [bold]Examples:[/bold]
+    Examples:
 
+    \b
       koptrack coop list --kind ksp --kecamatan Klari
-
       koptrack coop list --search makmur --json
     """
     fmt = fmt_of(json_out, csv_out)
@@ -106,8 +107,9 @@ def show(
 ) -> None:
     """Show one cooperative: its record, BPJS and PKS-PKB status, and its people's enrollments.
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack coop show "Makmur Mandiri" --as-of 2021-12-31
     """
     with db_session("coop show") as session:
@@ -159,8 +161,9 @@ def edit(
 ) -> None:
     """Change fields of a cooperative; fields not given stay as they are.
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack coop edit 1 --base karyawan --legal-no "518/BH/XII/2004"
     """
     with db_session("coop edit", write=True) as session:
@@ -180,8 +183,9 @@ def edit(
 def deactivate(ref: RefArg, json_out: JsonOpt = False) -> None:
     """Mark a cooperative inactive (dissolved or dormant). Its history is kept.
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack coop deactivate 12
     """
     with db_session("coop deactivate", write=True) as session:

@@ -21,8 +21,9 @@ def list_(
 ) -> None:
     """List the kecamatan with their Kemendagri codes.
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack kecamatan list --json
     """
     fmt = fmt_of(json_out, csv_out)

@@ -25,10 +25,10 @@ def log(
 
     NIKs appear masked only; an import is one entry with its counts.
 
-    [bold]Examples:[/bold]
+    Examples:
 
+    \b
       koptrack log --coop 1
-
       koptrack log --since 2021-03-01 --json
     """
     with db_session("log") as session:

@@ -23,8 +23,9 @@ def join(
 ) -> None:
     """Record that a cooperative joined PKS-PKB.
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack pkspkb join --coop "Kopkar Sejahtera" --on 2021-05-10 --agreement "PKS/123/2021"
     """
     with db_session("pkspkb join", write=True) as session:
@@ -41,8 +42,9 @@ def join(
 def leave(coop: CoopOpt, on: OnOpt, json_out: JsonOpt = False) -> None:
     """Record that a cooperative left PKS-PKB (not a member from that day).
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack pkspkb leave --coop 7 --on 2022-01-01
     """
     with db_session("pkspkb leave", write=True) as session:
@@ -65,10 +67,10 @@ def status(
 
     Reported counts (office figures without names) stand in where no named records exist.
 
-    [bold]Examples:[/bold]
+    Examples:
 
+    \b
       koptrack pkspkb status --year 2021
-
       koptrack pkspkb status --as-of 2021-06-30 --json
     """
     with db_session("pkspkb status") as session:

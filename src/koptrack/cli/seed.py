@@ -23,10 +23,10 @@ def seed(
     their minimum rules, the cooperative named in the source article, the 2021 targets and
     the 2020 PKS-PKB reported counts. Safe to run again: it leaves the same database.
 
-    [bold]Examples:[/bold]
+    Examples:
 
+    \b
       koptrack seed
-
       koptrack seed my-office.yaml
     """
     with db_session("seed", write=True) as session:

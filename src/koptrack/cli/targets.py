@@ -24,7 +24,6 @@ class _YearFirst(TyperGroup):
 app = typer.Typer(
     cls=_YearFirst,
     invoke_without_command=True,
-    help="Targets per year and the figures against them: koptrack targets 2021",
 )
 
 VERDICT_COLORS = {"met": "green", "on-track": "green", "behind": "yellow", "missed": "red", "pending": "dim"}
@@ -47,14 +46,12 @@ COLUMNS = [
 def years(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """Targets per year and the figures against them.
 
-    [bold]Examples:[/bold]
+    Examples:
 
+    \b
       koptrack targets              (the years that have targets)
-
       koptrack targets 2021
-
       koptrack targets 2021 --as-of 2021-06-30 --json
-
       koptrack targets set 2022 bpjs.registered_coops 120 --kind ksp
     """
     if ctx.invoked_subcommand is not None:
@@ -110,10 +107,10 @@ def set_(
 ) -> None:
     """Set (or change) a target for a year, metric and segment.
 
-    [bold]Examples:[/bold]
+    Examples:
 
+    \b
       koptrack targets set 2022 bpjs.registered_coops 120 --kind ksp --note "Renstra 2022"
-
       koptrack targets set 2022 pkspkb.joined 5 --base masyarakat
     """
     with db_session("targets set", write=True) as session:

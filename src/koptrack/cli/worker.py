@@ -35,8 +35,9 @@ def add(
 ) -> None:
     """Register a person as employee or member of a cooperative. Gender and birth date come from the NIK.
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack worker add --coop "Makmur Mandiri" --nik 3215054512900001 --name "Siti Aminah" --role karyawan --since 2020-01-02
     """
     with db_session("worker add", write=True) as session:
@@ -64,10 +65,10 @@ def list_(
 ) -> None:
     """List the people of a cooperative engaged on a date (default today). NIKs are masked.
 
-    [bold]Examples:[/bold]
+    Examples:
 
+    \b
       koptrack worker list --coop 1
-
       koptrack worker list --coop 1 --role karyawan --as-of 2021-12-31 --json
     """
     fmt = fmt_of(json_out, csv_out)
@@ -90,8 +91,9 @@ def leave(
     """Record that a person left a cooperative on a date (no longer engaged from that day).
     Their BPJS enrollment through that cooperative ends the same day.
 
-    [bold]Example:[/bold]
+    Example:
 
+    \b
       koptrack worker leave --coop 1 --nik 3215054512900001 --on 2022-06-30
     """
     with db_session("worker leave", write=True) as session:
