@@ -178,21 +178,23 @@ def plan_seed(doc: dict, existing_kecamatan: list[tuple[str, str]] = ()) -> dict
         plan["regencies"].append(dict(code=code, name=e.text("name", required=True), province=e.text("province")))
     regency_codes = {r["code"] for r in plan["regencies"]}
     kec = regions.get("kecamatan")
-    if kec:
-        e = _Entry(kec, "regions.kecamatan", {"source", "regency", "list"})
+    groups = kec if isinstance(kec, list) else [kec] if kec else []
+    for g, group in enumerate(groups):
+        where = "regions.kecamatan" if isinstance(kec, dict) else f"regions.kecamatan[{g}]"
+        e = _Entry(group, where, {"source", "regency", "list"})
         regency = str(e.get("regency", required=True))
         if regency not in regency_codes:
             raise _err(e.where, "regency", regency, "is not listed under regions.regencies")
         for j, item in enumerate(e.get("list", required=True)):
-            where = f"regions.kecamatan.list[{j}]"
+            item_where = f"{where}.list[{j}]"
             if not (isinstance(item, list) and len(item) == 2):
-                raise SeedError(f"{where}: must be [code, name]")
+                raise SeedError(f"{item_where}: must be [code, name]")
             code, name = str(item[0]), validate.clean_text(item[1], "name")
             how, key = validate.kecamatan_key(code)
             if how != "code" or not key.startswith(regency + "."):
-                raise SeedError(f"{where}: code {code!r} must be a kecamatan code in regency {regency}")
+                raise SeedError(f"{item_where}: code {code!r} must be a kecamatan code in regency {regency}")
             if not name:
-                raise SeedError(f"{where}: name is required")
+                raise SeedError(f"{item_where}: name is required")
             plan["kecamatan"].append(dict(code=key, name=name, regency_code=regency))
     seen = set()
     for k in plan["kecamatan"]:
