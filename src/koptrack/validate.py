@@ -345,8 +345,17 @@ def kecamatan_key(text: object) -> tuple[str, str]:
     return "name", s.lower()
 
 
-def match_kecamatan(text: object, choices: Iterable[tuple[str, str]], field: str = "kecamatan") -> str:
-    """Resolve user text against (code, name) pairs; return the code or raise with suggestions."""
+def match_kecamatan(
+    text: object,
+    choices: Iterable[tuple[str, str]],
+    field: str = "kecamatan",
+    prefer_regency: str | None = None,
+) -> str:
+    """Resolve user text against (code, name) pairs; return the code or raise with suggestions.
+
+    A name found in several regencies (a province's data) resolves to the one in
+    `prefer_regency` if that is unique, and is refused as ambiguous otherwise.
+    """
     choices = list(choices)
     how, key = kecamatan_key(text)
     if not key:
@@ -356,12 +365,21 @@ def match_kecamatan(text: object, choices: Iterable[tuple[str, str]], field: str
             if code == key:
                 return code
         raise ValidationError(field, str(text), f"no kecamatan has code {key}")
-    by_name = {name.lower(): code for code, name in choices}
-    if key in by_name:
-        return by_name[key]
-    squeezed = {name.lower().replace(" ", ""): code for code, name in choices}
-    if key.replace(" ", "") in squeezed:
-        return squeezed[key.replace(" ", "")]
+    by_name: dict[str, list[str]] = {}
+    squeezed: dict[str, list[str]] = {}
+    for code, name in choices:
+        by_name.setdefault(name.lower(), []).append(code)
+        squeezed.setdefault(name.lower().replace(" ", ""), []).append(code)
+    codes = by_name.get(key) or squeezed.get(key.replace(" ", ""))
+    if codes:
+        if len(codes) == 1:
+            return codes[0]
+        preferred = [c for c in codes if prefer_regency and c.startswith(prefer_regency + ".")]
+        if len(preferred) == 1:
+            return preferred[0]
+        raise ValidationError(
+            field, str(text), f"is ambiguous: kecamatan {', '.join(sorted(codes))} have this name; give the code"
+        )
     close = difflib.get_close_matches(key, list(by_name), n=3, cutoff=0.6)
     names = {name.lower(): name for _, name in choices}
     if close:
