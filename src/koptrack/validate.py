@@ -367,7 +367,7 @@ def match_kecamatan(
         raise ValidationError(field, str(text), f"no kecamatan has code {key}")
     by_name: dict[str, list[str]] = {}
     squeezed: dict[str, list[str]] = {}
-    for code, name in choices:
+    for code, name in dict(choices).items():  # one entry per code
         by_name.setdefault(name.lower(), []).append(code)
         squeezed.setdefault(name.lower().replace(" ", ""), []).append(code)
     codes = by_name.get(key) or squeezed.get(key.replace(" ", ""))
