@@ -1,8 +1,17 @@
-"""Every test gets its own database file in tmp_path; none touches the user's default one."""
+"""Every test gets its own database; none touches the user's default one.
+
+By default that is a file in tmp_path (SQLite). With KOPTRACK_TEST_DATABASE_URL set to a
+PostgreSQL server URL (`postgresql+psycopg://user@127.0.0.1:5432/postgres`), every test gets a
+fresh database on that server instead, so the whole suite runs a second time on PostgreSQL.
+Tests marked `sqlite_only` check SQLite-specific promises (file modes, pragmas, the sqlite3
+shell); they run in the SQLite pass and are reported as skipped in the PostgreSQL pass.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import uuid
 
 import pytest
 from typer.testing import CliRunner
@@ -10,18 +19,95 @@ from typer.testing import CliRunner
 from koptrack import store
 from koptrack.cli import app
 
+PG_URL = os.environ.get("KOPTRACK_TEST_DATABASE_URL")
+ON_POSTGRES = bool(PG_URL)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: checks a promise that only concerns SQLite files")
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        skip = pytest.mark.skip(reason="SQLite-specific; it runs in the SQLite pass")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    if ON_POSTGRES:
+        return f"koptrack test database: PostgreSQL {store.describe_url(PG_URL)}"
+    return "koptrack test database: SQLite file per test"
+
+
+def _admin_engine():
+    from sqlalchemy import create_engine
+
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def _pg_template():
+    """A database with koptrack's schema, migrated once, to clone for every test."""
+    name = f"kt_template_{uuid.uuid4().hex[:8]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    store.open_engine(url=_pg_url(name)).dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
 
 @pytest.fixture(autouse=True)
-def _private_db(tmp_path, monkeypatch):
-    db = tmp_path / "koptrack.db"
-    monkeypatch.setenv("KOPTRACK_DB", str(db))
+def _private_db(request, tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
-    return db
+    if not ON_POSTGRES:
+        db = tmp_path / "koptrack.db"
+        monkeypatch.setenv("KOPTRACK_DB", str(db))
+        yield db
+        return
+    template = request.getfixturevalue("_pg_template")
+    name = f"kt_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = _pg_url(name)
+    monkeypatch.setenv("KOPTRACK_DB", url)
+    yield url
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 @pytest.fixture
 def db_path(_private_db):
+    """The test's database: a file path (SQLite) or a URL (PostgreSQL pass)."""
     return _private_db
+
+
+@pytest.fixture
+def empty_db(tmp_path):
+    """A second database with no schema at all: a path (SQLite) or a new empty PostgreSQL database."""
+    if not ON_POSTGRES:
+        yield str(tmp_path / "empty.db")
+        return
+    name = f"kt_empty_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield _pg_url(name)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 @pytest.fixture

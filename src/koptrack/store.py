@@ -74,6 +74,17 @@ def _sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+# Key of the PostgreSQL advisory lock that koptrack's write transactions take (any constant).
+PG_WRITE_LOCK = 0x6B6F7074  # "kopt"
+
+
+def _postgres_begin(conn) -> None:
+    # One koptrack writer at a time per database, as on SQLite: every check-then-write in the
+    # core (duplicates, open periods) stays free of races. Readers never wait.
+    if conn.get_execution_options().get("koptrack_write"):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         from sqlalchemy.engine import make_url
@@ -84,6 +95,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+    elif url.startswith("postgresql"):
+        engine = create_engine(url, pool_pre_ping=True)
+        event.listen(engine, "begin", _postgres_begin)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine
