@@ -29,10 +29,14 @@ def test_database_at_first_revision_upgrades_and_keeps_its_data(cli, empty_db):
         conn.execute(text(
             "INSERT INTO bpjs_registration (coop_id, registered_on, created_at) VALUES (1, '2021-02-01', :t)"),
             {"t": dt.datetime(2021, 1, 1)})
+        conn.execute(text(
+            "INSERT INTO target (year, metric, kind, base, value) VALUES (2021, 'bpjs.registered_coops', 'ksp', 'any', 3)"))
     engine.dispose()
 
     rows = cli.json("--db", empty_db, "bpjs", "status", "--as-of", "2021-12-31")
     assert [(r["name"], r["registered"]) for r in rows] == [("Koperasi Lama", True)]
+    targets = cli.json("--db", empty_db, "targets", "2021")
+    assert [(t["regency"], t["target"], t["actual"]) for t in targets] == [("any", 3, 1)]  # 0002 added regency
     check = create_engine(url)
     with check.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == store.SCHEMA_HEAD

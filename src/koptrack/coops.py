@@ -37,6 +37,7 @@ def coop_dict(coop: Cooperative, kecamatan_name: str | None = None) -> dict:
         "base": coop.base,
         "kecamatan": kecamatan_name,
         "kecamatan_code": coop.kecamatan_code,
+        "regency": coop.kecamatan_code[:5],
         "desa": coop.desa,
         "legal_no": coop.legal_no,
         "nik_koperasi": coop.nik_koperasi,
@@ -197,6 +198,7 @@ def list_coops(
     kecamatan: str | None = None,
     status: str | None = None,
     search: str | None = None,
+    regency: str | None = None,
 ) -> Iterator[dict]:
     """Cooperatives matching every filter given, by id; streamed, one dict a row."""
     stmt = (
@@ -215,6 +217,11 @@ def list_coops(
         stmt = stmt.where(Cooperative.kecamatan_code == resolve_kecamatan(session, kecamatan))
     if status:
         stmt = stmt.where(Cooperative.status == validate.parse_status(status))
+    reg = validate.parse_regency(regency)
+    if reg:
+        from koptrack.coverage import in_regency
+
+        stmt = stmt.where(in_regency(Cooperative.kecamatan_code, reg))
     if search:
         like = "%" + search.strip().lower() + "%"
         stmt = stmt.where(
@@ -228,5 +235,5 @@ def list_coops(
     for row in result:
         yield {
             "id": row[0], "name": row[1], "kind": row[2], "base": row[3], "kecamatan": row[4],
-            "kecamatan_code": row[5], "desa": row[6], "status": row[7],
+            "kecamatan_code": row[5], "regency": row[5][:5], "desa": row[6], "status": row[7],
         }

@@ -52,7 +52,14 @@ def scope_role(kind_column):
     return case((kind_column == "produsen", literal("anggota")), else_=literal("karyawan"))
 
 
-def _segment(stmt, kind: str | None, base: str | None):
+def in_regency(kecamatan_code_column, regency: str):
+    """Kecamatan codes of one regency (`32.15.01` .. `32.15.99`), as a range an index serves."""
+    return and_(kecamatan_code_column >= regency + ".", kecamatan_code_column < regency + "/")
+
+
+def _segment(stmt, kind: str | None, base: str | None, regency: str | None = None):
+    if regency and regency != ANY:
+        stmt = stmt.where(in_regency(C.c.kecamatan_code, regency))
     if kind and kind != ANY:
         stmt = stmt.where(C.c.kind == kind)
     if base and base != ANY:
@@ -68,6 +75,7 @@ def per_coop(
     kind: str | None = None,
     base: str | None = None,
     kecamatan_code: str | None = None,
+    regency: str | None = None,
 ):
     """The per-cooperative aggregate as a subquery: id, name, kind, base, kecamatan,
     registered_on, in_scope, enrolled, missing, state."""
@@ -124,7 +132,7 @@ def per_coop(
         )
         .where(C.c.status == "active")
     )
-    stmt = _segment(stmt, kind, base)
+    stmt = _segment(stmt, kind, base, regency)
     if coop_id is not None:
         stmt = stmt.where(C.c.id == coop_id)
     if kecamatan_code:
@@ -136,10 +144,11 @@ def percent(part: int, whole: int) -> float | None:
     return None if not whole else round(100.0 * part / whole, 1)
 
 
-def _filters(session: Session, coop, kind, base, kecamatan) -> dict:
+def _filters(session: Session, coop, kind, base, kecamatan, regency=None) -> dict:
     from koptrack.coops import resolve_coop
 
     return {
+        "regency": validate.parse_regency(regency),
         "coop_id": resolve_coop(session, coop).id if coop not in (None, "") else None,
         "kind": validate.parse_kind(kind) if kind else None,
         "base": validate.parse_base(base) if base else None,
@@ -156,9 +165,10 @@ def bpjs_status(
     base: str | None = None,
     kecamatan: str | None = None,
     only_behind: bool = False,
+    regency: str | None = None,
 ) -> Iterator[dict]:
     """One row per active cooperative: registration, people in scope, enrolled, coverage, state."""
-    per = per_coop(session, as_of=as_of, **_filters(session, coop, kind, base, kecamatan))
+    per = per_coop(session, as_of=as_of, **_filters(session, coop, kind, base, kecamatan, regency))
     stmt = select(per).order_by(per.c.kecamatan, per.c.name, per.c.id)
     if only_behind:
         stmt = stmt.where(per.c.state != STATES[3])
@@ -181,9 +191,10 @@ def bpjs_status_by_kecamatan(
     base: str | None = None,
     kecamatan: str | None = None,
     only_behind: bool = False,
+    regency: str | None = None,
 ) -> list[dict]:
     """The same figures summed per kecamatan, with how many cooperatives are in each state."""
-    per = per_coop(session, as_of=as_of, **_filters(session, coop, kind, base, kecamatan))
+    per = per_coop(session, as_of=as_of, **_filters(session, coop, kind, base, kecamatan, regency))
 
     def n_state(s):
         return func.sum(case((per.c.state == s, 1), else_=0))
@@ -220,47 +231,49 @@ def _scalar(session: Session, stmt) -> int:
     return int(session.connection().execute(stmt).scalar() or 0)
 
 
-def registered_coops(session: Session, day: dt.date, kind: str = ANY, base: str = ANY) -> int:
+def registered_coops(session: Session, day: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY) -> int:
     """Active cooperatives of the segment with a BPJS registration running on `day`."""
     stmt = (
         select(func.count(func.distinct(R.c.coop_id)))
         .select_from(R.join(C, C.c.id == R.c.coop_id))
         .where(C.c.status == "active", active(R.c.registered_on, R.c.deregistered_on, day))
     )
-    return _scalar(session, _segment(stmt, kind, base))
+    return _scalar(session, _segment(stmt, kind, base, regency))
 
 
-def enrolled_people(session: Session, day: dt.date, kind: str = ANY, base: str = ANY) -> int:
+def enrolled_people(session: Session, day: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY) -> int:
     """People with an enrollment running on `day` through an active cooperative of the segment."""
     stmt = (
         select(func.count(func.distinct(N.c.person_id)))
         .select_from(N.join(C, C.c.id == N.c.coop_id))
         .where(C.c.status == "active", active(N.c.start_on, N.c.end_on, day))
     )
-    return _scalar(session, _segment(stmt, kind, base))
+    return _scalar(session, _segment(stmt, kind, base, regency))
 
 
-def pkspkb_joined(session: Session, first: dt.date, last: dt.date, kind: str = ANY, base: str = ANY) -> int:
+def pkspkb_joined(
+    session: Session, first: dt.date, last: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY
+) -> int:
     """Active cooperatives of the segment that joined PKS-PKB between `first` and `last` inclusive."""
     stmt = (
         select(func.count(func.distinct(P.c.coop_id)))
         .select_from(P.join(C, C.c.id == P.c.coop_id))
         .where(C.c.status == "active", P.c.joined_on >= first, P.c.joined_on <= last)
     )
-    return _scalar(session, _segment(stmt, kind, base))
+    return _scalar(session, _segment(stmt, kind, base, regency))
 
 
-def pkspkb_members(session: Session, day: dt.date, kind: str = ANY, base: str = ANY) -> int:
+def pkspkb_members(session: Session, day: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY) -> int:
     """Active cooperatives of the segment whose PKS-PKB membership runs on `day`."""
     stmt = (
         select(func.count(func.distinct(P.c.coop_id)))
         .select_from(P.join(C, C.c.id == P.c.coop_id))
         .where(C.c.status == "active", active(P.c.joined_on, P.c.left_on, day))
     )
-    return _scalar(session, _segment(stmt, kind, base))
+    return _scalar(session, _segment(stmt, kind, base, regency))
 
 
-def pkspkb_joins_by_year(session: Session, last: dt.date) -> list[dict]:
+def pkspkb_joins_by_year(session: Session, last: dt.date, regency: str = ANY) -> list[dict]:
     """Named joins per year and base up to `last` (inclusive), from the records."""
     year = func.extract("year", P.c.joined_on)
     stmt = (
@@ -270,6 +283,7 @@ def pkspkb_joins_by_year(session: Session, last: dt.date) -> list[dict]:
         .group_by(year, C.c.base)
         .order_by(year)
     )
+    stmt = _segment(stmt, None, None, regency)
     return [{"year": int(y), "base": b, "n": int(n)} for y, b, n in session.connection().execute(stmt)]
 
 

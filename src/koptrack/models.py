@@ -231,11 +231,12 @@ class Target(SQLModel, table=True):
     metric: str
     kind: str = ANY
     base: str = ANY
+    regency: str = ANY  # "32.15", or any: the whole database
     value: int
     note: Optional[str] = Field(default=None, sa_column=Column(Text))
     source_key: Optional[str] = Field(default=None, foreign_key="source.key")
     __table_args__ = (
-        UniqueConstraint("year", "metric", "kind", "base"),
+        UniqueConstraint("year", "metric", "kind", "base", "regency"),
         CheckConstraint(_in("metric", METRICS), name="metric"),
         CheckConstraint("value > 0", name="value"),
     )
@@ -250,11 +251,12 @@ class ReportedCount(SQLModel, table=True):
     metric: str
     kind: str = ANY
     base: str = ANY
+    regency: str = ANY
     value: int
     note: Optional[str] = Field(default=None, sa_column=Column(Text))
     source_key: Optional[str] = Field(default=None, foreign_key="source.key")
     __table_args__ = (
-        UniqueConstraint("year", "metric", "kind", "base"),
+        UniqueConstraint("year", "metric", "kind", "base", "regency"),
         CheckConstraint(_in("metric", METRICS), name="metric"),
         CheckConstraint("value >= 0", name="value"),
     )

@@ -53,7 +53,7 @@ def leave(session: Session, coop_ref: object, *, on: object) -> dict:
     return _membership_dict(m, coop)
 
 
-def status(session: Session, *, year: object = None, as_of: object = None) -> dict:
+def status(session: Session, *, year: object = None, as_of: object = None, regency: object = None) -> dict:
     """PKS-PKB by year: joins per base (records, or reported counts standing in), and members
     at each year's end (or the as-of date), cumulative. Plus the named members on the as-of date."""
     if as_of:
@@ -62,10 +62,14 @@ def status(session: Session, *, year: object = None, as_of: object = None) -> di
         day = targets.default_as_of(validate.parse_year(year))
     else:
         day = dt.date.today()
+    reg = validate.parse_regency(regency) or ANY
     last_year = validate.parse_year(year) if year else day.year
     first_year = last_year
-    named_years = [r["year"] for r in coverage.pkspkb_joins_by_year(session, day)]
-    reported_years = list(session.exec(select(ReportedCount.year).where(ReportedCount.metric == "pkspkb.joined")).all())
+    named_years = [r["year"] for r in coverage.pkspkb_joins_by_year(session, day, reg)]
+    reported = select(ReportedCount.year).where(ReportedCount.metric == "pkspkb.joined")
+    if reg != ANY:
+        reported = reported.where(ReportedCount.regency == reg)
+    reported_years = list(session.exec(reported).all())
     if named_years or reported_years:
         first_year = min([*named_years, *reported_years, last_year])
     years = []
@@ -75,13 +79,13 @@ def status(session: Session, *, year: object = None, as_of: object = None) -> di
         sources = set()
         total = 0
         for base in ("karyawan", "masyarakat", "unknown"):
-            a = targets.actual(session, "pkspkb.joined", y, y_day, ANY, base)
+            a = targets.actual(session, "pkspkb.joined", y, y_day, ANY, base, reg)
             row[f"joined_{base}"] = a.value
             total += a.value
             if a.value:
                 sources.add(a.source)
         row["joined"] = total
-        members = targets.actual(session, "pkspkb.members", y, y_day)
+        members = targets.actual(session, "pkspkb.members", y, y_day, ANY, ANY, reg)
         row["members"] = members.value
         row["source"] = " / ".join(sorted(sources | ({members.source} if members.value else set()))) or "records"
         row["warnings"] = members.warnings
@@ -93,8 +97,10 @@ def status(session: Session, *, year: object = None, as_of: object = None) -> di
         .where(C.c.status == "active", coverage.active(P.c.joined_on, P.c.left_on, day))
         .order_by(P.c.joined_on, C.c.name)
     )
+    if reg != ANY:
+        stmt = stmt.where(coverage.in_regency(C.c.kecamatan_code, reg))
     members = [
         {"id": i, "name": n, "base": b, "kecamatan": k, "joined_on": j, "agreement_no": a}
         for i, n, b, k, j, a in session.connection().execute(stmt)
     ]
-    return {"as_of": day, "years": years, "members": members}
+    return {"as_of": day, "regency": reg, "years": years, "members": members}

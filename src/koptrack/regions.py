@@ -20,7 +20,9 @@ def resolve_kecamatan(session: Session, text: object, field: str = "kecamatan") 
         raise KoptrackError(
             "no kecamatan are loaded yet", hint="run `koptrack seed` first to load Karawang's 30 kecamatan"
         )
-    return validate.match_kecamatan(text, choices, field=field)
+    from koptrack.config import default_regency
+
+    return validate.match_kecamatan(text, choices, field=field, prefer_regency=default_regency())
 
 
 def list_kecamatan(session: Session, regency: str | None = None) -> list[dict]:

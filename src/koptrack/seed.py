@@ -251,17 +251,18 @@ def plan_seed(doc: dict, existing_kecamatan: list[tuple[str, str]] = ()) -> dict
     for section, key, value_parse in (("targets", "targets", _positive), ("reported_counts", "reported", _count)):
         seen_keys = set()
         for i, raw in enumerate(_list(doc, section)):
-            e = _Entry(raw, f"{section}[{i}]", {"year", "metric", "kind", "base", "value", "note", "source"})
+            e = _Entry(raw, f"{section}[{i}]", {"year", "metric", "kind", "base", "regency", "value", "note", "source"})
             row = dict(
                 year=e.get("year", validate.parse_year, required=True),
                 metric=e.get("metric", _metric, required=True),
                 kind=e.get("kind", _segment(validate.parse_kind), default=ANY),
                 base=e.get("base", _segment(validate.parse_base), default=ANY),
+                regency=e.get("regency", lambda v: validate.parse_regency(v) or ANY, default=ANY),
                 value=e.get("value", value_parse, required=True), note=e.text("note"), source_key=source(e),
             )
-            ident = (row["year"], row["metric"], row["kind"], row["base"])
+            ident = (row["year"], row["metric"], row["kind"], row["base"], row["regency"])
             if ident in seen_keys:
-                raise SeedError(f"{e.where}: year/metric/kind/base {ident} is listed twice")
+                raise SeedError(f"{e.where}: year/metric/kind/base/regency {ident} is listed twice")
             seen_keys.add(ident)
             plan[key].append(row)
     return plan
@@ -328,7 +329,7 @@ def apply_seed(session: Session, plan: dict) -> dict[str, int]:
             session.add(PkspkbMembership(coop_id=match.id, **pks))
     for key, model in (("targets", Target), ("reported", ReportedCount)):
         for t in plan[key]:
-            ident = {k: t[k] for k in ("year", "metric", "kind", "base")}
+            ident = {k: t[k] for k in ("year", "metric", "kind", "base", "regency")}
             put(key, model, ident, {k: t[k] for k in ("value", "note", "source_key")})
     session.flush()
     return created

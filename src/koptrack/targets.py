@@ -52,9 +52,10 @@ def parse_segment(kind: object, base: object) -> tuple[str, str]:
     return k, b
 
 
-def segment_label(kind: str, base: str) -> str:
+def segment_label(kind: str, base: str, regency: str = ANY) -> str:
     parts = [p for p in (kind, base) if p != ANY]
-    return "/".join(parts) if parts else "all"
+    label = "/".join(parts) if parts else "all"
+    return label if regency == ANY else f"{label} ({regency})"
 
 
 def year_end(year: int) -> dt.date:
@@ -81,19 +82,23 @@ class Actual:
         return "reported" if self.reported else "records"
 
 
-def _records(session: Session, metric: str, year: int, day: dt.date, kind: str, base: str) -> int:
+def _records(session: Session, metric: str, year: int, day: dt.date, kind: str, base: str, regency: str) -> int:
     if metric == "bpjs.registered_coops":
-        return coverage.registered_coops(session, day, kind, base)
+        return coverage.registered_coops(session, day, kind, base, regency)
     if metric == "bpjs.enrolled_people":
-        return coverage.enrolled_people(session, day, kind, base)
+        return coverage.enrolled_people(session, day, kind, base, regency)
     if metric == "pkspkb.joined":
-        return coverage.pkspkb_joined(session, dt.date(year, 1, 1), min(day, year_end(year)), kind, base)
-    return coverage.pkspkb_members(session, day, kind, base)
+        return coverage.pkspkb_joined(session, dt.date(year, 1, 1), min(day, year_end(year)), kind, base, regency)
+    return coverage.pkspkb_members(session, day, kind, base, regency)
 
 
-def _reported_within(session: Session, metric: str, kind: str, base: str, years) -> list[ReportedCount]:
-    """Reported counts of `metric` whose segment lies inside (kind, base), for the given years."""
+def _reported_within(
+    session: Session, metric: str, kind: str, base: str, regency: str, years
+) -> list[ReportedCount]:
+    """Reported counts of `metric` whose segment lies inside (kind, base, regency), for the years."""
     stmt = select(ReportedCount).where(ReportedCount.metric == metric, ReportedCount.year.in_(list(years)))
+    if regency != ANY:
+        stmt = stmt.where(ReportedCount.regency == regency)
     if kind != ANY:
         stmt = stmt.where(ReportedCount.kind == kind)
     if base != ANY:
@@ -105,10 +110,12 @@ def _stand_in(session: Session, rc: ReportedCount, records_metric: str, day: dt.
     """Add `rc` to `out` unless named records exist for its year and segment (then warn on a
     disagreement)."""
     if records_metric == "pkspkb.joined":
-        named = coverage.pkspkb_joined(session, dt.date(rc.year, 1, 1), year_end(rc.year), rc.kind, rc.base)
+        named = coverage.pkspkb_joined(
+            session, dt.date(rc.year, 1, 1), year_end(rc.year), rc.kind, rc.base, rc.regency
+        )
     else:
-        named = _records(session, records_metric, rc.year, day, rc.kind, rc.base)
-    seg = segment_label(rc.kind, rc.base)
+        named = _records(session, records_metric, rc.year, day, rc.kind, rc.base, rc.regency)
+    seg = segment_label(rc.kind, rc.base, rc.regency)
     if named == 0:
         out.value += rc.value
         out.reported += rc.value
@@ -118,14 +125,16 @@ def _stand_in(session: Session, rc: ReportedCount, records_metric: str, day: dt.
         )
 
 
-def actual(session: Session, metric: str, year: int, as_of: dt.date, kind: str = ANY, base: str = ANY) -> Actual:
+def actual(
+    session: Session, metric: str, year: int, as_of: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY
+) -> Actual:
     """The figure for a metric, year and segment on `as_of`, with reported counts standing in."""
-    records = _records(session, metric, year, as_of, kind, base)
+    records = _records(session, metric, year, as_of, kind, base, regency)
     out = Actual(value=records, records=records, reported=0)
-    for rc in _reported_within(session, metric, kind, base, [year]):
+    for rc in _reported_within(session, metric, kind, base, regency, [year]):
         _stand_in(session, rc, metric, as_of, out)
     if metric == "pkspkb.members":
-        for rc in _reported_within(session, "pkspkb.joined", kind, base, range(1900, as_of.year + 1)):
+        for rc in _reported_within(session, "pkspkb.joined", kind, base, regency, range(1900, as_of.year + 1)):
             _stand_in(session, rc, "pkspkb.joined", as_of, out)
     return out
 
@@ -145,23 +154,26 @@ def verdict(value: int, target: int, baseline: int, year: int, as_of: dt.date) -
     return "on-track" if value >= expected else "behind"
 
 
-def report(session: Session, year: object, as_of: object = None) -> list[dict]:
-    """One row per target of the year: target, actual, percent, remaining, source, verdict."""
+def report(session: Session, year: object, as_of: object = None, regency: object = None) -> list[dict]:
+    """One row per target of the year (of one regency, if given): target, actual, percent,
+    remaining, source, verdict."""
     y = validate.parse_year(year)
     day = validate.parse_date(as_of, "as-of") if as_of else default_as_of(y)
-    targets = session.exec(
-        select(Target).where(Target.year == y).order_by(Target.metric, Target.kind, Target.base)
-    ).all()
+    reg = validate.parse_regency(regency)
+    stmt = select(Target).where(Target.year == y)
+    if reg:
+        stmt = stmt.where(Target.regency == reg)
+    targets = session.exec(stmt.order_by(Target.regency, Target.metric, Target.kind, Target.base)).all()
     rows = []
     for t in targets:
-        a = actual(session, t.metric, y, day, t.kind, t.base)
+        a = actual(session, t.metric, y, day, t.kind, t.base, t.regency)
         baseline = 0
         if t.metric in STATE_METRICS:
-            baseline = actual(session, t.metric, y - 1, min(year_end(y - 1), day), t.kind, t.base).value
+            baseline = actual(session, t.metric, y - 1, min(year_end(y - 1), day), t.kind, t.base, t.regency).value
         rows.append({
             "year": y, "programme": PROGRAMMES[t.metric.split(".")[0]], "metric": t.metric,
             "metric_label": METRIC_LABELS[t.metric], "segment": segment_label(t.kind, t.base),
-            "kind": t.kind, "base": t.base, "target": t.value, "actual": a.value,
+            "kind": t.kind, "base": t.base, "regency": t.regency, "target": t.value, "actual": a.value,
             "percent": round(100.0 * a.value / t.value, 1), "remaining": max(t.value - a.value, 0),
             "source": a.source, "records": a.records, "reported": a.reported,
             "verdict": verdict(a.value, t.value, baseline, y, day), "warnings": a.warnings,
@@ -170,16 +182,19 @@ def report(session: Session, year: object, as_of: object = None) -> list[dict]:
     return rows
 
 
-def years(session: Session) -> list[dict]:
+def years(session: Session, regency: object = None) -> list[dict]:
     stmt = select(Target.year, func.count()).group_by(Target.year).order_by(Target.year)
+    reg = validate.parse_regency(regency)
+    if reg:
+        stmt = stmt.where(Target.regency == reg)
     return [{"year": y, "targets": n} for y, n in session.exec(stmt).all()]
 
 
 def set_target(
     session: Session, year: object, metric: object, value: object, *, kind: object = None, base: object = None,
-    note: object = None,
+    regency: object = None, note: object = None,
 ) -> dict:
-    """Create or change the target for (year, metric, segment)."""
+    """Create or change the target for (year, metric, segment, regency: `any` when not given)."""
     y = validate.parse_year(year)
     m = parse_metric(metric)
     s = str(value).strip()
@@ -187,13 +202,16 @@ def set_target(
         raise ValidationError("value", s, "must be a whole number above 0")
     v = int(s)
     k, b = parse_segment(kind, base)
+    r = validate.parse_regency(regency) or ANY
     clean_note = validate.clean_text(note, "note", max_len=2000)
     t = session.exec(
-        select(Target).where(Target.year == y, Target.metric == m, Target.kind == k, Target.base == b)
+        select(Target).where(
+            Target.year == y, Target.metric == m, Target.kind == k, Target.base == b, Target.regency == r
+        )
     ).first()
     before = None
     if t is None:
-        t = Target(year=y, metric=m, kind=k, base=b, value=v, note=clean_note)
+        t = Target(year=y, metric=m, kind=k, base=b, regency=r, value=v, note=clean_note)
     else:
         before = t.value
         t.value = v
@@ -201,7 +219,7 @@ def set_target(
             t.note = clean_note
     session.add(t)
     session.flush()
-    audit.record(session, "target", t.id, action="set", year=y, metric=m, segment=segment_label(k, b),
+    audit.record(session, "target", t.id, action="set", year=y, metric=m, segment=segment_label(k, b, r),
                  before=before, after=v)
-    return {"id": t.id, "year": y, "metric": m, "kind": k, "base": b, "segment": segment_label(k, b),
+    return {"id": t.id, "year": y, "metric": m, "kind": k, "base": b, "regency": r, "segment": segment_label(k, b),
             "value": v, "previous": before, "note": t.note}

@@ -387,3 +387,14 @@ def match_kecamatan(
     else:
         hint = "see `koptrack kecamatan list`"
     raise ValidationError(field, str(text), f"is not a known kecamatan; {hint}")
+
+
+def parse_regency(value: object, field: str = "regency") -> str | None:
+    """`32.15` or `3215` -> `32.15`; `all`, `any` or empty -> None (every regency)."""
+    s = "" if value is None else str(value).strip().lower()
+    if s in ("", "all", "any", "semua"):
+        return None
+    digits = s.replace(".", "").replace(" ", "")
+    if not (digits.isdigit() and len(digits) == 4 and digits[:2] in PROVINCE_CODES and digits[2:] != "00"):
+        raise ValidationError(field, str(value), "must be a regency code like 32.15, or all")
+    return f"{digits[:2]}.{digits[2:]}"

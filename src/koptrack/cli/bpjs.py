@@ -8,7 +8,7 @@ import typer
 
 from koptrack import output
 from koptrack.cli.common import (
-    AsOfOpt, BaseOpt, CoopOpt, CsvOpt, JsonOpt, KecamatanOpt, KindOpt, NikOpt, OnOpt, ShowNikOpt, db_session,
+    AsOfOpt, BaseOpt, CoopOpt, CsvOpt, JsonOpt, KecamatanOpt, KindOpt, NikOpt, OnOpt, RegencyOpt, ShowNikOpt, db_session,
     fail, fmt_of,
 )
 from koptrack.output import Col, pct
@@ -165,6 +165,7 @@ def status(
     as_of: AsOfOpt = None,
     only_behind: Annotated[bool, typer.Option("--only-behind", help="Only cooperatives not fully covered.")] = False,
     by: Annotated[Optional[str], typer.Option("--by", help="Group rows: kecamatan.")] = None,
+    regency: RegencyOpt = None,
     json_out: JsonOpt = False,
     csv_out: CsvOpt = False,
 ) -> None:
@@ -189,7 +190,8 @@ def status(
         from koptrack import coverage, validate
 
         day = validate.parse_date(as_of, "as-of") if as_of else dt.date.today()
-        args = dict(as_of=day, coop=coop, kind=kind, base=base, kecamatan=kecamatan, only_behind=only_behind)
+        args = dict(as_of=day, coop=coop, kind=kind, base=base, kecamatan=kecamatan, only_behind=only_behind,
+                    regency=regency)
         if by == "kecamatan":
             rows = coverage.bpjs_status_by_kecamatan(session, **args)
             columns = BY_KECAMATAN_COLUMNS

@@ -35,6 +35,15 @@ KindOpt = Annotated[
     Optional[str], typer.Option("--kind", help="Kind of cooperative: ksp, produsen, konsumen, pemasaran, jasa.")
 ]
 BaseOpt = Annotated[Optional[str], typer.Option("--base", help="Membership base: karyawan, masyarakat, unknown.")]
+RegencyOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--regency",
+        envvar="KOPTRACK_REGENCY",
+        show_envvar=True,
+        help="Only this regency, e.g. 32.15 (Karawang); 'all' for the whole database.",
+    ),
+]
 KecamatanOpt = Annotated[
     Optional[str], typer.Option("--kecamatan", help="Kecamatan by name or code: Klari, 'Kec. Klari', 32.15.05.")
 ]

@@ -8,7 +8,7 @@ import typer
 
 from koptrack import output
 from koptrack.cli.common import (
-    AsOfOpt, BaseOpt, CsvOpt, JsonOpt, KecamatanOpt, KindOpt, ShowNikOpt, db_session, fmt_of,
+    AsOfOpt, BaseOpt, CsvOpt, JsonOpt, KecamatanOpt, KindOpt, RegencyOpt, ShowNikOpt, db_session, fmt_of,
 )
 from koptrack.output import Col
 
@@ -78,6 +78,7 @@ def list_(
     kecamatan: KecamatanOpt = None,
     status: Annotated[Optional[str], typer.Option("--status", help="active or inactive.")] = None,
     search: Annotated[Optional[str], typer.Option("--search", help="Text to find in name, desa or legal number.")] = None,
+    regency: RegencyOpt = None,
     json_out: JsonOpt = False,
     csv_out: CsvOpt = False,
 ) -> None:
@@ -93,7 +94,8 @@ def list_(
     with db_session("coop list") as session:
         from koptrack import coops
 
-        rows = coops.list_coops(session, kind=kind, base=base, kecamatan=kecamatan, status=status, search=search)
+        rows = coops.list_coops(session, kind=kind, base=base, kecamatan=kecamatan, status=status, search=search,
+                                regency=regency)
         output.emit_rows(rows, LIST_COLUMNS, fmt=fmt, title="Cooperatives",
                          empty="no cooperative matches; add one with `koptrack coop add` or load `koptrack seed`")
 

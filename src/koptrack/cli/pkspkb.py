@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from koptrack import output
-from koptrack.cli.common import AsOfOpt, CoopOpt, JsonOpt, OnOpt, db_session
+from koptrack.cli.common import AsOfOpt, CoopOpt, JsonOpt, OnOpt, RegencyOpt, db_session
 from koptrack.output import Col
 
 app = typer.Typer(help="PKS-PKB: cooperatives in the motor-vehicle-tax cooperation with Samsat Jawa Barat.",
@@ -61,6 +61,7 @@ def leave(coop: CoopOpt, on: OnOpt, json_out: JsonOpt = False) -> None:
 def status(
     year: Annotated[Optional[int], typer.Option("--year", help="Show years up to this one (default: the as-of year).")] = None,
     as_of: AsOfOpt = None,
+    regency: RegencyOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """PKS-PKB by year: joins per base, members at the year's end (cumulative), and the member list.
@@ -76,7 +77,7 @@ def status(
     with db_session("pkspkb status") as session:
         from koptrack import pkspkb
 
-        result = pkspkb.status(session, year=year, as_of=as_of)
+        result = pkspkb.status(session, year=year, as_of=as_of, regency=regency)
     if json_out:
         output.emit_record(result, fmt="json")
         return

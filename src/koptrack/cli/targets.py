@@ -8,7 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from koptrack import output
-from koptrack.cli.common import AsOfOpt, BaseOpt, CsvOpt, JsonOpt, KindOpt, db_session, fmt_of
+from koptrack.cli.common import BaseOpt, CsvOpt, JsonOpt, KindOpt, RegencyOpt, db_session, fmt_of
 from koptrack.output import Col, pct, progress_bar
 
 
@@ -43,7 +43,7 @@ COLUMNS = [
 
 
 @app.callback()
-def years(ctx: typer.Context, json_out: JsonOpt = False) -> None:
+def years(ctx: typer.Context, regency: RegencyOpt = None, json_out: JsonOpt = False) -> None:
     """Targets per year and the figures against them.
 
     Examples:
@@ -59,7 +59,7 @@ def years(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     with db_session("targets") as session:
         from koptrack import targets
 
-        rows = targets.years(session)
+        rows = targets.years(session, regency)
     output.emit_rows(rows, [Col("year", "Year"), Col("targets", "Targets", "right")], fmt=fmt_of(json_out),
                      title="Years with targets", empty="no targets yet: load `koptrack seed` or use `koptrack targets set`")
 
@@ -71,6 +71,7 @@ def show(
         Optional[str],
         typer.Option("--as-of", help="Report date (default: the year's last day, or today for the current year)."),
     ] = None,
+    regency: RegencyOpt = None,
     json_out: JsonOpt = False,
     csv_out: CsvOpt = False,
 ) -> None:
@@ -79,7 +80,7 @@ def show(
     with db_session("targets") as session:
         from koptrack import targets
 
-        rows = targets.report(session, year, as_of)
+        rows = targets.report(session, year, as_of, regency)
     if not rows:
         output.emit_rows([], COLUMNS, fmt=fmt, empty=f"no targets for {year}: see `koptrack targets`")
         return
@@ -102,6 +103,7 @@ def set_(
     value: Annotated[str, typer.Argument(help="The target, a whole number above 0.")],
     kind: KindOpt = None,
     base: BaseOpt = None,
+    regency: RegencyOpt = None,
     note: Annotated[Optional[str], typer.Option("--note", help="Where the target comes from.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -116,7 +118,7 @@ def set_(
     with db_session("targets set", write=True) as session:
         from koptrack import targets
 
-        row = targets.set_target(session, year, metric, value, kind=kind, base=base, note=note)
+        row = targets.set_target(session, year, metric, value, kind=kind, base=base, regency=regency, note=note)
     if json_out:
         output.emit_record(row, fmt="json")
     else:
