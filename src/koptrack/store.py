@@ -166,6 +166,20 @@ def _known_revision(rev: str) -> bool:
         return False
 
 
+def refusal(exc: BaseException) -> KoptrackError | None:
+    """A database's refusal of a change this user may not make (PostgreSQL roles and row-level
+    security, SQLSTATE 42501) as a KoptrackError; None for anything else."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == "42501":
+        detail = str(exc.orig).strip().splitlines()[0]
+        return KoptrackError(
+            f"the database refused this change: {detail}",
+            hint="your database role may write only its own regency's data (see docs/deployment.md)",
+        )
+    return None
+
+
 @contextlib.contextmanager
 def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """One session, one transaction: committed at the end, rolled back on any error."""

@@ -75,6 +75,11 @@ def db_session(command: str, *, write: bool = False) -> Iterator:
         try:
             with store.session_scope(engine, write=write) as session:
                 yield session
+        except Exception as exc:
+            refused = store.refusal(exc)
+            if refused is None:
+                raise
+            raise refused from None
         finally:
             engine.dispose()
     except KoptrackError as exc:
