@@ -85,3 +85,11 @@ def test_province_reads_everything_and_writes_nothing(cli, roles, engine):
     result = cli(*as_province, "coop", "add", "KSP Baru", "--kind", "ksp", "--kecamatan", "Klari", ok=False)
     assert result.exit_code == 1 and "refused" in result.stderr
     assert table_dump(engine) == before
+
+
+def test_office_cannot_migrate_and_says_so(cli, roles, engine):
+    with roles["owner"].connect() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    result = cli("--db", roles["office"], "coop", "list", ok=False)
+    assert result.exit_code == 1
+    assert "may not change the schema" in result.stderr and "Traceback" not in result.stderr

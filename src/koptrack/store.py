@@ -145,7 +145,16 @@ def open_engine(db: str | None = None, *, url: str | None = None) -> Engine:
                     "koptrack knows",
                     hint="upgrade koptrack (pip install -U koptrack)",
                 )
-            upgrade(engine)
+            try:
+                upgrade(engine)
+            except Exception as exc:
+                if refusal(exc) is None:
+                    raise
+                raise KoptrackError(
+                    f"database {describe_url(url)} has schema revision {rev}; this koptrack needs "
+                    f"{SCHEMA_HEAD}, and this database role may not change the schema",
+                    hint="ask the database owner to run any koptrack command once (docs/deployment.md)",
+                ) from None
     except OperationalError as exc:
         raise KoptrackError(
             f"cannot open database {describe_url(url)}: {exc.orig}",
