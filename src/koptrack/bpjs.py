@@ -13,9 +13,9 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from koptrack import audit, validate
+from koptrack import audit, periods, validate
 from koptrack.coops import resolve_coop
-from koptrack.errors import Conflict, Duplicate, KoptrackError, NotFound
+from koptrack.errors import KoptrackError, NotFound
 from koptrack.models import ANY, BpjsRegistration, Cooperative, Engagement, Enrollment, ProgrammeRule
 from koptrack.people import active_on, find_person
 
@@ -54,15 +54,11 @@ def register(
     coop = resolve_coop(session, coop_ref)
     on_d = validate.parse_date(on, "on", allow_future=False)
     npp_v = validate.parse_npp(npp)
-    regs = session.exec(select(BpjsRegistration).where(BpjsRegistration.coop_id == coop.id)).all()
-    for r in regs:
-        if r.deregistered_on is None:
-            raise Duplicate(f"cooperative {coop.id} {coop.name!r} is already registered with BPJS since {r.registered_on}")
-        if on_d < r.deregistered_on:
-            raise Conflict(
-                f"on {on_d}: cooperative {coop.id} was registered until {r.deregistered_on}; "
-                "a new registration must start on or after that day"
-            )
+    periods.ensure_can_open(
+        session.exec(select(BpjsRegistration).where(BpjsRegistration.coop_id == coop.id)).all(),
+        start="registered_on", end="deregistered_on", on=on_d,
+        subject=f"cooperative {coop.id} {coop.name!r}", state="registered with BPJS",
+    )
     reg = BpjsRegistration(
         coop_id=coop.id, registered_on=on_d, npp=npp_v, branch=validate.clean_text(branch, "branch"),
         note=validate.clean_text(note, "note", max_len=2000),
@@ -79,11 +75,8 @@ def deregister(session: Session, coop_ref: object, *, on: object) -> dict:
     reg = session.exec(
         select(BpjsRegistration).where(BpjsRegistration.coop_id == coop.id, BpjsRegistration.deregistered_on.is_(None))
     ).first()
-    if reg is None:
-        raise NotFound(f"cooperative {coop.id} {coop.name!r} has no open BPJS registration")
-    if on_d < reg.registered_on:
-        raise Conflict(f"on {on_d}: is before the registration started ({reg.registered_on})")
-    reg.deregistered_on = on_d
+    periods.close(reg, start="registered_on", end="deregistered_on", on=on_d,
+                  subject=f"cooperative {coop.id} {coop.name!r}", state="registered with BPJS")
     session.add(reg)
     session.flush()
     audit.record(session, "bpjs_registration", reg.id, coop_id=coop.id, action="deregister", on=on_d)
@@ -136,13 +129,11 @@ def enroll(
     if progs is None:
         progs = required
     missing = tuple(p for p in required if p not in progs)
-    for e in session.exec(
-        select(Enrollment).where(Enrollment.person_id == person.id, Enrollment.coop_id == coop.id)
-    ).all():
-        if e.end_on is None:
-            raise Duplicate(f"nik {masked} is already enrolled through cooperative {coop.id} since {e.start_on}")
-        if on_d < e.end_on:
-            raise Conflict(f"on {on_d}: nik {masked} was enrolled through cooperative {coop.id} until {e.end_on}")
+    periods.ensure_can_open(
+        session.exec(select(Enrollment).where(Enrollment.person_id == person.id, Enrollment.coop_id == coop.id)).all(),
+        start="start_on", end="end_on", on=on_d, subject=f"nik {masked}",
+        state=f"enrolled through cooperative {coop.id}",
+    )
     enr = Enrollment(
         person_id=person.id, coop_id=coop.id, kpj=kpj_v, category=cat,
         programmes=validate.format_programmes(progs), missing_programmes=validate.format_programmes(missing),
@@ -172,11 +163,8 @@ def end(session: Session, coop_ref: object, *, nik: object, on: object) -> dict:
                 Enrollment.person_id == person.id, Enrollment.coop_id == coop.id, Enrollment.end_on.is_(None)
             )
         ).first()
-    if enr is None:
-        raise NotFound(f"nik {masked} has no open enrollment through cooperative {coop.id} {coop.name!r}")
-    if on_d < enr.start_on:
-        raise Conflict(f"on {on_d}: is before the enrollment started ({enr.start_on})")
-    enr.end_on = on_d
+    periods.close(enr, start="start_on", end="end_on", on=on_d, subject=f"nik {masked}",
+                  state=f"enrolled through cooperative {coop.id} {coop.name!r}")
     session.add(enr)
     session.flush()
     audit.record(session, "enrollment", enr.id, coop_id=coop.id, action="end", nik=masked, on=on_d)

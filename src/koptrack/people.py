@@ -12,9 +12,9 @@ import datetime as dt
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
-from koptrack import audit, validate
+from koptrack import audit, periods, validate
 from koptrack.coops import resolve_coop
-from koptrack.errors import Conflict, Duplicate, KoptrackError, NotFound
+from koptrack.errors import Conflict, KoptrackError, NotFound
 from koptrack.models import Engagement, Enrollment, Person, utcnow
 
 
@@ -62,21 +62,15 @@ def add_worker(
     person, created = get_or_create_person(session, nik, name)
     if coop.status != "active":
         raise KoptrackError(f"cooperative {coop.id} {coop.name!r} is inactive", hint="reactivate it with `koptrack coop edit`")
-    existing = session.exec(
-        select(Engagement).where(
-            Engagement.person_id == person.id, Engagement.coop_id == coop.id, Engagement.role == role
-        )
-    ).all()
-    for e in existing:
-        if e.until is None:
-            raise Duplicate(
-                f"nik {validate.mask_nik(person.nik)} is already {role} of cooperative {coop.id} since {e.since}"
+    periods.ensure_can_open(
+        session.exec(
+            select(Engagement).where(
+                Engagement.person_id == person.id, Engagement.coop_id == coop.id, Engagement.role == role
             )
-        if since_d < e.until:
-            raise Conflict(
-                f"since {since_d}: nik {validate.mask_nik(person.nik)} was {role} of cooperative {coop.id} "
-                f"until {e.until}; a new period must start on or after that day"
-            )
+        ).all(),
+        start="since", end="until", on=since_d, subject=f"nik {validate.mask_nik(person.nik)}",
+        state=f"{role} of cooperative {coop.id}",
+    )
     eng = Engagement(person_id=person.id, coop_id=coop.id, role=role, since=since_d)
     session.add(eng)
     session.flush()
@@ -118,9 +112,8 @@ def leave(
             f"nik {validate.mask_nik(info.nik)} has no open engagement with cooperative {coop.id} {coop.name!r}"
         )
     for e in open_engagements:
-        if on_d < e.since:
-            raise Conflict(f"on {on_d}: is before the engagement started ({e.since})")
-        e.until = on_d
+        periods.close(e, start="since", end="until", on=on_d, subject=f"nik {validate.mask_nik(person.nik)}",
+                      state=f"{e.role} of cooperative {coop.id}")
         session.add(e)
     ended = 0
     for enr in session.exec(

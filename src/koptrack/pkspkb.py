@@ -7,9 +7,8 @@ import datetime as dt
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from koptrack import audit, coverage, targets, validate
+from koptrack import audit, coverage, periods, targets, validate
 from koptrack.coops import resolve_coop
-from koptrack.errors import Conflict, Duplicate, NotFound
 from koptrack.models import ANY, Cooperative, Kecamatan, PkspkbMembership, ReportedCount
 
 
@@ -21,11 +20,10 @@ def _membership_dict(m: PkspkbMembership, coop: Cooperative) -> dict:
 def join(session: Session, coop_ref: object, *, on: object, agreement: object = None, note: object = None) -> dict:
     coop = resolve_coop(session, coop_ref)
     on_d = validate.parse_date(on, "on", allow_future=False)
-    for m in session.exec(select(PkspkbMembership).where(PkspkbMembership.coop_id == coop.id)).all():
-        if m.left_on is None:
-            raise Duplicate(f"cooperative {coop.id} {coop.name!r} is already in PKS-PKB since {m.joined_on}")
-        if on_d < m.left_on:
-            raise Conflict(f"on {on_d}: cooperative {coop.id} was in PKS-PKB until {m.left_on}")
+    periods.ensure_can_open(
+        session.exec(select(PkspkbMembership).where(PkspkbMembership.coop_id == coop.id)).all(),
+        start="joined_on", end="left_on", on=on_d, subject=f"cooperative {coop.id} {coop.name!r}", state="in PKS-PKB",
+    )
     m = PkspkbMembership(
         coop_id=coop.id, joined_on=on_d, agreement_no=validate.clean_text(agreement, "agreement", max_len=200),
         note=validate.clean_text(note, "note", max_len=2000),
@@ -42,11 +40,8 @@ def leave(session: Session, coop_ref: object, *, on: object) -> dict:
     m = session.exec(
         select(PkspkbMembership).where(PkspkbMembership.coop_id == coop.id, PkspkbMembership.left_on.is_(None))
     ).first()
-    if m is None:
-        raise NotFound(f"cooperative {coop.id} {coop.name!r} is not in PKS-PKB")
-    if on_d < m.joined_on:
-        raise Conflict(f"on {on_d}: is before it joined ({m.joined_on})")
-    m.left_on = on_d
+    periods.close(m, start="joined_on", end="left_on", on=on_d,
+                  subject=f"cooperative {coop.id} {coop.name!r}", state="in PKS-PKB")
     session.add(m)
     session.flush()
     audit.record(session, "pkspkb_membership", m.id, coop_id=coop.id, action="leave", on=on_d)

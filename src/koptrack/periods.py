@@ -1,0 +1,33 @@
+"""Open and close half-open periods: engagements, BPJS registrations and enrollments, PKS-PKB
+membership. One subject has at most one open period, and a new one may start only on or after
+the day the previous one ended (the database's partial unique indexes back the first rule)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable
+
+from koptrack.errors import Conflict, Duplicate, NotFound
+
+
+def ensure_can_open(periods: Iterable, *, start: str, end: str, on: dt.date, subject: str, state: str) -> None:
+    """Refuse a period starting `on` if `subject` is already `state` (an open period) or was
+    until after `on` (a closed period that would overlap)."""
+    for p in periods:
+        ended = getattr(p, end)
+        if ended is None:
+            raise Duplicate(f"{subject} is already {state} since {getattr(p, start)}")
+        if on < ended:
+            raise Conflict(
+                f"on {on}: {subject} was {state} until {ended}; a new period must start on or after that day"
+            )
+
+
+def close(period, *, start: str, end: str, on: dt.date, subject: str, state: str) -> None:
+    """End the open `period` on `on` (not before it started); `period` None means there is none."""
+    if period is None:
+        raise NotFound(f"{subject} is not {state}")
+    began = getattr(period, start)
+    if on < began:
+        raise Conflict(f"on {on}: is before {subject} was {state} ({began})")
+    setattr(period, end, on)
