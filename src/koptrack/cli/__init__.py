@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from koptrack import __version__
-from koptrack.cli import bpjs, coop, kecamatan, log, pkspkb, seed, targets, worker
+from koptrack.cli import bpjs, coop, imports, kecamatan, log, pkspkb, seed, targets, worker
 from koptrack.cli.common import STATE
 
 app = typer.Typer(
@@ -57,6 +57,7 @@ app.add_typer(worker.app, name="worker")
 app.add_typer(bpjs.app, name="bpjs")
 app.add_typer(pkspkb.app, name="pkspkb")
 app.add_typer(targets.app, name="targets")
+app.add_typer(imports.app, name="import")
 app.add_typer(kecamatan.app, name="kecamatan")
 app.command("seed")(seed.seed)
 app.command("log")(log.log)

@@ -1,0 +1,141 @@
+"""`koptrack import coops|people FILE`: bring the office's spreadsheets in."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from koptrack import output
+from koptrack.cli.common import JsonOpt, db_session
+from koptrack.output import Col
+
+app = typer.Typer(help="Import cooperatives and people from CSV or Excel (.xlsx) files.", no_args_is_help=True)
+
+FileArg = Annotated[Path, typer.Argument(help="A .csv (comma or semicolon, UTF-8 or Windows-1252) or .xlsx file.")]
+SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an .xlsx file (default: the first).")]
+ErrorsOpt = Annotated[
+    Optional[Path], typer.Option("--errors", help="Write the rejected rows, with the reason, to this CSV to fix and re-import.")
+]
+SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Import the good rows and leave out the bad ones.")]
+EncodingOpt = Annotated[
+    Optional[str], typer.Option("--encoding", help="Text encoding of a CSV (default: detected, UTF-8 or cp1252).")
+]
+
+
+def _progress(enabled: bool):
+    """A Rich progress bar on stderr for a person at a terminal; nothing otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                   TimeRemainingColumn(), console=output._stderr_console(), transient=True)
+    task = bar.add_task("importing", total=None)
+    return bar, lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _report(result, json_out: bool) -> None:
+    if json_out:
+        output.emit_record(result.as_dict(), fmt="json")
+        return
+    made = ", ".join(f"{n:,} {k}" for k, n in result.created.items())
+    output.info(f"{result.file}: {result.rows:,} rows read; created {made}; {result.unchanged:,} unchanged"
+                + (f"; {result.invalid:,} invalid rows left out" if result.invalid else ""))
+
+
+def _show_errors(result) -> None:
+    rows = [e.__dict__ for e in result.errors[:50]]
+    from rich.table import Table
+
+    table = Table(title=f"Rows refused in {result.file}", header_style="bold")
+    for c in ("Line", "Column", "Value", "Reason"):
+        table.add_column(c)
+    for r in rows:
+        table.add_row(str(r["line"]), output.safe_cell(r["column"]), output.safe_cell(r["value"]),
+                      output.safe_cell(r["reason"]))
+    output._stderr_console().print(table)
+    if result.invalid > len(rows):
+        output.info(f"... and {result.invalid - len(rows):,} more rows (write them all with --errors FILE)")
+
+
+def _run(kind: str, file: Path, json_out: bool, errors: Optional[Path], **kwargs) -> None:
+    bar, progress = _progress(not json_out)
+    with db_session(f"import {kind}", write=True) as session:
+        from koptrack import imports
+
+        fn = imports.import_people if kind == "people" else imports.import_coops
+        try:
+            if bar:
+                bar.start()
+            result = fn(session, file, errors_path=errors, progress=progress, **kwargs)
+        except imports.ImportRejected as exc:
+            if bar:
+                bar.stop()
+            if json_out:
+                output.emit_record(exc.result.as_dict(), fmt="json")
+            else:
+                _show_errors(exc.result)
+            if errors:
+                output.info(f"the {exc.result.invalid:,} refused rows are in {errors}")
+            raise
+        finally:
+            if bar:
+                bar.stop()
+    _report(result, json_out)
+    if errors and result.invalid:
+        output.info(f"the {result.invalid:,} refused rows are in {errors}")
+    elif result.invalid and not json_out:
+        _show_errors(result)
+
+
+@app.command("people")
+def people(
+    file: FileArg,
+    coop: Annotated[Optional[str], typer.Option("--coop", help="The cooperative of every row (id or name), "
+                                                "when the file has no cooperative column.")] = None,
+    sheet: SheetOpt = None,
+    errors: ErrorsOpt = None,
+    skip_invalid: SkipOpt = False,
+    encoding: EncodingOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import employees and members: NIK, Nama, Peran (karyawan/anggota), Tanggal Masuk.
+
+    A cooperative column (Koperasi, ID Koperasi or NIK Koperasi) or --coop says whose they are.
+    Optional columns No KPJ, Tanggal BPJS, Program and Kategori enroll them in BPJS
+    Ketenagakerjaan in the same step. All or nothing: one bad row and nothing is written,
+    unless --skip-invalid. Importing the same file twice changes nothing.
+
+    Examples:
+
+    \b
+      koptrack import people karyawan-makmur.xlsx --coop "Makmur Mandiri"
+      koptrack import people roster.csv --errors ditolak.csv
+    """
+    _run("people", file, json_out, errors, coop=coop, sheet=sheet, encoding=encoding, skip_invalid=skip_invalid)
+
+
+@app.command("coops")
+def coops(
+    file: FileArg,
+    sheet: SheetOpt = None,
+    errors: ErrorsOpt = None,
+    skip_invalid: SkipOpt = False,
+    encoding: EncodingOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import cooperatives: Nama Koperasi, Jenis, Kecamatan, and optional Basis, Desa,
+    No Badan Hukum, NIK Koperasi, Alamat, Skala, Keterangan.
+
+    A cooperative already registered with the same name in the same kecamatan is left as it is.
+
+    Examples:
+
+    \b
+      koptrack import coops daftar-koperasi.xlsx
+      koptrack import coops koperasi.csv --errors ditolak.csv
+    """
+    _run("coops", file, json_out, errors, sheet=sheet, encoding=encoding, skip_invalid=skip_invalid)
