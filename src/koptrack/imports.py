@@ -62,6 +62,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 REQUIRED = {"people": ("nik", "name", "role", "since"), "coops": ("name", "kind", "kecamatan")}
 
 BATCH = 5000
+IMPORT_CACHE_KIB = 64 * 1024
 MAX_COLUMNS = 200
 MAX_FIELD = 100_000  # characters in one cell
 MAX_SHOWN_ERRORS = 1000
@@ -346,7 +347,7 @@ def _cell(values: list, mapping: dict[str, int], name: str) -> object:
 
 # --- people ----------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class _PersonRow:
     line: int
     raw: list
@@ -433,6 +434,8 @@ class _PersonChecker:
         self.fixed_coop_id = fixed_coop.id if fixed_coop is not None else None
         self.coops: dict[str, int | str] = {}
         self.dates: dict[tuple[str, str], dt.date | str] = {}
+        self.k_nik, self.k_name, self.k_role, self.k_since = (self.i[k] for k in ("nik", "name", "role", "since"))
+        self.k_coop = self.i["coop"]
 
     def _date(self, text: str, label: str) -> dt.date | str:
         key = (text, label)
@@ -461,7 +464,7 @@ class _PersonChecker:
         i = self.i
         errors: list[tuple[str, object, str]] = []
 
-        k = i["nik"]
+        k = self.k_nik
         nik_raw = values[k] if k < n else ""
         nik = validate.nik_fast(nik_raw, self.today)
         if isinstance(nik_raw, NumberCell):
@@ -470,7 +473,7 @@ class _PersonChecker:
         elif isinstance(nik, str):
             errors.append(("nik", nik_raw.strip(), nik))
 
-        k = i["name"]
+        k = self.k_name
         name = values[k].strip() if k < n else ""
         if not name:
             errors.append(("name", "", "is required"))
@@ -484,13 +487,13 @@ class _PersonChecker:
             elif "  " in name:
                 name = " ".join(name.split())
 
-        k = i["role"]
+        k = self.k_role
         role_raw = values[k].strip() if k < n else ""
         role = _ROLES.get(role_raw.lower()) or _ROLES.get(" ".join(role_raw.lower().split()))
         if role is None:
             errors.append(("role", role_raw, f"must be one of {', '.join(validate.ROLES)}"))
 
-        k = i["since"]
+        k = self.k_since
         since_raw = values[k].strip() if k < n else ""
         since = self._date(since_raw, "since") if since_raw else "is required (a date like 2021-03-16)"
         if isinstance(since, str):
@@ -499,7 +502,7 @@ class _PersonChecker:
         if self.fixed_coop_id is not None:
             coop_id = self.fixed_coop_id
         else:
-            k = i["coop"]
+            k = self.k_coop
             ref = values[k].strip() if k < n else ""
             coop_id = self._coop(ref) if ref else "is required (or give --coop)"
             if isinstance(coop_id, str):
@@ -573,6 +576,13 @@ class _Storage:
             s = self._dates[d] = d.isoformat()
         return s
 
+    def cached(self, d: dt.date | None):
+        """`date` for the SQLite case, as a plain dict lookup in the common case."""
+        try:
+            return self._dates[d]
+        except KeyError:
+            return self.date(d)
+
     def stamp(self, t: dt.datetime):
         return t.strftime("%Y-%m-%d %H:%M:%S.%f") if self.text else t
 
@@ -592,6 +602,9 @@ class _PeopleWriter:
         self.rules: dict[tuple[str, int], tuple[str, ...]] = {}
         self.sizes: dict[int, str | None] = {}
         self.store = _Storage(self.conn.dialect.name)
+        if self.conn.dialect.name == "sqlite":
+            # Index pages of a large roster stay in memory (bounded: 64 MiB, whatever the file).
+            self.conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
 
     def _minimum(self, category: str, coop_id: int) -> tuple[str, ...]:
         if coop_id not in self.sizes:
@@ -604,8 +617,17 @@ class _PeopleWriter:
         return self.rules[key]
 
     def _ids(self, niks: list[str]) -> dict[str, tuple[int, str]]:
-        P = self.P
-        rows = self.conn.execute(select(P.c.id, P.c.nik, P.c.name).where(P.c.nik.in_(niks))).all()
+        """id and name of the persons with these NIKs (a driver-level query: building an
+        SQLAlchemy IN list of thousands of parameters costs more than the lookup itself)."""
+        if not niks:
+            return {}
+        if self.conn.dialect.name == "postgresql":
+            rows = self.conn.exec_driver_sql("SELECT id, nik, name FROM person WHERE nik = ANY(%s)", (niks,)).all()
+        else:
+            mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+            rows = self.conn.exec_driver_sql(
+                f"SELECT id, nik, name FROM person WHERE nik IN ({','.join([mark] * len(niks))})", tuple(niks)
+            ).all()
         return {nik: (pid, name) for pid, nik, name in rows}
 
     def write(self, batch: list[_PersonRow]) -> None:
@@ -613,7 +635,7 @@ class _PeopleWriter:
             return
         E, N, conn, st = self.E, self.N, self.conn, self.store
         now = st.stamp(utcnow())
-        d = st.date
+        d = st.date if not st.text else st.cached
         known = self._ids(list({r.nik for r in batch}))
         new: dict[str, tuple] = {}
         rows: list[_PersonRow] = []
@@ -631,7 +653,7 @@ class _PeopleWriter:
             rows.append(r)
         ids = {nik: pid for nik, (pid, _) in known.items()}
         if new:
-            _bulk_insert(conn, self.P, self.PERSON, list(new.values()))
+            _bulk_insert(conn, self.P, self.PERSON, sorted(new.values()))  # NIK order: index locality
             ids.update({nik: pid for nik, (pid, _) in self._ids(list(new)).items()})
             self.result.created["people"] += len(new)
         # periods already recorded for persons known before this batch
@@ -648,8 +670,13 @@ class _PeopleWriter:
         new_engagements, new_enrollments = [], []
         for r in rows:
             pid = ids[r.nik]
-            periods_ = engaged.setdefault((pid, r.coop_id, r.role), [])
-            verdict = _fits(periods_, r.since)
+            key = (pid, r.coop_id, r.role)
+            periods_ = engaged.get(key)
+            if periods_ is None:  # the common case: nothing recorded for this person here yet
+                periods_ = engaged[key] = []
+                verdict = "new"
+            else:
+                verdict = _fits(periods_, r.since)
             if verdict == "conflict":
                 self.sink.add(r.line, "since", r.since.isoformat(),
                               f"overlaps this person's earlier period as {r.role} of cooperative {r.coop_id}", r.raw)
