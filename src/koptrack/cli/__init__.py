@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from koptrack import __version__
-from koptrack.cli import bpjs, coop, imports, kecamatan, log, pkspkb, seed, targets, worker
+from koptrack.cli import bpjs, coop, db, export, imports, kecamatan, log, pkspkb, seed, targets, worker
 from koptrack.cli.common import STATE
 
 app = typer.Typer(
@@ -59,6 +59,8 @@ app.add_typer(pkspkb.app, name="pkspkb")
 app.add_typer(targets.app, name="targets")
 app.add_typer(imports.app, name="import")
 app.add_typer(kecamatan.app, name="kecamatan")
+app.add_typer(export.app, name="export")
+app.add_typer(db.app, name="db")
 app.command("seed")(seed.seed)
 app.command("log")(log.log)
 

@@ -8,7 +8,7 @@ import typer
 
 from koptrack import output
 from koptrack.cli.common import (
-    AsOfOpt, BaseOpt, CoopOpt, CsvOpt, JsonOpt, KecamatanOpt, KindOpt, NikOpt, OnOpt, RegencyOpt, ShowNikOpt, db_session,
+    AsOfOpt, BaseOpt, CoopOpt, CsvOpt, ForceOpt, XlsxOpt, JsonOpt, KecamatanOpt, KindOpt, NikOpt, OnOpt, RegencyOpt, ShowNikOpt, db_session,
     fail, fmt_of,
 )
 from koptrack.output import Col, pct
@@ -168,6 +168,8 @@ def status(
     regency: RegencyOpt = None,
     json_out: JsonOpt = False,
     csv_out: CsvOpt = False,
+    xlsx: XlsxOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Coverage per cooperative: registered, people in scope, enrolled, coverage, state.
 
@@ -180,6 +182,7 @@ def status(
     \b
       koptrack bpjs status --kind ksp --only-behind
       koptrack bpjs status --by kecamatan --as-of 2021-12-31 --json
+      koptrack bpjs status --kind ksp --xlsx bpjs-ksp.xlsx   (per cooperative and by kecamatan)
     """
     fmt = fmt_of(json_out, csv_out)
     if by not in (None, "kecamatan"):
@@ -200,6 +203,14 @@ def status(
             rows = list(coverage.bpjs_status(session, **args))
             columns = STATUS_COLUMNS
             sum_keys = ["in_scope", "enrolled", "missing_programmes"]
+        if xlsx:
+            from koptrack.cli import export
+            from koptrack.exports import Section
+
+            per_coop = rows if not by else list(coverage.bpjs_status(session, **args))
+            per_kec = rows if by else coverage.bpjs_status_by_kecamatan(session, **args)
+            export.write_report(xlsx, [Section("Cooperatives", STATUS_COLUMNS, per_coop),
+                                       Section("By kecamatan", BY_KECAMATAN_COLUMNS, per_kec)], "xlsx", force=force)
         totals = None
         if fmt == "table":
             totals = {k: sum(r[k] for r in rows) for k in sum_keys}

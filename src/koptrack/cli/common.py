@@ -44,6 +44,10 @@ RegencyOpt = Annotated[
         help="Only this regency, e.g. 32.15 (Karawang); 'all' for the whole database.",
     ),
 ]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
+XlsxOpt = Annotated[
+    Optional[str], typer.Option("--xlsx", help="Also write the report to this Excel file (one sheet per section).")
+]
 KecamatanOpt = Annotated[
     Optional[str], typer.Option("--kecamatan", help="Kecamatan by name or code: Klari, 'Kec. Klari', 32.15.05.")
 ]

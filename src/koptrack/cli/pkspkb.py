@@ -14,6 +14,17 @@ app = typer.Typer(help="PKS-PKB: cooperatives in the motor-vehicle-tax cooperati
                   no_args_is_help=True)
 
 
+YEAR_COLUMNS = [
+    Col("year", "Year"), Col("as_of", "As of", no_wrap=True), Col("joined_karyawan", "Joined karyawan", "right"),
+    Col("joined_masyarakat", "Joined masyarakat", "right"), Col("joined_unknown", "Joined (base unknown)", "right"),
+    Col("joined", "Joined", "right"), Col("members", "Members", "right"), Col("source", "Source"),
+]
+MEMBER_COLUMNS = [
+    Col("id", "ID", "right"), Col("name", "Cooperative"), Col("base", "Base"), Col("kecamatan", "Kecamatan"),
+    Col("joined_on", "Joined", no_wrap=True), Col("agreement_no", "Agreement"),
+]
+
+
 @app.command("join")
 def join(
     coop: CoopOpt,
@@ -83,15 +94,12 @@ def status(
         return
     output.emit_rows(
         result["years"],
-        [Col("year", "Year"), Col("as_of", "As of", no_wrap=True), Col("joined_karyawan", "Joined karyawan", "right"),
-         Col("joined_masyarakat", "Joined masyarakat", "right"), Col("joined_unknown", "Joined (base unknown)", "right"),
-         Col("joined", "Joined", "right"), Col("members", "Members", "right"), Col("source", "Source")],
+        YEAR_COLUMNS,
         title="PKS-PKB by year",
     )
     output.emit_rows(
         result["members"],
-        [Col("id", "ID", "right"), Col("name", "Cooperative"), Col("base", "Base"), Col("kecamatan", "Kecamatan"),
-         Col("joined_on", "Joined", no_wrap=True), Col("agreement_no", "Agreement")],
+        MEMBER_COLUMNS,
         title=f"Named members on {result['as_of']}",
         empty=f"no named member on {result['as_of']} (reported counts have no names)",
     )

@@ -8,7 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from koptrack import output
-from koptrack.cli.common import BaseOpt, CsvOpt, JsonOpt, KindOpt, RegencyOpt, db_session, fmt_of
+from koptrack.cli.common import BaseOpt, ForceOpt, XlsxOpt, CsvOpt, JsonOpt, KindOpt, RegencyOpt, db_session, fmt_of
 from koptrack.output import Col, pct, progress_bar
 
 
@@ -52,6 +52,7 @@ def years(ctx: typer.Context, regency: RegencyOpt = None, json_out: JsonOpt = Fa
       koptrack targets              (the years that have targets)
       koptrack targets 2021
       koptrack targets 2021 --as-of 2021-06-30 --json
+      koptrack targets 2021 --xlsx target-2021.xlsx   (a workbook for the head of office)
       koptrack targets set 2022 bpjs.registered_coops 120 --kind ksp
     """
     if ctx.invoked_subcommand is not None:
@@ -74,13 +75,18 @@ def show(
     regency: RegencyOpt = None,
     json_out: JsonOpt = False,
     csv_out: CsvOpt = False,
+    xlsx: XlsxOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """The year's targets with actual figures, progress and a verdict."""
     fmt = fmt_of(json_out, csv_out)
     with db_session("targets") as session:
-        from koptrack import targets
+        from koptrack.cli import export
 
-        rows = targets.report(session, year, as_of, regency)
+        sections = export.targets_sections(session, year, as_of, regency)
+        rows = sections[0].rows if sections else []
+        if sections and xlsx:
+            export.write_report(xlsx, sections, "xlsx", force=force)
     if not rows:
         output.emit_rows([], COLUMNS, fmt=fmt, empty=f"no targets for {year}: see `koptrack targets`")
         return
