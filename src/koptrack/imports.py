@@ -630,6 +630,20 @@ class _PeopleWriter:
             ).all()
         return {nik: (pid, name) for pid, nik, name in rows}
 
+    def _insert_persons(self, rows: list[tuple]) -> dict[str, int]:
+        """Insert new persons; their ids by NIK. On SQLite, inside our write lock, rows without
+        an id get max(id)+1, +2, ... in order: checked by max(id) afterwards, else looked up."""
+        conn = self.conn
+        if conn.dialect.name == "sqlite":
+            before = conn.exec_driver_sql("SELECT max(id) FROM person").scalar() or 0
+            _bulk_insert(conn, self.P, self.PERSON, rows)
+            after = conn.exec_driver_sql("SELECT max(id) FROM person").scalar()
+            if after == before + len(rows):
+                return {row[0]: before + 1 + j for j, row in enumerate(rows)}
+        else:
+            _bulk_insert(conn, self.P, self.PERSON, rows)
+        return {nik: pid for nik, (pid, _) in self._ids([row[0] for row in rows]).items()}
+
     def write(self, batch: list[_PersonRow]) -> None:
         if not batch:
             return
@@ -653,8 +667,8 @@ class _PeopleWriter:
             rows.append(r)
         ids = {nik: pid for nik, (pid, _) in known.items()}
         if new:
-            _bulk_insert(conn, self.P, self.PERSON, sorted(new.values()))  # NIK order: index locality
-            ids.update({nik: pid for nik, (pid, _) in self._ids(list(new)).items()})
+            ordered = sorted(new.values())  # NIK order: index locality
+            ids.update(self._insert_persons(ordered))
             self.result.created["people"] += len(new)
         # periods already recorded for persons known before this batch
         known_ids = [ids[n] for n in known]
