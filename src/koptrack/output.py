@@ -5,16 +5,13 @@ output always pipes cleanly. NIK and KPJ are masked in every format unless `reve
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from koptrack.validate import BIDI_CONTROLS, mask_kpj, mask_nik
-
-_MASKERS = {"nik": mask_nik, "kpj": mask_kpj}
+# csv, json and koptrack.validate are imported where used: `koptrack --help` loads this module
+# and must stay fast.
 
 
 @dataclass(frozen=True)
@@ -46,11 +43,19 @@ def _stderr_console():
     return Console(stderr=True)
 
 
+_MASKERS = None
+
+
 def masked(row: dict, reveal: bool) -> dict:
+    global _MASKERS
     if reveal:
         return row
+    if _MASKERS is None:
+        from koptrack.validate import mask_kpj, mask_nik
+
+        _MASKERS = (("nik", mask_nik), ("kpj", mask_kpj))
     out = dict(row)
-    for key, fn in _MASKERS.items():
+    for key, fn in _MASKERS:
         if out.get(key):
             out[key] = fn(out[key])
     return out
@@ -63,12 +68,16 @@ def _json_default(value: Any):
 
 
 def dumps(value: Any) -> str:
+    import json
+
     return json.dumps(value, default=_json_default, ensure_ascii=False)
 
 
 def safe_cell(value: Any, fmt: Callable[[Any], str] | None = None) -> str:
     """Text for a table cell: markup escaped, bidi/control characters shown as escapes."""
     from rich.markup import escape
+
+    from koptrack.validate import BIDI_CONTROLS
 
     if value is None:
         return ""
@@ -125,6 +134,8 @@ def emit_rows(
         out.write("\n]\n" if n else "]\n")
         return n
     if fmt == "csv":
+        import csv
+
         writer = csv.writer(out, lineterminator="\n")
         data_cols = [c for c in columns if not c.table_only]
         writer.writerow([c.key for c in data_cols])
@@ -159,6 +170,8 @@ def emit_record(record: dict, *, fmt: str = "table", title: str | None = None, r
         sys.stdout.write(dumps(record) + "\n")
         return
     if fmt == "csv":
+        import csv
+
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(list(record))
         writer.writerow([csv_cell(v) for v in record.values()])

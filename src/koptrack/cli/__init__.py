@@ -1,20 +1,75 @@
-"""The `koptrack` command line: one Typer sub-app per command group.
+"""The `koptrack` command line: one Typer sub-app per command group, loaded when it is used.
 
-Nothing here imports SQLAlchemy or SQLModel at import time, so `koptrack --help` stays fast;
-commands that touch the database import the core inside their body.
+Nothing here imports SQLAlchemy or SQLModel at import time, and the command groups themselves
+are imported only when named: `koptrack --help` lists them from the table below without
+building the thirty-odd commands behind them, so it stays about as fast as `import typer`.
+`tests/test_cli_lazy.py` checks that this table's short help matches each group's own.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from koptrack import __version__
-from koptrack.cli import bpjs, coop, db, export, imports, kecamatan, log, pkspkb, seed, targets, worker
 from koptrack.cli.common import STATE
 
+# name -> (module, attribute: a Typer sub-app or a command function, short help for --help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "seed": ("koptrack.cli.seed", "seed", "Load the seed: kecamatan, programmes, the article's..."),
+    "log": ("koptrack.cli.log", "log", "Show the audit trail: every change, with time (UTC), user,..."),
+    "coop": ("koptrack.cli.coop", "app", "Register cooperatives and look after their records."),
+    "worker": ("koptrack.cli.worker", "app", "Register a cooperative's employees and members, and their..."),
+    "bpjs": ("koptrack.cli.bpjs", "app", "BPJS Ketenagakerjaan: register cooperatives, enroll their..."),
+    "pkspkb": ("koptrack.cli.pkspkb", "app", "PKS-PKB: cooperatives in the motor-vehicle-tax cooperation..."),
+    "targets": ("koptrack.cli.targets", "app", "Targets per year and the figures against them."),
+    "import": ("koptrack.cli.imports", "app", "Import cooperatives and people from CSV or Excel (.xlsx) files."),
+    "export": ("koptrack.cli.export", "app", "Write data or a report to a file: CSV, JSON or Excel (xlsx)."),
+    "kecamatan": ("koptrack.cli.kecamatan", "app", "The kecamatan (sub-districts) cooperatives are registered in."),
+    "db": ("koptrack.cli.db", "app", "Look after the database: backup, restore, check."),
+}
+
+
+def load_command(name: str):
+    """The Click command for one entry of COMMANDS, built from its module."""
+    module, attr, _ = COMMANDS[name]
+    obj = getattr(importlib.import_module(module), attr)
+    if isinstance(obj, typer.Typer):
+        command = typer.main.get_group(obj)  # a group even with one command (kecamatan list)
+    else:
+        single = typer.Typer(add_completion=False, rich_markup_mode=None)
+        single.command(name)(obj)
+        command = typer.main.get_command(single)
+    command.name = name
+    _plain_help(command)
+    return command
+
+
+def _plain_help(command) -> None:
+    """Plain Click help everywhere, as the top level has (rich_markup_mode=None): faster, and
+    the `\b` example blocks stay as written."""
+    command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+
+
+class _LazyGroup(TyperGroup):
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        return load_command(name) if name in COMMANDS else None
+
+    def format_commands(self, ctx, formatter):
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, _, short) in COMMANDS.items()])
+
+
 app = typer.Typer(
+    cls=_LazyGroup,
     name="koptrack",
     help=(
         "Track cooperatives' BPJS Ketenagakerjaan enrollment and PKS-PKB membership against "
@@ -50,19 +105,6 @@ def _main(
     ] = False,
 ) -> None:
     STATE.db = db
-
-
-app.add_typer(coop.app, name="coop")
-app.add_typer(worker.app, name="worker")
-app.add_typer(bpjs.app, name="bpjs")
-app.add_typer(pkspkb.app, name="pkspkb")
-app.add_typer(targets.app, name="targets")
-app.add_typer(imports.app, name="import")
-app.add_typer(kecamatan.app, name="kecamatan")
-app.add_typer(export.app, name="export")
-app.add_typer(db.app, name="db")
-app.command("seed")(seed.seed)
-app.command("log")(log.log)
 
 
 def main() -> None:

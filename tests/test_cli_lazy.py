@@ -1,0 +1,36 @@
+"""The top-level help lists the command groups without loading them; what it says of each
+must be what the group says of itself, and every group must load."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from koptrack.cli import COMMANDS, load_command
+
+
+def test_listed_short_help_matches_each_group():
+    for name, (_, _, short) in COMMANDS.items():
+        command = load_command(name)
+        assert command.name == name
+        assert command.get_short_help_str(limit=len(short)) == short, name
+
+
+def test_top_level_help_loads_no_command_group_and_no_database_code():
+    code = (
+        "import sys\n"
+        "from koptrack.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('koptrack.cli.', 'sqlalchemy', 'sqlmodel', 'openpyxl')))\n"
+        "print(','.join(loaded), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "seed" in result.stdout and "export" in result.stdout
+    assert result.stderr.strip() == "koptrack.cli.common"
+
+
+def test_group_help_is_plain_with_examples(cli):
+    for args in (["targets", "--help"], ["bpjs", "status", "--help"], ["kecamatan", "--help"]):
+        out = cli(*args).stdout
+        assert "╭" not in out and out.startswith("Usage: koptrack "), args
+    assert "koptrack targets 2021 --xlsx" in cli("targets", "--help").stdout
