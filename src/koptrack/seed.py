@@ -119,6 +119,18 @@ def _count(v):
     return v
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """safe_load without anchors and aliases: a seed has no use for them, and an alias bomb
+    (a billion laughs) would otherwise expand when the document is walked."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a seed file",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def read_seed(path: Path) -> dict:
     try:
         size = path.stat().st_size
@@ -128,7 +140,7 @@ def read_seed(path: Path) -> dict:
         raise SeedError(f"seed file {str(path)!r}: {size} bytes is larger than a seed can be ({MAX_SEED_BYTES})")
     try:
         with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
+            doc = yaml.load(fh, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except UnicodeDecodeError:
         raise SeedError(f"seed file {str(path)!r}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
