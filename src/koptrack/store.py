@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from koptrack.errors import KoptrackError
@@ -47,11 +47,19 @@ def describe_url(url: str) -> str:
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    """Create parent folders and an empty file private to the user (0600) if none exists."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
+    """Create missing parent folders (0700, each of them) and an empty file private to the user
+    (0600) if none exists."""
+    try:
+        missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700)
+            os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+    except OSError as exc:
+        raise KoptrackError(f"cannot create database {str(path)!r}: {exc.strerror}",
+                            hint="check the path given with --db or KOPTRACK_DB") from None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -155,7 +163,7 @@ def open_engine(db: str | None = None, *, url: str | None = None) -> Engine:
                     f"{SCHEMA_HEAD}, and this database role may not change the schema",
                     hint="ask the database owner to run any koptrack command once (docs/deployment.md)",
                 ) from None
-    except OperationalError as exc:
+    except DatabaseError as exc:  # OperationalError included: unreachable, locked, not a database
         raise KoptrackError(
             f"cannot open database {describe_url(url)}: {exc.orig}",
             hint="check the path given with --db or KOPTRACK_DB",
