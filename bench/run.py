@@ -1,0 +1,341 @@
+"""koptrack's benchmarks, side by side with the raw floor, in one run; writes docs/benchmarks.md.
+
+    python bench/run.py --tier national            # the full table (generation takes minutes)
+    python bench/run.py --tier tiny --repeat 1     # seconds: the CI smoke run
+    python bench/run.py --tier province --pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+Measured, each `--repeat` times, medians reported:
+- start-up: `koptrack --help` and `koptrack --version` against `python -c "import typer"`;
+- import: `koptrack import people` of a 1,000,000-row roster against the `sqlite3` shell's
+  `.import` of the same file into the same tables and indexes (bench/import_bench.py), and
+  `sqlite-utils insert --csv` when it is installed;
+- reports at the tier: `targets 2021`, `bpjs status --by kecamatan`, `bpjs status --kind ksp`,
+  `coop list` (all `--json`), against the very SQL koptrack runs for them (captured from the
+  report functions) run by the `sqlite3` shell; the floor is that time plus koptrack's own
+  start-up (`koptrack --version`);
+- peak memory (maximum resident set) of every command.
+With --pg, the tier is also imported into PostgreSQL through `koptrack import` (COPY) and the
+reports are timed there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+import import_bench  # noqa: E402
+
+AS_OF = "2021-12-31"
+GOALS = {"startup": 1.5, "import": 2.0, "report": 1.5}
+REPORT_WALL_S = 2.0
+MEMORY_MB = 300
+
+WRAPPER = (
+    "import json, resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "p = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+    "s = time.perf_counter() - t\n"
+    "json.dump({'s': s, 'rc': p.returncode, 'kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,\n"
+    "           'err': p.stderr.decode(errors='replace')[-1500:]}, open(sys.argv[1], 'w'))\n"
+)
+
+
+def measure(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+    """(seconds, peak resident MB) of one run of `cmd` in its own process."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    try:
+        subprocess.run([sys.executable, "-c", WRAPPER, out, *cmd], env=env, check=True)
+        r = json.loads(Path(out).read_text())
+    finally:
+        os.unlink(out)
+    if r["rc"] != 0:
+        raise SystemExit(f"failed ({r['rc']}): {' '.join(cmd)}\n{r['err']}")
+    return r["s"], r["kb"] / 1024
+
+
+def repeated(cmd: list[str], repeat: int, env: dict | None = None, before=None) -> dict:
+    times, mem = [], []
+    for _ in range(repeat):
+        if before:
+            before()
+        s, mb = measure(cmd, env)
+        times.append(s)
+        mem.append(mb)
+    return {"s": statistics.median(times), "mb": max(mem)}
+
+
+def koptrack_cmd(db: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "koptrack", "--db", db, *args]
+
+
+def clean_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("KOPTRACK_DB", "KOPTRACK_REGENCY")}
+    env["COLUMNS"] = "200"
+    return env
+
+
+# --- reports and the SQL behind them ----------------------------------------------------------
+
+def report_calls():
+    """name -> (CLI arguments, the report function koptrack runs for them)."""
+    from koptrack import coops, coverage, targets
+
+    day = dt.date.fromisoformat(AS_OF)
+    common = dict(as_of=day, coop=None, base=None, kecamatan=None, only_behind=False, regency=None)
+    return {
+        "targets 2021": (["targets", "2021", "--json"], lambda s: targets.report(s, 2021, None, None)),
+        "bpjs status --by kecamatan": (["bpjs", "status", "--by", "kecamatan", "--as-of", AS_OF, "--json"],
+                                       lambda s: coverage.bpjs_status_by_kecamatan(s, kind=None, **common)),
+        "bpjs status --kind ksp": (["bpjs", "status", "--kind", "ksp", "--as-of", AS_OF, "--json"],
+                                   lambda s: list(coverage.bpjs_status(s, kind="ksp", **common))),
+        "coop list": (["coop", "list", "--json"], lambda s: list(coops.list_coops(s))),
+    }
+
+
+def _literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def inline(sql: str, params) -> str:
+    """The statement with its qmark parameters written in as literals (outside string literals)."""
+    if not params:
+        return sql
+    params = list(params)
+    out, i, quoted = [], 0, False
+    for ch in sql:
+        if ch == "'":
+            quoted = not quoted
+        if ch == "?" and not quoted:
+            out.append(_literal(params[i]))
+            i += 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def capture_report_sql(db: str, report) -> list[str]:
+    """Every SELECT koptrack sends to SQLite for one report, with its parameters inlined."""
+    from sqlalchemy import event
+
+    from koptrack import store
+
+    engine = store.open_engine(db)
+    statements: list[str] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")) and "alembic_version" not in statement:
+            statements.append(inline(statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        with store.session_scope(engine) as s:
+            report(s)
+    finally:
+        engine.dispose()
+    return statements
+
+
+# --- the benchmark ----------------------------------------------------------------------------
+
+def bench_startup(repeat: int) -> list[dict]:
+    env = clean_env()
+    typer_floor = repeated([sys.executable, "-c", "import typer"], repeat, env)
+    rows = []
+    for args in (["--help"], ["--version"]):
+        k = repeated([sys.executable, "-m", "koptrack", *args], repeat, env)
+        rows.append({"what": f"koptrack {args[0]}", "koptrack_s": k["s"], "floor_s": typer_floor["s"],
+                     "floor": 'python -c "import typer"', "mb": k["mb"], "goal": GOALS["startup"]})
+    return rows
+
+
+def bench_import(rows: int, repeat: int, workdir: Path) -> list[dict]:
+    data = workdir / f"people-{rows}.csv"
+    if not data.exists():
+        import_bench.unique_csv(data, rows)
+    base = import_bench.base_db(workdir)
+    env = clean_env()
+    floor_db, kop_db = workdir / "floor.db", workdir / "koptrack-import.db"
+    script = workdir / "floor-import.sql"
+    script.write_text(import_bench.FLOOR_SQL.format(csv=data))
+    floor = repeated(["sqlite3", str(floor_db), f".read {script}"], repeat, env,
+                     before=lambda: import_bench.fresh_copy(base, floor_db))
+    assert import_bench.count(floor_db) == (rows, rows)
+    kop = repeated(koptrack_cmd(str(kop_db), "import", "people", str(data), "--json"), repeat, env,
+                   before=lambda: import_bench.fresh_copy(base, kop_db))
+    assert import_bench.count(kop_db) == (rows, rows)
+    out = [{"what": f"import {rows:,} people", "koptrack_s": kop["s"], "floor_s": floor["s"],
+            "floor": "sqlite3 .import + INSERT ... SELECT", "mb": kop["mb"], "goal": GOALS["import"]}]
+    if shutil.which("sqlite-utils"):
+        peer_db = workdir / "peer.db"
+        peer = repeated(["sqlite-utils", "insert", str(peer_db), "staging", str(data), "--csv"], repeat, env,
+                        before=lambda: import_bench.fresh_copy(base, peer_db))
+        out[0]["sqlite_utils_s"] = peer["s"]
+    return out
+
+
+def bench_reports(tier: str, repeat: int, workdir: Path, startup_s: float) -> tuple[list[dict], dict]:
+    db = workdir / f"{tier}.db"
+    marker = workdir / f"{tier}.done"
+    if not (db.exists() and marker.exists()):
+        print(f"generating the {tier} tier in {db} ...", file=sys.stderr)
+        counts = generate.load_db(tier, db)
+        marker.write_text(json.dumps(counts))
+    counts = json.loads(marker.read_text())
+    env = clean_env()
+    rows = []
+    for name, (args, report) in report_calls().items():
+        sql = capture_report_sql(str(db), report)
+        script = workdir / f"{tier}-{name.replace(' ', '_').replace('-', '')}.sql"
+        script.write_text(".output /dev/null\n" + ";\n".join(sql) + ";\n")
+        floor = repeated(["sqlite3", str(db), f".read {script}"], repeat, env)
+        kop = repeated(koptrack_cmd(str(db), *args), repeat, env)
+        rows.append({"what": f"{name} ({tier})", "koptrack_s": kop["s"], "floor_s": floor["s"] + startup_s,
+                     "floor": f"sqlite3: the same {len(sql)} statement(s) + koptrack start-up", "mb": kop["mb"],
+                     "goal": GOALS["report"], "wall_goal": REPORT_WALL_S})
+    return rows, counts
+
+
+def bench_postgres(url: str, tier: str, repeat: int, workdir: Path) -> list[dict]:
+    """The tier imported into a fresh PostgreSQL database through koptrack (COPY), then the reports."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"koptrack_bench_{tier}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    db = make_url(url).set(database=name).render_as_string(hide_password=False)
+    folder = workdir / f"{tier}-csv"
+    if not (folder / "people.csv").exists():
+        generate.write_csv(tier, folder)
+    env = clean_env()
+    subprocess.run(koptrack_cmd(db, "seed"), env=env, check=True, capture_output=True)
+    coops_t = measure(koptrack_cmd(db, "import", "coops", str(folder / "coops.csv"), "--json"), env)
+    people_t = measure(koptrack_cmd(db, "import", "people", str(folder / "people.csv"), "--json"), env)
+    rows = [{"what": f"PostgreSQL: import {tier} coops", "koptrack_s": coops_t[0], "mb": coops_t[1]},
+            {"what": f"PostgreSQL: import {tier} people (COPY)", "koptrack_s": people_t[0], "mb": people_t[1]}]
+    for rname, (args, _) in report_calls().items():
+        k = repeated(koptrack_cmd(db, *args), repeat, env)
+        rows.append({"what": f"PostgreSQL: {rname} ({tier})", "koptrack_s": k["s"], "mb": k["mb"]})
+    return rows
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                          if line.startswith("MemTotal")))
+        mem = f"{mem_kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration, ValueError):
+        mem = "unknown memory"
+    shell = subprocess.run(["sqlite3", "--version"], capture_output=True, text=True).stdout.split()[0]
+    return (f"{cpu}, {os.cpu_count()} cores, {mem}; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version} (Python), {shell} (shell)")
+
+
+def verdict(row: dict) -> str:
+    if row.get("floor_s") is None:
+        return ""
+    ok = row["ratio"] <= row["goal"]
+    wall = row.get("wall_goal")
+    if wall is not None and row["koptrack_s"] >= wall:
+        ok = False
+    mem_ok = row["mb"] < MEMORY_MB
+    return ("met" if ok and mem_ok else "MISSED") + ("" if mem_ok else f" (memory ≥ {MEMORY_MB} MB)")
+
+
+def render(tier: str, repeat: int, rows: list[dict], counts: dict, args_line: str) -> str:
+    lines = [
+        "# koptrack benchmarks", "",
+        f"Measured {dt.date.today().isoformat()} on {machine()}.", "",
+        f"Tier **{tier}**: {counts.get('cooperative', 0):,} cooperatives, {counts.get('person', 0):,} people, "
+        f"{counts.get('enrollment', 0):,} BPJS enrollments, {counts.get('bpjs_registration', 0):,} registrations, "
+        f"{counts.get('pkspkb_membership', 0):,} PKS-PKB members (bench/generate.py, fixed seed). "
+        f"Median of {repeat} run(s); memory is the peak resident set of the process.", "",
+        "| what | koptrack | floor | ratio | goal | peak memory | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if r.get("floor_s") is None:
+            lines.append(f"| {r['what']} | {r['koptrack_s']:.2f} s | | | | {r['mb']:.0f} MB | |")
+            continue
+        goal = f"≤ {r['goal']}×" + (f", < {r['wall_goal']:.0f} s" if r.get("wall_goal") else "")
+        lines.append(f"| {r['what']} | {r['koptrack_s']:.2f} s | {r['floor_s']:.2f} s ({r['floor']}) | "
+                     f"{r['ratio']:.2f}× | {goal} | {r['mb']:.0f} MB | {verdict(r)} |")
+    peer = [r for r in rows if "sqlite_utils_s" in r]
+    lines.append("")
+    if peer:
+        p = peer[0]
+        lines.append(f"`sqlite-utils insert --csv` of the same roster (into one plain table, no checks): "
+                     f"{p['sqlite_utils_s']:.2f} s, {p['sqlite_utils_s'] / p['koptrack_s']:.1f}× koptrack's time.")
+    else:
+        lines.append("`sqlite-utils` was not installed for this run, so the peer column is absent "
+                     "(`pip install sqlite-utils` and run again to add it).")
+    lines += ["", "Reproduce:", "", "```bash", "pip install -e '.[test]'", args_line, "```", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tier", choices=list(generate.TIERS), default="district")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "koptrack-bench")
+    ap.add_argument("--import-rows", type=int, help="roster size for the import (default 1,000,000; tiny: 2,000)")
+    ap.add_argument("--skip-import", action="store_true")
+    ap.add_argument("--pg", help="also run on this PostgreSQL server (an SQLAlchemy URL)")
+    ap.add_argument("--out", type=Path, default=HERE.parent / "docs" / "benchmarks.md")
+    args = ap.parse_args(argv)
+    if not shutil.which("sqlite3"):
+        raise SystemExit("the sqlite3 shell is needed for the floor (Debian: apt install sqlite3)")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    import_rows = args.import_rows or (2_000 if args.tier == "tiny" else 1_000_000)
+
+    rows = bench_startup(args.repeat)
+    version_s = next(r["koptrack_s"] for r in rows if r["what"] == "koptrack --version")
+    if not args.skip_import:
+        rows += bench_import(import_rows, args.repeat, args.workdir)
+    report_rows, counts = bench_reports(args.tier, args.repeat, args.workdir, version_s)
+    rows += report_rows
+    for r in rows:
+        if r.get("floor_s"):
+            r["ratio"] = r["koptrack_s"] / r["floor_s"]
+    if args.pg:
+        rows += bench_postgres(args.pg, args.tier, args.repeat, args.workdir)
+    line = "python bench/run.py " + " ".join(a for a in (argv if argv is not None else sys.argv[1:])
+                                             if not a.startswith("postgresql"))
+    text = render(args.tier, args.repeat, rows, counts, line)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
