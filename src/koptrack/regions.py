@@ -31,8 +31,9 @@ def list_kecamatan(session: Session, regency: str | None = None) -> list[dict]:
         .join(Regency, Regency.code == Kecamatan.regency_code)
         .order_by(Kecamatan.code)
     )
-    if regency:
-        stmt = stmt.where(Kecamatan.regency_code == regency)
+    reg = validate.parse_regency(regency)
+    if reg:
+        stmt = stmt.where(Kecamatan.regency_code == reg)
     return [
         {"code": c, "name": n, "regency_code": rc, "regency": rn}
         for c, n, rc, rn in session.exec(stmt).all()

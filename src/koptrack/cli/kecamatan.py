@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+
 
 import typer
 
 from koptrack import output
-from koptrack.cli.common import CsvOpt, JsonOpt, db_session, fmt_of
+from koptrack.cli.common import CsvOpt, JsonOpt, RegencyOpt, db_session, fmt_of
 from koptrack.output import Col
 
 app = typer.Typer(help="The kecamatan (sub-districts) cooperatives are registered in.", no_args_is_help=True)
@@ -15,7 +15,7 @@ app = typer.Typer(help="The kecamatan (sub-districts) cooperatives are registere
 
 @app.command("list")
 def list_(
-    regency: Annotated[Optional[str], typer.Option("--regency", help="Only this regency, e.g. 32.15.")] = None,
+    regency: RegencyOpt = None,
     json_out: JsonOpt = False,
     csv_out: CsvOpt = False,
 ) -> None:
@@ -25,6 +25,7 @@ def list_(
 
     \b
       koptrack kecamatan list --json
+      koptrack kecamatan list --regency 32.15
     """
     fmt = fmt_of(json_out, csv_out)
     with db_session("kecamatan list") as session:
