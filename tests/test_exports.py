@@ -133,3 +133,21 @@ def test_refusals_leave_no_file(office, tmp_path):
     assert openpyxl.load_workbook(out).active.cell(1, 1).value == "ID"
     r = office("export", "coops", "-o", str(tmp_path / "no" / "such" / "dir.csv"), ok=False)
     assert r.exit_code == 1 and "does not exist" in r.stderr
+
+
+def test_targets_without_xlsx_reads_no_people(office):
+    # the workbook's extra sections (coverage by kecamatan, KSPs behind) scan every engagement:
+    # a plain `targets YEAR` must not pay for them
+    from sqlalchemy import Engine, event
+
+    seen = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", grab)
+    try:
+        office("targets", "2021", "--json")
+    finally:
+        event.remove(Engine, "before_cursor_execute", grab)
+    assert seen and not [s for s in seen if "FROM engagement" in s or "JOIN engagement" in s]

@@ -54,6 +54,8 @@ def masked(row: dict, reveal: bool) -> dict:
         from koptrack.validate import mask_kpj, mask_nik
 
         _MASKERS = (("nik", mask_nik), ("kpj", mask_kpj))
+    if not any(row.get(key) for key, _ in _MASKERS):
+        return row  # nothing personal in it: no copy
     out = dict(row)
     for key, fn in _MASKERS:
         if out.get(key):
