@@ -95,3 +95,93 @@ def test_a_file_that_is_not_a_database_is_refused(cli, tmp_path):
     r = cli("--db", str(bad), "coop", "list", ok=False)
     assert r.exit_code == 1 and "cannot open database" in r.stderr
     assert bad.read_text().startswith("not a database")  # left as it was
+
+
+def test_schema_head_is_the_one_head_of_the_shipped_migrations():
+    """Read the migrations folder of the installed package directly with Alembic, without the
+    store's helper: exactly one head, and it is SCHEMA_HEAD."""
+    from importlib import resources
+
+    from alembic.script import ScriptDirectory
+
+    folder = Path(str(resources.files("koptrack").joinpath("migrations")))
+    scripts = ScriptDirectory(str(folder))
+    assert scripts.get_heads() == [store.SCHEMA_HEAD]
+    # every migration file is in the chain that ends at the head (no orphan, no branch)
+    chain = [rev.revision for rev in scripts.walk_revisions()]
+    files = sorted(p for p in (folder / "versions").glob("*.py") if p.name != "__init__.py")
+    assert len(chain) == len(files) and chain[0] == store.SCHEMA_HEAD
+
+
+def test_a_new_database_is_stamped_with_the_head(engine):
+    assert store.current_revision(engine) == store.SCHEMA_HEAD
+
+
+@sqlite_only
+def test_private_modes_do_not_depend_on_the_umask_and_existing_folders_are_left_alone(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o755)  # the user's own folder: not ours to change
+    db = shared / "fresh" / "koptrack.db"
+    old = os.umask(0)  # the most permissive umask: modes must still be private
+    try:
+        store.open_engine(str(db)).dispose()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    for extra in ("-wal", "-shm"):  # WAL side files hold the same data
+        side = db.with_name(db.name + extra)
+        if side.exists():
+            assert stat.S_IMODE(side.stat().st_mode) & 0o077 == 0, extra
+
+
+@sqlite_only
+def test_an_existing_database_file_keeps_its_mode(tmp_path):
+    db = tmp_path / "k.db"
+    store.open_engine(str(db)).dispose()
+    os.chmod(db, 0o640)  # the owner chose to share it with a group
+    store.open_engine(str(db)).dispose()
+    assert stat.S_IMODE(db.stat().st_mode) == 0o640
+
+
+@sqlite_only
+def test_pragmas_on_a_write_session_too(tmp_path):
+    engine = store.open_engine(str(tmp_path / "k.db"))
+    try:
+        with store.session_scope(engine, write=True) as s:
+            conn = s.connection()
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
+            # foreign keys are enforced, not only switched on
+            from sqlalchemy.exc import IntegrityError
+
+            with pytest.raises(IntegrityError):
+                conn.exec_driver_sql("INSERT INTO kecamatan (code, name, regency_code) VALUES ('99.99.99', 'X', '99.99')")
+    finally:
+        engine.dispose()
+
+
+@sqlite_only
+def test_db_option_beats_environment_in_process(cli, tmp_path, monkeypatch):
+    by_option, by_env = tmp_path / "sub" / "option.db", tmp_path / "env.db"
+    monkeypatch.setenv("KOPTRACK_DB", str(by_env))
+    cli("--db", str(by_option), "seed")
+    assert by_option.exists() and not by_env.exists()
+    assert len(cli.json("--db", str(by_option), "kecamatan", "list")) == 30
+    assert cli.json("kecamatan", "list") == []  # the environment's database: created empty now
+    assert by_env.exists()
+
+
+def test_the_real_entry_point_shows_help_without_database_code(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "KOPTRACK_DB"}
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "koptrack", "--help"], capture_output=True,
+                       text=True, cwd=tmp_path, env=env, timeout=60)
+    assert r.returncode == 0 and "Usage" in r.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")]
+    assert "koptrack.cli" in imported  # the check is live: importtime did report the modules
+    loaded = {m.split(".")[0] for m in imported}
+    assert not loaded & {"sqlalchemy", "sqlmodel", "alembic", "yaml"}, sorted(loaded & {"sqlalchemy", "sqlmodel", "alembic", "yaml"})
+    assert not list(tmp_path.iterdir())  # and no database was created anywhere here

@@ -4,6 +4,7 @@ cases an office meets. A refusal names the field and never echoes a full NIK or 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import assume, given, settings
@@ -192,3 +193,220 @@ def test_regency(value, expected):
 def test_bad_regency(value):
     with pytest.raises(ValidationError, match="regency"):
         validate.parse_regency(value)
+
+
+# --- NIK: the two paths agree, birth dates are never in the future -------------------------
+
+# NIKs built from every part, each part sometimes out of range: zero, one or several faults.
+any_part_niks = st.builds(
+    lambda prov, reg, kec, day, month, yy, serial: f"{prov}{reg:02d}{kec:02d}{day:02d}{month:02d}{yy:02d}{serial:04d}",
+    st.one_of(st.sampled_from(PROVINCES), st.integers(0, 99).map(lambda n: f"{n:02d}")),
+    st.integers(0, 99), st.integers(0, 99),
+    st.one_of(st.integers(1, 31), st.integers(41, 71), st.integers(0, 99)),
+    st.one_of(st.integers(1, 12), st.integers(0, 99)),
+    st.integers(0, 99),
+    st.one_of(st.integers(1, 9999), st.just(0)),
+)
+todays = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31))  # the pivot knows 19yy and 20yy
+
+
+@given(any_part_niks, todays)
+def test_the_import_fast_path_and_parse_nik_give_the_same_answer(nik, today):
+    try:
+        info = validate.parse_nik(nik, today=today)
+    except ValidationError as exc:
+        assert validate.nik_fast(nik, today) == exc.reason
+        assert exc.field == "nik" and nik not in str(exc)
+    else:
+        assert validate.nik_fast(nik, today) == (nik, info.gender, info.birth_date)
+
+
+def test_a_nik_with_two_faults_gets_the_same_reason_on_both_paths():
+    nik = "3215059913900000"  # day 99 and serial 0000: the birth part is reported first
+    with pytest.raises(ValidationError) as exc:
+        validate.parse_nik(nik, today=TODAY)
+    assert "birth day 99" in exc.value.reason
+    assert validate.nik_fast(nik, TODAY) == exc.value.reason
+
+
+@given(todays, st.integers(0, 36523), st.booleans())
+def test_the_two_digit_year_is_the_last_hundred_years_up_to_today(today, days_old, woman):
+    """Whatever today is, a person born up to 100 years ago (today included) gets their own
+    birth date back: never one in the future, never one a century too early."""
+    birth = today - dt.timedelta(days=days_old)
+    nik = build_nik("32", 15, 5, birth, woman, 1)
+    info = validate.parse_nik(nik, today=today)
+    assert info.birth_date == birth
+    assert info.birth_date <= today
+
+
+def test_later_this_year_means_a_century_ago():
+    # On 25-11-2026 a NIK saying 31-12-26 cannot be a baby born next month: it is 1926.
+    assert validate.parse_nik("3215053112260001", today=TODAY).birth_date == dt.date(1926, 12, 31)
+    assert validate.parse_nik("3215052511260001", today=TODAY).birth_date == dt.date(2026, 11, 25)  # born today
+    assert validate.parse_nik("3215056511260001", today=TODAY).birth_date == dt.date(2026, 11, 25)  # a girl
+    assert validate.parse_nik("3215052611260001", today=TODAY).birth_date == dt.date(1926, 11, 26)
+    assert validate.nik_fast("3215053112260001", TODAY)[2] == dt.date(1926, 12, 31)
+    # 29 February: 2000 was a leap year, 1900 was not
+    assert validate.parse_nik("3215052902000001", today=dt.date(2000, 3, 1)).birth_date == dt.date(2000, 2, 29)
+    with pytest.raises(ValidationError, match="29-02-1900 .* does not exist"):
+        validate.parse_nik("3215052902000001", today=dt.date(2000, 2, 28))
+
+
+@pytest.mark.parametrize("nik, fragment", [
+    ("3215050001900001", "birth day 00"),
+    ("3215054001900001", "birth day 40"),  # 40 is neither a man's day nor a woman's (41-71)
+    ("3215057201900001", "birth day 72"),
+    ("3215050100900001", "birth month 00"),
+    ("3215053104900001", "does not exist"),  # 31 April
+    ("3215057104900001", "does not exist"),  # a woman born 31 April
+    ("3215050101900000", "serial"),
+    ("3200050101900001", "regency code"),
+    ("3215000101900001", "kecamatan code"),
+    ("2015050101900001", "province code 20"),
+    ("0015050101900001", "province code 00"),
+])
+def test_each_rule_of_the_nik(nik, fragment):
+    with pytest.raises(ValidationError) as exc:
+        validate.parse_nik(nik, today=TODAY)
+    assert fragment in exc.value.reason
+    assert str(exc.value).startswith(f"nik '{validate.mask_nik(nik)}': ")
+    assert nik not in str(exc.value)
+
+
+@given(st.integers(0, 99).map(lambda n: f"{n:02d}"))
+def test_only_known_province_codes(code):
+    nik = code + "15050101900001"
+    if code in validate.PROVINCE_CODES:
+        assert validate.parse_nik(nik, today=TODAY).province == code
+    else:
+        with pytest.raises(ValidationError, match=f"province code {code} "):
+            validate.parse_nik(nik, today=TODAY)
+
+
+def test_day_and_serial_edges_that_are_valid():
+    assert validate.parse_nik("3215050101900001", today=TODAY).gender == "L"
+    assert validate.parse_nik("3215053101900001", today=TODAY).birth_date == dt.date(1990, 1, 31)
+    woman = validate.parse_nik("3215054101909999", today=TODAY)
+    assert (woman.gender, woman.birth_date, woman.serial) == ("P", dt.date(1990, 1, 1), "9999")
+    info = validate.parse_nik(" 3215.0501.0190.0001 ", today=TODAY)  # as written on a form
+    assert (info.nik, info.regency, info.kecamatan) == ("3215050101900001", "32.15", "32.15.05")
+
+
+# --- what an error may show -------------------------------------------------------------------
+
+# A NIK typed with the usual mistakes: a digit too many or too few, a letter O for a zero, a
+# space or a dash in the middle, a trailing character.
+def _typo(nik: str, kind: int, pos: int) -> str:
+    pos = 1 + pos % 15  # inside: a tab or dash at either end could be trimmed as a blank
+    return [
+        nik + str(pos % 10),
+        nik[:pos] + nik[pos + 1:],
+        nik[:pos] + "O" + nik[pos + 1:],
+        nik[:pos] + "-" + nik[pos:],
+        nik + "x",
+        nik[:pos] + "\t" + nik[pos:],
+        "NIK " + nik,
+        nik + nik[:3],
+    ][kind]
+
+
+@given(niks, st.integers(0, 7), st.integers(0, 15), st.sampled_from(["nik", "--nik", "people[3].nik"]))
+def test_a_mistyped_nik_is_refused_naming_the_field_and_never_shown_whole(nik, kind, pos, field):
+    typed = _typo(nik, kind, pos)
+    with pytest.raises(ValidationError) as exc:
+        validate.parse_nik(typed, field, today=TODAY)
+    message = str(exc.value)
+    assert exc.value.field == field and message.startswith(f"{field} '")
+    assert nik not in message and nik not in repr(exc.value.value)
+    assert not re.search(r"\d{7,}", message)  # six digits at most in a row: the masked form's
+
+
+@given(st.text(alphabet="0123456789 -./xO", min_size=0, max_size=40))
+def test_no_error_from_parse_nik_shows_more_than_six_digits_in_a_row(text):
+    try:
+        validate.parse_nik(text, today=TODAY)
+    except ValidationError as exc:
+        assert not re.search(r"\d{7,}", str(exc))
+        assert str(exc).startswith("nik '")
+
+
+@given(st.text(alphabet="0123456789 -x", max_size=30))
+def test_no_error_from_parse_kpj_shows_more_than_three_digits_in_a_row(text):
+    try:
+        validate.parse_kpj(text, "kpj")
+    except ValidationError as exc:
+        assert exc.field == "kpj" and str(exc).startswith("kpj '")
+        assert not re.search(r"\d{4,}", str(exc)), str(exc)
+
+
+@pytest.mark.parametrize("parse, value, field", [
+    (validate.parse_kpj, "1234567890", "kpj"),
+    (validate.parse_npp, "AB-12345", "npp"),
+    (validate.parse_nik_koperasi, "12345", "nik-koperasi"),
+    (lambda v, f: validate.parse_date(v, f), "2021-02-30", "since"),
+    (lambda v, f: validate.parse_date(v, f, allow_future=False, today=TODAY), "2026-11-26", "on"),
+    (validate.parse_year, "21", "year"),
+    (validate.parse_kind, "bank", "kind"),
+    (validate.parse_base, "swasta", "base"),
+    (validate.parse_role, "ketua", "role"),
+    (validate.parse_status, "tutup", "status"),
+    (validate.parse_category, "pns", "category"),
+    (validate.parse_employer_size, "huge", "size"),
+    (validate.parse_programmes, "jkn", "programs"),
+    (validate.parse_regency, "Karawang", "regency"),
+    (lambda v, f: validate.clean_text(v, f, required=True), "  ", "name"),
+    (lambda v, f: validate.clean_text(v, f, max_len=5), "Koperasi", "desa"),
+    (lambda v, f: validate.match_kecamatan(v, [("32.15.05", "Klari")], field=f), "Karawang", "kecamatan"),
+])
+@pytest.mark.parametrize("custom", [False, True])
+def test_every_refusal_starts_with_the_field_it_concerns(parse, value, field, custom):
+    name = "rows[7]." + field if custom else field
+    with pytest.raises(ValidationError) as exc:
+        parse(value, name)
+    assert exc.value.field == name
+    assert str(exc.value).startswith(f"{name} ")
+
+
+# --- KPJ, dates, text -----------------------------------------------------------------------------
+
+
+@given(st.text(alphabet="0123456789", min_size=11, max_size=11))
+def test_any_eleven_digits_are_a_kpj_and_its_mask_keeps_two_and_three(kpj):
+    assert validate.parse_kpj(f" {kpj[:4]} {kpj[4:]} ") == kpj
+    masked = validate.mask_kpj(kpj)
+    assert masked == kpj[:2] + "******" + kpj[-3:]
+    assert validate.mask_kpj(None) is None
+
+
+def test_today_is_not_the_future_tomorrow_is():
+    assert validate.parse_date("25/11/2026", "on", allow_future=False, today=TODAY) == TODAY
+    with pytest.raises(ValidationError) as exc:
+        validate.parse_date("26/11/2026", "on", allow_future=False, today=TODAY)
+    assert str(exc.value) == "on '2026-11-26': is in the future (today is 2026-11-25)"
+    # a plan may be in the future where the caller allows it (the default)
+    assert validate.parse_date("2030-01-01", "until") == dt.date(2030, 1, 1)
+    assert validate.parse_date(dt.datetime(2021, 3, 16, 9, 30), "on") == dt.date(2021, 3, 16)
+
+
+@given(st.text(min_size=1, max_size=30), st.sampled_from([chr(c) for c in (*range(0, 9), *range(11, 32), *range(0x7F, 0xA0))]),
+       st.integers(0, 30))
+def test_a_control_character_inside_text_is_refused_and_shown_escaped(text, control, pos):
+    pos = min(pos, len(text))
+    value = "A" + text[:pos] + control + text[pos:] + "Z"  # inside, so not trimmed away
+    with pytest.raises(ValidationError) as exc:
+        validate.clean_text(value, "name")
+    message = str(exc.value)
+    assert message.startswith("name ") and message.endswith(": contains control characters")
+    assert control not in message  # escaped (\x1b, \x00, \x85, ...), never written raw to a terminal
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in message)
+
+
+def test_text_is_trimmed_joined_and_bidi_marks_are_kept_as_data():
+    assert validate.clean_text(" \t Koperasi    Makmur\n ", "name") == "Koperasi Makmur"
+    with pytest.raises(ValidationError, match=r"name 'Koperasi\\\\tMakmur'"):  # a tab inside is refused too
+        validate.clean_text("Koperasi\tMakmur", "name")
+    assert validate.clean_text("   ", "name") is None
+    rlo = "Kop \u202eX"
+    assert validate.clean_text(rlo, "name") == rlo
+    assert validate.clean_text("Cafe\u0301", "name") == "Caf\u00e9"  # NFC: one form of each letter

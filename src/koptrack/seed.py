@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from koptrack import audit, validate
@@ -86,11 +87,21 @@ class _Entry:
         return self.get(field, lambda v: validate.clean_text(v, field, max_len=max_len), required=required)
 
 
-def _list(doc: dict, key: str) -> list:
+def _list(doc: dict, key: str, where: str | None = None) -> list:
     value = doc.get(key) or []
     if not isinstance(value, list):
-        raise SeedError(f"{key}: must be a list")
+        raise SeedError(f"{where or key}: must be a list")
     return value
+
+
+def _no_repeats(entries: list, section: str, ident, label: str) -> None:
+    """Refuse an entry listed twice in one file (the later one would silently win)."""
+    seen: dict = {}
+    for i, entry in enumerate(entries):
+        key = ident(entry)
+        if key in seen:
+            raise SeedError(f"{section}[{i}]: {label} {key!r} is listed twice (also {section}[{seen[key]}])")
+        seen[key] = i
 
 
 def _date(v):
@@ -119,16 +130,30 @@ def _count(v):
     return v
 
 
+MAX_SEED_DEPTH = 32  # the shipped seed nests 4 deep
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """safe_load without anchors and aliases: a seed has no use for them, and an alias bomb
-    (a billion laughs) would otherwise expand when the document is walked."""
+    (a billion laughs) would otherwise expand when the document is walked. Nesting is capped
+    too: PyYAML composes nodes recursively, so `[[[[...` a few hundred deep would end in a
+    RecursionError (a traceback) instead of a clear refusal."""
+
+    _depth = 0
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a seed file",
                                               event.start_mark)
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_SEED_DEPTH:
+            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_SEED_DEPTH} levels deep",
+                                              self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def read_seed(path: Path) -> dict:
@@ -143,6 +168,8 @@ def read_seed(path: Path) -> dict:
             doc = yaml.load(fh, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except UnicodeDecodeError:
         raise SeedError(f"seed file {str(path)!r}: not UTF-8 text") from None
+    except OSError as exc:  # a folder, a file this user may not read
+        raise SeedError(f"seed file {str(path)!r}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -171,25 +198,31 @@ def plan_seed(doc: dict, existing_kecamatan: list[tuple[str, str]] = ()) -> dict
             title=e.text("title", required=True, max_len=500), reference=e.text("reference", max_len=500),
             issued_on=e.get("issued_on", _date), location=e.text("location", max_len=500), note=e.text("note"),
         ))
+    _no_repeats(plan["sources"], "sources", lambda s: s["key"], "key")
     source_keys = {s["key"] for s in plan["sources"]}
 
     def source(e: _Entry):
         key = e.get("source")
-        if key is not None and key not in source_keys:
+        if key is not None and (not isinstance(key, str) or key not in source_keys):
             raise _err(e.where, "source", key, "is not a key listed under sources")
         return key
 
     regions = doc.get("regions") or {}
     if not isinstance(regions, dict):
         raise SeedError("regions: must be a mapping with regencies and kecamatan")
-    for i, raw in enumerate(regions.get("regencies") or []):
+    unknown = set(regions) - {"regencies", "kecamatan"}
+    if unknown:
+        raise SeedError(f"regions: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+    for i, raw in enumerate(_list(regions, "regencies", "regions.regencies")):
         e = _Entry(raw, f"regions.regencies[{i}]", {"code", "name", "province"})
         code = str(e.get("code", required=True))
         if not (len(code) == 5 and code[2] == "." and code.replace(".", "").isdigit()):
             raise _err(e.where, "code", code, "must look like 32.15")
         plan["regencies"].append(dict(code=code, name=e.text("name", required=True), province=e.text("province")))
+    _no_repeats(plan["regencies"], "regions.regencies", lambda r: r["code"], "code")
     regency_codes = {r["code"] for r in plan["regencies"]}
     kec = regions.get("kecamatan")
+    kec_where: list[str] = []
     groups = kec if isinstance(kec, list) else [kec] if kec else []
     for g, group in enumerate(groups):
         where = "regions.kecamatan" if isinstance(kec, dict) else f"regions.kecamatan[{g}]"
@@ -197,22 +230,31 @@ def plan_seed(doc: dict, existing_kecamatan: list[tuple[str, str]] = ()) -> dict
         regency = str(e.get("regency", required=True))
         if regency not in regency_codes:
             raise _err(e.where, "regency", regency, "is not listed under regions.regencies")
-        for j, item in enumerate(e.get("list", required=True)):
+        source(e)
+        items = e.get("list", required=True)
+        if not isinstance(items, list):
+            raise SeedError(f"{where}.list: must be a list of [code, name]")
+        for j, item in enumerate(items):
             item_where = f"{where}.list[{j}]"
             if not (isinstance(item, list) and len(item) == 2):
                 raise SeedError(f"{item_where}: must be [code, name]")
-            code, name = str(item[0]), validate.clean_text(item[1], "name")
+            code = str(item[0])
+            try:
+                name = validate.clean_text(item[1], "name")
+            except ValidationError as exc:
+                raise _err(item_where, "name", exc.value, exc.reason) from None
             how, key = validate.kecamatan_key(code)
             if how != "code" or not key.startswith(regency + "."):
                 raise SeedError(f"{item_where}: code {code!r} must be a kecamatan code in regency {regency}")
             if not name:
                 raise SeedError(f"{item_where}: name is required")
             plan["kecamatan"].append(dict(code=key, name=name, regency_code=regency))
-    seen = set()
-    for k in plan["kecamatan"]:
+            kec_where.append(item_where)
+    seen: dict[str, str] = {}
+    for k, item_where in zip(plan["kecamatan"], kec_where):
         if k["code"] in seen:
-            raise SeedError(f"regions.kecamatan: code {k['code']} is listed twice")
-        seen.add(k["code"])
+            raise SeedError(f"{item_where}: code {k['code']} is listed twice (also {seen[k['code']]})")
+        seen[k["code"]] = item_where
 
     for i, raw in enumerate(_list(doc, "programmes")):
         e = _Entry(raw, f"programmes[{i}]", {"code", "name", "pu_rate", "paid_by", "legal_basis", "verified"})
@@ -233,6 +275,9 @@ def plan_seed(doc: dict, existing_kecamatan: list[tuple[str, str]] = ()) -> dict
             programmes=validate.format_programmes(e.get("programmes", validate.parse_programmes, required=True)),
             legal_basis=e.text("legal_basis"), verified=bool(e.get("verified", default=False)),
         ))
+    _no_repeats(plan["programmes"], "programmes", lambda p: p["code"], "code")
+    _no_repeats(plan["rules"], "programme_rules", lambda r: (r["category"], r["employer_size"]),
+                "category/employer_size")
 
     kec_choices = list(existing_kecamatan) + [(k["code"], k["name"]) for k in plan["kecamatan"]]
     for i, raw in enumerate(_list(doc, "cooperatives")):
@@ -259,6 +304,8 @@ def plan_seed(doc: dict, existing_kecamatan: list[tuple[str, str]] = ()) -> dict
             pks = dict(joined_on=p.get("joined_on", _date, required=True), agreement_no=p.text("agreement_no"),
                        note=p.text("note"))
         plan["coops"].append((coop, reg, pks))
+    _no_repeats(plan["coops"], "cooperatives", lambda c: (c[0]["name"].casefold(), c[0]["kecamatan_code"]),
+                "name/kecamatan")
 
     for section, key, value_parse in (("targets", "targets", _positive), ("reported_counts", "reported", _count)):
         seen_keys = set()
@@ -317,12 +364,24 @@ def apply_seed(session: Session, plan: dict) -> dict[str, int]:
         put("rules", ProgrammeRule, {"category": r["category"], "employer_size": r["employer_size"]},
             {k: v for k, v in r.items() if k not in ("category", "employer_size")})
     session.flush()
-    for coop_values, reg, pks in plan["coops"]:
+    for i, (coop_values, reg, pks) in enumerate(plan["coops"]):
+        # Matched as `koptrack coop add` refuses duplicates: the name in any case, in the kecamatan.
         match = session.exec(
             select(Cooperative).where(
-                Cooperative.name == coop_values["name"], Cooperative.kecamatan_code == coop_values["kecamatan_code"]
+                func.lower(Cooperative.name) == coop_values["name"].lower(),
+                Cooperative.kecamatan_code == coop_values["kecamatan_code"],
             )
         ).first()
+        for field in ("nik_koperasi", "legal_no"):
+            value = coop_values.get(field)
+            if value is None:
+                continue
+            stmt = select(Cooperative.id).where(getattr(Cooperative, field) == value)
+            if match is not None:
+                stmt = stmt.where(Cooperative.id != match.id)
+            other = session.exec(stmt).first()
+            if other is not None:
+                raise _err(f"cooperatives[{i}]", field, value, f"already belongs to cooperative {other}")
         if match is None:
             match = Cooperative(**coop_values)
             session.add(match)

@@ -108,10 +108,13 @@ class NikInfo:
     serial: str
 
 
-def _pivot_year(yy: int, today: dt.date) -> int:
-    """Two-digit birth year: the most recent year ending in yy that is not in the future."""
+def _pivot_year(yy: int, month: int, day: int, today: dt.date) -> int:
+    """Two-digit birth year: the most recent year ending in yy that does not put the birth
+    date (day and month included) in the future."""
     year = 2000 + yy
-    return year if year <= today.year else year - 100
+    if (year, month, day) > (today.year, today.month, today.day):
+        year -= 100
+    return year
 
 
 def parse_nik(value: object, field: str = "nik", today: dt.date | None = None) -> NikInfo:
@@ -143,7 +146,7 @@ def parse_nik(value: object, field: str = "nik", today: dt.date | None = None) -
     if not 1 <= month <= 12:
         raise ValidationError(field, shown, f"birth month {s[8:10]} (digits 9-10) must be 01-12")
     today = today or dt.date.today()
-    year = _pivot_year(yy, today)
+    year = _pivot_year(yy, month, day, today)
     try:
         birth = dt.date(year, month, day)
     except ValueError:
@@ -422,8 +425,8 @@ def nik_fast(value: str, today: dt.date) -> tuple[str, str, dt.date] | str:
         return "regency code (digits 3-4) cannot be 00"
     if s[4:6] == "00":
         return "kecamatan code (digits 5-6) cannot be 00"
-    if s[12:16] == "0000":
-        return "serial (digits 13-16) cannot be 0000"
+    # The birth part is checked before the serial, in parse_nik's order, so that both paths give
+    # the same reason for a NIK with more than one fault.
     key = (s[6:12], today)
     birth = _BIRTH_CACHE.get(key)
     if birth is None:
@@ -435,4 +438,6 @@ def nik_fast(value: str, today: dt.date) -> tuple[str, str, dt.date] | str:
         _BIRTH_CACHE[key] = birth
     if isinstance(birth, str):
         return birth
+    if s[12:16] == "0000":
+        return "serial (digits 13-16) cannot be 0000"
     return s, birth[1], birth[0]
