@@ -231,9 +231,13 @@ def list_coops(
                 func.lower(func.coalesce(Cooperative.legal_no, "")).like(like),
             )
         )
+    # Filters are checked above, before the first row is asked for: a refused filter must
+    # fail before any output (a `[` or a CSV header) has been written.
     result = session.connection().execution_options(yield_per=2000).execute(stmt)
-    for row in result:
-        yield {
+    return (
+        {
             "id": row[0], "name": row[1], "kind": row[2], "base": row[3], "kecamatan": row[4],
             "kecamatan_code": row[5], "regency": row[5][:5], "desa": row[6], "status": row[7],
         }
+        for row in result
+    )
