@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from sqlalchemy import text
@@ -45,6 +46,14 @@ def counts(path):
         conn.close()
 
 
+def live_coops(path) -> int:
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        return conn.execute("SELECT count(*) FROM cooperative").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def engine_for(path):
     return store.open_engine(str(path))
 
@@ -70,24 +79,27 @@ def test_backup_is_a_private_complete_copy(cli, db_path, tmp_path):
 @sqlite_only
 def test_backup_during_a_concurrent_write_is_consistent(cli, db_path, tmp_path):
     cli("seed")
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), "150"], stdout=subprocess.PIPE,
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), "300"], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     seen = []
     try:
-        for i in range(40):
-            out = tmp_path / f"b{i}.db"
-            cli("db", "backup", str(out))
+        deadline = time.monotonic() + 60
+        while writer.poll() is None and time.monotonic() < deadline and live_coops(db_path) < 3:
+            time.sleep(0.02)  # back up only once the writer is committing
+        i = 0
+        while writer.poll() is None and i < 300:
+            out = tmp_path / f"b{i % 5}.db"
+            cli("db", "backup", str(out), "--force")
             seen.append(counts(out))
-            if writer.poll() is not None:
-                break
+            i += 1
     finally:
         stdout, stderr = writer.communicate(timeout=120)
     assert writer.returncode == 0, stderr
     for coops, adds in seen:  # each copy is one committed state, never half a transaction
         assert coops == adds + 1
-    assert len({c for c, _ in seen}) > 1, "the writer should have been seen at work"
+    assert len({c for c, _ in seen}) > 1, f"the writer should have been seen at work: {seen}"
     cli("db", "backup", str(tmp_path / "final.db"))
-    assert counts(tmp_path / "final.db") == (151, 150)
+    assert counts(tmp_path / "final.db") == (301, 300)
 
 
 @sqlite_only
