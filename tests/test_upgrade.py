@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from alembic import command
 from alembic.config import Config
@@ -33,9 +34,13 @@ def test_database_at_first_revision_upgrades_and_keeps_its_data(cli, empty_db):
             "INSERT INTO target (year, metric, kind, base, value) VALUES (2021, 'bpjs.registered_coops', 'ksp', 'any', 3)"))
     engine.dispose()
 
-    rows = cli.json("--db", empty_db, "bpjs", "status", "--as-of", "2021-12-31")
+    first = cli("--db", empty_db, "bpjs", "status", "--as-of", "2021-12-31", "--json")
+    assert f"upgrading the database schema from revision 0001 to {store.SCHEMA_HEAD}" in first.stderr
+    rows = json.loads(first.stdout)  # the note is on stderr: stdout stays one JSON document
     assert [(r["name"], r["registered"]) for r in rows] == [("Koperasi Lama", True)]
-    targets = cli.json("--db", empty_db, "targets", "2021")
+    again = cli("--db", empty_db, "targets", "2021", "--json")
+    assert "upgrading" not in again.stderr  # once
+    targets = json.loads(again.stdout)
     assert [(t["regency"], t["target"], t["actual"]) for t in targets] == [("any", 3, 1)]  # 0002 added regency
     check = create_engine(url)
     with check.connect() as conn:

@@ -81,14 +81,22 @@ def per_coop(
     registered_on, in_scope, enrolled, missing, state."""
     d = as_of
     role = scope_role(C.c.kind)
-    scope = (
+
+    def narrow(stmt):
+        # Every filter goes into each aggregate too, so a segment only counts its own people.
+        stmt = _segment(stmt, kind, base, regency).where(C.c.status == "active")
+        if coop_id is not None:
+            stmt = stmt.where(C.c.id == coop_id)
+        if kecamatan_code:
+            stmt = stmt.where(C.c.kecamatan_code == kecamatan_code)
+        return stmt
+
+    scope = narrow(
         select(E.c.coop_id, func.count().label("in_scope"))
         .select_from(E.join(C, C.c.id == E.c.coop_id))
         .where(E.c.role == role, active(E.c.since, E.c.until, d))
-        .group_by(E.c.coop_id)
-        .subquery("scope")
-    )
-    enrolled = (
+    ).group_by(E.c.coop_id).subquery("scope")
+    enrolled = narrow(
         select(
             N.c.coop_id,
             func.count().label("enrolled"),
@@ -96,13 +104,11 @@ def per_coop(
         )
         .select_from(
             N.join(C, C.c.id == N.c.coop_id).join(
-                E, and_(E.c.person_id == N.c.person_id, E.c.coop_id == N.c.coop_id, E.c.role == role)
+                E, and_(E.c.coop_id == N.c.coop_id, E.c.role == role, E.c.person_id == N.c.person_id)
             )
         )
         .where(active(N.c.start_on, N.c.end_on, d), active(E.c.since, E.c.until, d))
-        .group_by(N.c.coop_id)
-        .subquery("enrolled")
-    )
+    ).group_by(N.c.coop_id).subquery("enrolled")
     reg = (
         select(R.c.coop_id, func.min(R.c.registered_on).label("registered_on"))
         .where(active(R.c.registered_on, R.c.deregistered_on, d))
@@ -118,7 +124,7 @@ def per_coop(
         (and_(n_enrolled >= in_scope, missing == 0), literal(STATES[3])),
         else_=literal(STATES[2]),
     )
-    stmt = (
+    stmt = narrow(
         select(
             C.c.id, C.c.name, C.c.kind, C.c.base, K.c.name.label("kecamatan"), C.c.kecamatan_code,
             reg.c.registered_on, in_scope.label("in_scope"), n_enrolled.label("enrolled"),
@@ -130,13 +136,7 @@ def per_coop(
             .outerjoin(scope, scope.c.coop_id == C.c.id)
             .outerjoin(enrolled, enrolled.c.coop_id == C.c.id)
         )
-        .where(C.c.status == "active")
     )
-    stmt = _segment(stmt, kind, base, regency)
-    if coop_id is not None:
-        stmt = stmt.where(C.c.id == coop_id)
-    if kecamatan_code:
-        stmt = stmt.where(C.c.kecamatan_code == kecamatan_code)
     return stmt.subquery("per_coop")
 
 

@@ -154,7 +154,9 @@ class Engagement(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("role IN ('karyawan', 'anggota')", name="role"),
         CheckConstraint("until IS NULL OR until >= since", name="period"),
-        Index("ix_engagement_coop_role_since", "coop_id", "role", "since", "until"),
+        # Covers the coverage reports: people in scope of a cooperative (coop_id, role) and the
+        # join from each of its enrollments (coop_id, role, person_id), read from the index alone.
+        Index("ix_engagement_scope", "coop_id", "role", "person_id", "since", "until"),
         _open_unique("ux_engagement_open", "person_id", "coop_id", "role", end="until"),
     )
 
@@ -198,7 +200,8 @@ class Enrollment(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("category IN ('pu', 'bpu')", name="category"),
         CheckConstraint("end_on IS NULL OR end_on >= start_on", name="period"),
-        Index("ix_enrollment_coop_dates", "coop_id", "start_on", "end_on", "person_id"),
+        # Covers the coverage reports: a cooperative's enrollments running on a day, with their flag.
+        Index("ix_enrollment_coverage", "coop_id", "start_on", "end_on", "person_id", "missing_programmes"),
         _open_unique("ux_enrollment_open", "person_id", "coop_id", end="end_on"),
     )
 

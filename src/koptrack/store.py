@@ -20,7 +20,7 @@ from koptrack.errors import KoptrackError
 
 # The newest migration in koptrack/migrations/versions. tests/test_store.py checks that this
 # constant equals Alembic's head, so opening an up-to-date database never imports Alembic.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -153,6 +153,11 @@ def open_engine(db: str | None = None, *, url: str | None = None) -> Engine:
                     "koptrack knows",
                     hint="upgrade koptrack (pip install -U koptrack)",
                 )
+            if rev is not None:  # a new database is created silently; an existing one is told
+                from koptrack import output
+
+                output.info(f"upgrading the database schema from revision {rev} to {SCHEMA_HEAD} "
+                            "(once; a large database takes a minute)")
             try:
                 upgrade(engine)
             except Exception as exc:

@@ -4,6 +4,7 @@ command with KoptrackError turned into `error: ...` and exit 1."""
 from __future__ import annotations
 
 import contextlib
+import gc
 from dataclasses import dataclass
 from typing import Annotated, Iterator, Optional
 
@@ -76,6 +77,7 @@ def db_session(command: str, *, write: bool = False) -> Iterator:
 
         audit.set_command(command)
         engine = store.open_engine(STATE.db)
+        imports_done()
         try:
             with store.session_scope(engine, write=write) as session:
                 yield session
@@ -90,9 +92,17 @@ def db_session(command: str, *, write: bool = False) -> Iterator:
         fail(exc.message, exc.hint)
 
 
+def imports_done() -> None:
+    """The long-lived objects exist now: keep the collector off them (gc.freeze), and on for
+    whatever the command itself creates (main() turned it off during the imports)."""
+    gc.freeze()
+    gc.enable()
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """For commands that do not open the database: KoptrackError -> `error:` and exit 1."""
+    imports_done()
     try:
         yield
     except KoptrackError as exc:
