@@ -203,10 +203,30 @@ def load_db(tier: str, path: Path, *, quiet: bool = False) -> dict:
 
 
 def write_csv(tier: str, folder: Path) -> dict:
-    """coops.csv and people.csv for `koptrack import` (cooperatives referenced by name)."""
+    """coops.csv and people.csv for `koptrack import` (cooperatives referenced by name), and
+    regions.yaml, a seed file with the tier's synthetic regencies and kecamatan beyond
+    Karawang's (`koptrack seed` first, then `koptrack seed regions.yaml`)."""
     folder.mkdir(parents=True, exist_ok=True)
     names: dict[int, str] = {}
     counts = {"coops": 0, "people": 0}
+    regions: dict[str, list] = {}
+    for table, row in rows(tier):
+        if table == "regency" and row[0] != "32.15":
+            regions[row[0]] = [row]
+        elif table == "kecamatan" and row[2] in regions:
+            regions[row[2]].append(row)
+        elif table == "cooperative":
+            break
+    with open(folder / "regions.yaml", "w", encoding="utf-8") as f:
+        f.write("# Synthetic regions of the benchmark tier (bench/generate.py): not real places.\n"
+                "format: 1\nsources:\n  - {key: bench-synthetic, kind: synthetic, title: bench/generate.py}\n"
+                "regions:\n  regencies:\n")
+        for reg, *_ in regions.values():
+            f.write(f'    - {{code: "{reg[0]}", name: "{reg[1]}", province: "{reg[2]}"}}\n')
+        f.write("  kecamatan:\n" if regions else "  kecamatan: []\n")
+        for code, (_, *kecs) in regions.items():
+            f.write(f'    - source: bench-synthetic\n      regency: "{code}"\n      list:\n')
+            f.writelines(f'        - ["{k[0]}", "{k[1]}"]\n' for k in kecs)
     with open(folder / "coops.csv", "w", newline="", encoding="utf-8") as fc, \
             open(folder / "people.csv", "w", newline="", encoding="utf-8") as fp:
         wc, wp = csv.writer(fc), csv.writer(fp)

@@ -216,8 +216,14 @@ def bench_reports(tier: str, repeat: int, workdir: Path, startup_s: float) -> tu
     return rows, counts
 
 
-def bench_postgres(url: str, tier: str, repeat: int, workdir: Path) -> list[dict]:
-    """The tier imported into a fresh PostgreSQL database through koptrack (COPY), then the reports."""
+def _output(cmd: list[str], env: dict) -> object:
+    return json.loads(subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout)
+
+
+def bench_engines(url: str, tier: str, repeat: int, workdir: Path) -> list[dict]:
+    """The tier's CSV files imported by koptrack into a fresh SQLite file and a fresh PostgreSQL
+    database (COPY), then every report on both: times side by side, and whether the two
+    engines printed the very same JSON."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
@@ -226,21 +232,35 @@ def bench_postgres(url: str, tier: str, repeat: int, workdir: Path) -> list[dict
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        server = conn.exec_driver_sql("SHOW server_version").scalar()
     admin.dispose()
-    db = make_url(url).set(database=name).render_as_string(hide_password=False)
+    dbs = {"SQLite": str(workdir / f"{tier}-imported.db"),
+           "PostgreSQL": make_url(url).set(database=name).render_as_string(hide_password=False)}
+    for suffix in ("", "-wal", "-shm"):
+        Path(dbs["SQLite"] + suffix).unlink(missing_ok=True)
     folder = workdir / f"{tier}-csv"
-    if not (folder / "people.csv").exists():
+    if not (folder / "regions.yaml").exists():
+        print(f"writing the {tier} tier's CSV files into {folder} ...", file=sys.stderr)
         generate.write_csv(tier, folder)
     env = clean_env()
-    subprocess.run(koptrack_cmd(db, "seed"), env=env, check=True, capture_output=True)
-    coops_t = measure(koptrack_cmd(db, "import", "coops", str(folder / "coops.csv"), "--json"), env)
-    people_t = measure(koptrack_cmd(db, "import", "people", str(folder / "people.csv"), "--json"), env)
-    rows = [{"what": f"PostgreSQL: import {tier} coops", "koptrack_s": coops_t[0], "mb": coops_t[1]},
-            {"what": f"PostgreSQL: import {tier} people (COPY)", "koptrack_s": people_t[0], "mb": people_t[1]}]
+    rows = {}
+    for engine, db in dbs.items():
+        print(f"importing the {tier} tier into {engine} ...", file=sys.stderr)
+        for seed in ([], [str(folder / "regions.yaml")]):
+            subprocess.run(koptrack_cmd(db, "seed", *seed), env=env, check=True, capture_output=True)
+        for what in ("coops", "people"):
+            t, mb = measure(koptrack_cmd(db, "import", what, str(folder / f"{what}.csv"), "--json"), env)
+            rows.setdefault(f"import {tier} {what}", {})[engine] = (t, mb)
     for rname, (args, _) in report_calls().items():
-        k = repeated(koptrack_cmd(db, *args), repeat, env)
-        rows.append({"what": f"PostgreSQL: {rname} ({tier})", "koptrack_s": k["s"], "mb": k["mb"]})
-    return rows
+        outputs = {}
+        for engine, db in dbs.items():
+            k = repeated(koptrack_cmd(db, *args), repeat, env)
+            rows.setdefault(f"{rname} ({tier})", {})[engine] = (k["s"], k["mb"])
+            outputs[engine] = _output(koptrack_cmd(db, *args), env)
+        rows[f"{rname} ({tier})"]["same"] = outputs["SQLite"] == outputs["PostgreSQL"]
+    return [{"what": what, "sqlite_s": r["SQLite"][0], "pg_s": r["PostgreSQL"][0],
+             "mb": max(r["SQLite"][1], r["PostgreSQL"][1]), "same": r.get("same"), "server": server}
+            for what, r in rows.items()]
 
 
 def machine() -> str:
@@ -271,7 +291,8 @@ def verdict(row: dict) -> str:
     return ("met" if ok and mem_ok else "MISSED") + ("" if mem_ok else f" (memory ≥ {MEMORY_MB} MB)")
 
 
-def render(tier: str, repeat: int, rows: list[dict], counts: dict, args_line: str) -> str:
+def render(tier: str, repeat: int, rows: list[dict], counts: dict, args_line: str,
+           engines: list[dict] = ()) -> str:
     lines = [
         "# koptrack benchmarks", "",
         f"Measured {dt.date.today().isoformat()} on {machine()}.", "",
@@ -298,6 +319,17 @@ def render(tier: str, repeat: int, rows: list[dict], counts: dict, args_line: st
     else:
         lines.append("`sqlite-utils` was not installed for this run, so the peer column is absent "
                      "(`pip install sqlite-utils` and run again to add it).")
+    if engines:
+        lines += ["", f"## SQLite and PostgreSQL {engines[0]['server']}, tier {tier}", "",
+                  f"The tier's CSV files (bench/generate.py --csv) imported by `koptrack import` into a fresh "
+                  f"SQLite file and a fresh PostgreSQL database (COPY), then each report on both (median of "
+                  f"{repeat}); *same output* compares the two engines' JSON.", "",
+                  "| what | SQLite | PostgreSQL | PostgreSQL / SQLite | same output | peak memory |",
+                  "|---|---|---|---|---|---|"]
+        for r in engines:
+            same = "" if r["same"] is None else ("yes" if r["same"] else "NO")
+            lines.append(f"| {r['what']} | {r['sqlite_s']:.2f} s | {r['pg_s']:.2f} s | "
+                         f"{r['pg_s'] / r['sqlite_s']:.2f}× | {same} | {r['mb']:.0f} MB |")
     lines += ["", "Reproduce:", "", "```bash", "pip install -e '.[test]'", args_line, "```", ""]
     return "\n".join(lines)
 
@@ -326,11 +358,13 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         if r.get("floor_s"):
             r["ratio"] = r["koptrack_s"] / r["floor_s"]
+    engines = []
     if args.pg:
-        rows += bench_postgres(args.pg, args.tier, args.repeat, args.workdir)
-    line = "python bench/run.py " + " ".join(a for a in (argv if argv is not None else sys.argv[1:])
-                                             if not a.startswith("postgresql"))
-    text = render(args.tier, args.repeat, rows, counts, line)
+        engines = bench_engines(args.pg, args.tier, args.repeat, args.workdir)
+    line = "python bench/run.py " + " ".join(  # a server's address is not for the document
+        "postgresql+psycopg://USER@HOST:PORT/postgres" if a.startswith("postgresql") else a
+        for a in (argv if argv is not None else sys.argv[1:]))
+    text = render(args.tier, args.repeat, rows, counts, line, engines)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

@@ -33,3 +33,22 @@ def test_bench_run_tiny_tier_writes_a_row_per_command(tmp_path):
         assert re.search(r"\| \d+\.\d\d× \|", row), row
         assert re.search(r"\| \d+ MB \|", row), row
     assert "Tier **tiny**: 30 cooperatives, 1,000 people" in text
+
+
+def test_bench_engines_tiny_tier_same_output_on_sqlite_and_postgresql(tmp_path):
+    """The PostgreSQL column of the benchmark (tiny tier): the same CSV files imported into SQLite
+    and PostgreSQL give the very same JSON for every report."""
+    from conftest import ON_POSTGRES, PG_URL
+
+    if not ON_POSTGRES:
+        pytest.skip("needs a PostgreSQL server (the PostgreSQL pass)")
+    sys.path.insert(0, str(ROOT / "bench"))
+    import run as bench_run
+
+    rows = bench_run.bench_engines(PG_URL, "tiny", 1, tmp_path)
+    reports = [r for r in rows if not r["what"].startswith("import")]
+    assert {r["what"] for r in reports} == {f"{name} (tiny)" for name in bench_run.report_calls()}
+    assert all(r["same"] is True for r in reports), reports
+    assert all(r["sqlite_s"] > 0 and r["pg_s"] > 0 for r in rows), rows
+    text = bench_run.render("tiny", 1, [], {}, "python bench/run.py --tier tiny", rows)
+    assert "| coop list (tiny) |" in text and "| yes |" in text and "| NO |" not in text

@@ -211,3 +211,37 @@ def test_binary_garbage_csv(office, tmp_path, engine):
     path = tmp_path / "garbage.csv"
     path.write_bytes(bytes(range(256)) * 100)
     assert "error:" in _refused(office, engine, path)
+
+
+def test_koperasi_column_names_many_cooperatives(office, tmp_path, engine):
+    """The Koperasi column is resolved from one read of the cooperatives' names: the same rules
+    as `--coop NAME` (case-insensitive exact name, else a unique part; ambiguous, inactive and
+    unknown names refused), and each cooperative's own employer size sets the minimum programmes."""
+    office("coop", "add", "KSP Besar", "--kind", "ksp", "--kecamatan", "Klari", "--size", "large")  # 3
+    office("coop", "add", "KSP Kembar", "--kind", "ksp", "--kecamatan", "Klari")  # 4
+    office("coop", "add", "KSP Kembar", "--kind", "ksp", "--kecamatan", "Cikampek")  # 5
+    office("coop", "add", "KSP Tutup", "--kind", "ksp", "--kecamatan", "Klari")  # 6
+    office("coop", "deactivate", "6")
+    header = ["NIK", "Nama", "Peran", "Tanggal Masuk", "Koperasi", "Tanggal BPJS"]
+    good = write_csv(tmp_path / "good.csv", [
+        header,
+        [SITI, "Siti Aminah", "karyawan", "2021-01-04", "ksp sejahtera", "2021-02-01"],
+        [BUDI, "Budi Santoso", "karyawan", "2021-01-04", "KSP BESAR", "2021-02-01"],
+        [ANDI, "Andi Wijaya", "karyawan", "2021-01-04", "Besar", "2021-02-01"],  # a unique part of a name
+    ])
+    summary = office.json("import", "people", str(good))
+    assert summary["created"] == {"people": 3, "engagements": 3, "enrollments": 3}
+    assert people(office, "2") == {("Siti Aminah", "karyawan")}
+    assert people(office, "3") == {("Budi Santoso", "karyawan"), ("Andi Wijaya", "karyawan")}
+    by_coop = {c: {p["name"]: p["programmes"] for p in office.json("coop", "show", c, "--as-of", "2021-12-31")["people"]}
+               for c in ("2", "3")}
+    assert by_coop["2"]["Siti Aminah"] == "jkk,jkm"  # no size: the `any` rule
+    assert by_coop["3"]["Budi Santoso"] == by_coop["3"]["Andi Wijaya"] == "jkk,jkm,jht,jp"  # large
+
+    other = "3215054408920004"
+    for ref, expected in (("KSP Kembar", "ambiguous"), ("KSP Tutup", "inactive"), ("KSP Hilang", "no cooperative")):
+        before = table_dump(engine)
+        bad = write_csv(tmp_path / "bad.csv", [header, [other, "Dewi Lestari", "karyawan", "2021-01-04", ref, ""]])
+        result = office("import", "people", str(bad), "--errors", str(tmp_path / "refused.csv"), ok=False)
+        assert result.exit_code == 1 and table_dump(engine) == before
+        assert expected in (tmp_path / "refused.csv").read_text(encoding="utf-8-sig"), ref

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
 from koptrack import audit, bpjs, validate
@@ -433,6 +433,7 @@ class _PersonChecker:
         self.optional = [k for k in self.OPTIONAL if self.i[k] is not None]
         self.fixed_coop_id = fixed_coop.id if fixed_coop is not None else None
         self.coops: dict[str, int | str] = {}
+        self.names: dict[str, list[tuple[int, str]]] | None = None
         self.dates: dict[tuple[str, str], dt.date | str] = {}
         self.k_nik, self.k_name, self.k_role, self.k_since = (self.i[k] for k in ("nik", "name", "role", "since"))
         self.k_coop = self.i["coop"]
@@ -448,14 +449,32 @@ class _PersonChecker:
             self.dates[key] = d
         return d
 
+    def _by_name(self) -> dict[str, list[tuple[int, str]]]:
+        """Every cooperative by lower(name), read once: a roster naming thousands of
+        cooperatives would otherwise cost one query each (resolve_coop's exact match, the
+        same SQL lower() on the column and Python's on the reference)."""
+        if self.names is None:
+            C = Cooperative.__table__
+            self.names = {}
+            for cid, lowered, status in self.session.connection().execute(
+                    select(C.c.id, func.lower(C.c.name), C.c.status)):
+                self.names.setdefault(lowered, []).append((cid, status))
+        return self.names
+
     def _coop(self, ref: str) -> int | str:
         found = self.coops.get(ref)
         if found is None:
-            try:
-                c = resolve_coop(self.session, ref)
-                found = c.id if c.status == "active" else f"cooperative {c.id} is inactive"
-            except KoptrackError as exc:
-                found = exc.message
+            s = ref.strip()
+            exact = None if s.isdigit() else self._by_name().get(s.lower())
+            if exact is not None and len(exact) == 1:
+                cid, status = exact[0]
+                found = cid if status == "active" else f"cooperative {cid} is inactive"
+            else:  # ids, NIK koperasi, ambiguous, partial or unknown names: the usual rules and messages
+                try:
+                    c = resolve_coop(self.session, ref)
+                    found = c.id if c.status == "active" else f"cooperative {c.id} is inactive"
+                except KoptrackError as exc:
+                    found = exc.message
             self.coops[ref] = found
         return found
 
@@ -599,21 +618,27 @@ class _PeopleWriter:
         self.session, self.result, self.sink = session, result, sink
         self.conn = session.connection()
         self.P, self.E, self.N = Person.__table__, Engagement.__table__, Enrollment.__table__
-        self.rules: dict[tuple[str, int], tuple[str, ...]] = {}
+        self.rules: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self.sizes: dict[int, str | None] = {}
         self.store = _Storage(self.conn.dialect.name)
         if self.conn.dialect.name == "sqlite":
             # Index pages of a large roster stay in memory (bounded: 64 MiB, whatever the file).
             self.conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
 
+    def _load_sizes(self, coop_ids: set[int]) -> None:
+        """Employer sizes of these cooperatives, in one query per 500 of them."""
+        C = Cooperative.__table__
+        todo = sorted(coop_ids - self.sizes.keys())
+        for i in range(0, len(todo), 500):
+            chunk = todo[i:i + 500]
+            self.sizes.update(self.conn.execute(select(C.c.id, C.c.employer_size).where(C.c.id.in_(chunk))).all())
+
     def _minimum(self, category: str, coop_id: int) -> tuple[str, ...]:
         if coop_id not in self.sizes:
-            self.sizes[coop_id] = self.conn.execute(
-                select(Cooperative.__table__.c.employer_size).where(Cooperative.__table__.c.id == coop_id)
-            ).scalar()
-        key = (category, coop_id)
+            self._load_sizes({coop_id})
+        key = (category, self.sizes[coop_id])  # the rules depend on category and employer size only
         if key not in self.rules:
-            self.rules[key] = bpjs.minimum_programmes(self.session, category, self.sizes[coop_id])
+            self.rules[key] = bpjs.minimum_programmes(self.session, *key)
         return self.rules[key]
 
     def _ids(self, niks: list[str]) -> dict[str, tuple[int, str]]:
@@ -666,6 +691,7 @@ class _PeopleWriter:
                 new[r.nik] = (r.nik, r.name, r.gender, d(r.birth), now, now)
             rows.append(r)
         ids = {nik: pid for nik, (pid, _) in known.items()}
+        self._load_sizes({r.coop_id for r in rows if r.bpjs_on is not None})
         if new:
             ordered = sorted(new.values())  # NIK order: index locality
             ids.update(self._insert_persons(ordered))

@@ -118,6 +118,8 @@ class Cooperative(SQLModel, table=True):
     updated_at: dt.datetime = _stamp()
     __table_args__ = (
         UniqueConstraint("name", "kecamatan_code"),
+        # Cooperatives are named in commands and import files case-insensitively (resolve_coop).
+        Index("ix_cooperative_name_lower", text("lower(name)")),
         CheckConstraint(_in("kind", ("ksp", "produsen", "konsumen", "pemasaran", "jasa")), name="kind"),
         CheckConstraint(_in("base", ("karyawan", "masyarakat", "unknown")), name="base"),
         CheckConstraint(_in("status", ("active", "inactive")), name="status"),
