@@ -245,3 +245,21 @@ def test_koperasi_column_names_many_cooperatives(office, tmp_path, engine):
         result = office("import", "people", str(bad), "--errors", str(tmp_path / "refused.csv"), ok=False)
         assert result.exit_code == 1 and table_dump(engine) == before
         assert expected in (tmp_path / "refused.csv").read_text(encoding="utf-8-sig"), ref
+
+
+def test_a_large_import_leaves_the_planner_statistics_fresh_on_postgresql(office, tmp_path, engine, monkeypatch):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL statistics (the PostgreSQL pass)")
+    from koptrack import imports
+
+    def reltuples():
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE relname = 'person'").scalar()
+
+    assert reltuples() in (-1, 0)  # never analyzed (autovacuum waits for 50 changed rows)
+    monkeypatch.setattr(imports, "ANALYZE_AFTER", 3)  # a 10,000-row file in miniature
+    path = write_csv(tmp_path / "roster.csv", [["NIK", "Nama", "Peran", "Tanggal Masuk"],
+                                               [SITI, "Siti Aminah", "karyawan", "2021-01-04"],
+                                               [BUDI, "Budi Santoso", "karyawan", "2021-01-04"]])
+    office("import", "people", str(path), "--coop", "2")
+    assert reltuples() == 2

@@ -185,3 +185,14 @@ def test_the_real_entry_point_shows_help_without_database_code(tmp_path):
     loaded = {m.split(".")[0] for m in imported}
     assert not loaded & {"sqlalchemy", "sqlmodel", "alembic", "yaml"}, sorted(loaded & {"sqlalchemy", "sqlmodel", "alembic", "yaml"})
     assert not list(tmp_path.iterdir())  # and no database was created anywhere here
+
+
+def test_postgresql_connections_plan_cursors_for_all_their_rows(engine):
+    """koptrack reads every server-side cursor to its end: PostgreSQL must not plan them for the
+    first 10 % of rows (cursor_tuple_fraction), which doubled `bpjs status` at province size."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting (the PostgreSQL pass)")
+    with store.session_scope(engine) as s:
+        assert s.connection().exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "1"
+    with store.session_scope(engine, write=True) as s:  # write transactions too
+        assert s.connection().exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "1"

@@ -63,6 +63,8 @@ REQUIRED = {"people": ("nik", "name", "role", "since"), "coops": ("name", "kind"
 
 BATCH = 5000
 IMPORT_CACHE_KIB = 64 * 1024
+# Rows created by one import from which the tables are analyzed at its end (PostgreSQL).
+ANALYZE_AFTER = 10_000
 MAX_COLUMNS = 200
 MAX_FIELD = 100_000  # characters in one cell
 MAX_SHOWN_ERRORS = 1000
@@ -410,6 +412,10 @@ def import_people(
             sink.close()
     if result.invalid and not skip_invalid:
         raise ImportRejected(result)
+    if sum(result.created.values()) >= ANALYZE_AFTER and session.connection().dialect.name == "postgresql":
+        # PostgreSQL's planner still believes the tables hold what they held before the COPY
+        # until autovacuum comes by; the reports run right after an import need fresh figures.
+        session.connection().exec_driver_sql("ANALYZE person, engagement, enrollment")
     audit.record(session, "import", path.name, coop_id=fixed_coop.id if fixed_coop else None,
                  action="import people", rows=result.rows, created=result.created, unchanged=result.unchanged,
                  invalid=result.invalid)

@@ -69,10 +69,18 @@ def _json_default(value: Any):
     return str(value)
 
 
-def dumps(value: Any) -> str:
-    import json
+_ENCODE = None
 
-    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+def dumps(value: Any) -> str:
+    # One encoder for the whole run: json.dumps with options builds a new one on every call,
+    # a third of the time of a 130,000-row `coop list --json`.
+    global _ENCODE
+    if _ENCODE is None:
+        import json
+
+        _ENCODE = json.JSONEncoder(default=_json_default, ensure_ascii=False).encode
+    return _ENCODE(value)
 
 
 def safe_cell(value: Any, fmt: Callable[[Any], str] | None = None) -> str:

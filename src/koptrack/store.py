@@ -93,6 +93,17 @@ def _postgres_begin(conn) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
 
 
+def _postgres_session(dbapi_connection, _record) -> None:
+    # koptrack streams long reports through server-side cursors (yield_per) and always reads
+    # them to the end; PostgreSQL plans a cursor for its first 10 % of rows by default, which
+    # made `bpjs status --kind ksp` at province size 2.4 s instead of 1.3 s.
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    with dbapi_connection.cursor() as cur:
+        cur.execute("SET cursor_tuple_fraction = 1.0")
+    dbapi_connection.autocommit = autocommit
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         from sqlalchemy.engine import make_url
@@ -105,6 +116,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
     elif url.startswith("postgresql"):
         engine = create_engine(url, pool_pre_ping=True)
+        event.listen(engine, "connect", _postgres_session)
         event.listen(engine, "begin", _postgres_begin)
     else:
         engine = create_engine(url, pool_pre_ping=True)
