@@ -2,7 +2,7 @@
 
     python bench/run.py --tier national            # the full table (generation takes minutes)
     python bench/run.py --tier tiny --repeat 1     # seconds: the CI smoke run
-    python bench/run.py --tier province --pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    python bench/run.py --tier province --skip-import --pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 Measured, each `--repeat` times, medians reported:
 - start-up: `koptrack --help` and `koptrack --version` against `python -c "import typer"`;
@@ -14,8 +14,9 @@ Measured, each `--repeat` times, medians reported:
   report functions) run by the `sqlite3` shell; the floor is that time plus koptrack's own
   start-up (`koptrack --version`);
 - peak memory (maximum resident set) of every command.
-With --pg, the tier is also imported into PostgreSQL through `koptrack import` (COPY) and the
-reports are timed there.
+With --pg URL, the tier's CSV files are imported by `koptrack import` into a fresh SQLite file
+and a fresh PostgreSQL database `koptrack_bench_<tier>` on that server (COPY), the reports are
+timed on both, and their JSON compared: a second table, SQLite against PostgreSQL.
 """
 
 from __future__ import annotations
@@ -330,7 +331,8 @@ def render(tier: str, repeat: int, rows: list[dict], counts: dict, args_line: st
             same = "" if r["same"] is None else ("yes" if r["same"] else "NO")
             lines.append(f"| {r['what']} | {r['sqlite_s']:.2f} s | {r['pg_s']:.2f} s | "
                          f"{r['pg_s'] / r['sqlite_s']:.2f}× | {same} | {r['mb']:.0f} MB |")
-    lines += ["", "Reproduce:", "", "```bash", "pip install -e '.[test]'", args_line, "```", ""]
+    lines += ["", "Goals missed, by how much and why: [benchmark-notes.md](benchmark-notes.md).",
+              "", "Reproduce:", "", "```bash", "pip install -e '.[test]'", args_line, "```", ""]
     return "\n".join(lines)
 
 
