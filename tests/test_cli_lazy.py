@@ -34,3 +34,23 @@ def test_group_help_is_plain_with_examples(cli):
         out = cli(*args).stdout
         assert "╭" not in out and out.startswith("Usage: koptrack "), args
     assert "koptrack targets 2021 --xlsx" in cli("targets", "--help").stdout
+
+
+def test_a_real_run_turns_the_collector_back_on_once_the_database_is_open(tmp_path, monkeypatch, capsys):
+    """main() keeps the garbage collector off during the imports only (0.2 s a command): a
+    command that runs for minutes, such as an import, must collect again."""
+    import gc
+    import sys
+
+    from koptrack.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["koptrack", "--db", str(tmp_path / "k.db"), "coop", "list", "--json"])
+    try:
+        main()
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    finally:
+        enabled = gc.isenabled()
+        gc.enable()
+    assert enabled
+    assert capsys.readouterr().out.strip().startswith("[")

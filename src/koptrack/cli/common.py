@@ -95,8 +95,9 @@ def db_session(command: str, *, write: bool = False) -> Iterator:
 def imports_done() -> None:
     """The long-lived objects exist now: keep the collector off them (gc.freeze), and on for
     whatever the command itself creates (main() turned it off during the imports)."""
-    gc.freeze()
-    gc.enable()
+    if not gc.isenabled():  # only a real run (main()) turns it off; tests leave it alone
+        gc.freeze()
+        gc.enable()
 
 
 @contextlib.contextmanager
