@@ -93,3 +93,31 @@ def test_office_cannot_migrate_and_says_so(cli, roles, engine):
     result = cli("--db", roles["office"], "coop", "list", ok=False)
     assert result.exit_code == 1
     assert "may not change the schema" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_office_imports_under_row_level_security(cli, roles, engine, monkeypatch, tmp_path):
+    """An office role imports under row-level security: PostgreSQL refuses COPY there, so
+    koptrack inserts row by row (the policies checking each); an import big enough for
+    koptrack's ANALYZE lands whole (PostgreSQL skips ANALYZE of tables the role does not own,
+    with a warning); another regency's cooperative is refused in one line, nothing written."""
+    from koptrack import imports
+
+    monkeypatch.setenv("KOPTRACK_REGENCY", "32.15")
+    monkeypatch.setattr(imports, "ANALYZE_AFTER", 1)
+    as_office = ("--db", roles["office"])
+    added = cli.json(*as_office, "coop", "add", "KSP Kantor", "--kind", "ksp", "--kecamatan", "Klari")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("NIK,Nama,Peran,Tanggal Masuk\n3215055203900001,Siti Aminah,karyawan,2021-01-04\n")
+    summary = cli.json(*as_office, "import", "people", str(roster), "--coop", str(added["id"]))
+    assert summary["created"]["people"] == 1
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM person").scalar() == 1
+
+    coops = tmp_path / "coops.csv"
+    coops.write_text("Nama Koperasi,Jenis,Kecamatan\nKSP Impor,ksp,Klari\n")
+    assert cli.json(*as_office, "import", "coops", str(coops))["created"] == {"cooperatives": 1}
+    before = table_dump(engine)
+    coops.write_text("Nama Koperasi,Jenis,Kecamatan\nKSP Luar,ksp,32.16.01\n")  # another regency's
+    result = cli(*as_office, "import", "coops", str(coops), ok=False)
+    assert result.exit_code == 1 and result.stderr.startswith("error: the database refused this change")
+    assert table_dump(engine) == before

@@ -574,6 +574,14 @@ def _bulk_insert(conn, table, columns: tuple[str, ...], rows: list[tuple]) -> No
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
+            # PostgreSQL refuses COPY FROM into a table whose row-level security applies to
+            # this role (an office's role, docs/deployment.md): there, one pipelined INSERT
+            # per row, each checked by the policies.
+            cur.execute("SELECT row_security_active(%s::regclass)", (table.name,))
+            if cur.fetchone()[0]:
+                marks = ", ".join(["%s"] * len(columns))
+                cur.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)
+                return
             with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
