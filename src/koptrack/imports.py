@@ -472,15 +472,15 @@ class _PersonChecker:
         if found is None:
             s = ref.strip()
             exact = None if s.isdigit() else self._by_name().get(s.lower())
-            if exact is not None and len(exact) == 1:
-                cid, status = exact[0]
-                found = cid if status == "active" else f"cooperative {cid} is inactive"
-            else:  # ids, NIK koperasi, ambiguous, partial or unknown names: the usual rules and messages
-                try:
+            try:
+                if exact is not None and len(exact) == 1:
+                    cid, status = exact[0]
+                else:  # ids, NIK koperasi, ambiguous, partial or unknown names: the usual rules and messages
                     c = resolve_coop(self.session, ref)
-                    found = c.id if c.status == "active" else f"cooperative {c.id} is inactive"
-                except KoptrackError as exc:
-                    found = exc.message
+                    cid, status = c.id, c.status
+                found = cid if status == "active" else f"cooperative {cid} is inactive"
+            except KoptrackError as exc:
+                found = exc.message
             self.coops[ref] = found
         return found
 
@@ -577,8 +577,11 @@ def _bulk_insert(conn, table, columns: tuple[str, ...], rows: list[tuple]) -> No
             # PostgreSQL refuses COPY FROM into a table whose row-level security applies to
             # this role (an office's role, docs/deployment.md): there, one pipelined INSERT
             # per row, each checked by the policies.
-            cur.execute("SELECT row_security_active(%s::regclass)", (table.name,))
-            if cur.fetchone()[0]:
+            key = ("row_security_active", table.name)  # asked once per connection and table
+            if key not in conn.info:
+                cur.execute("SELECT row_security_active(%s::regclass)", (table.name,))
+                conn.info[key] = cur.fetchone()[0]
+            if conn.info[key]:
                 marks = ", ".join(["%s"] * len(columns))
                 cur.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)
                 return
@@ -648,9 +651,8 @@ class _PeopleWriter:
             self.sizes.update(self.conn.execute(select(C.c.id, C.c.employer_size).where(C.c.id.in_(chunk))).all())
 
     def _minimum(self, category: str, coop_id: int) -> tuple[str, ...]:
-        if coop_id not in self.sizes:
-            self._load_sizes({coop_id})
-        key = (category, self.sizes[coop_id])  # the rules depend on category and employer size only
+        # The rules depend on category and employer size only; write() loaded the batch's sizes.
+        key = (category, self.sizes[coop_id])
         if key not in self.rules:
             self.rules[key] = bpjs.minimum_programmes(self.session, *key)
         return self.rules[key]

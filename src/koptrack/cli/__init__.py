@@ -9,7 +9,6 @@ building the thirty-odd commands behind them, so it stays about as fast as `impo
 from __future__ import annotations
 
 import gc
-
 import importlib
 from typing import Annotated, Optional
 

@@ -1,8 +1,8 @@
 """An index on lower(cooperative.name): cooperatives are found by name case-insensitively
 
-`--coop NAME` and the Koperasi column of a people import look a cooperative up by
-lower(name) = lower(?); without this index each lookup read the whole cooperative table, and
-an import naming 25,000 cooperatives read it 25,000 times (minutes on PostgreSQL).
+`--coop NAME` (resolve_coop) looks a cooperative up by lower(name) = lower(?); without this
+index each lookup read the whole cooperative table. (A people import naming thousands of
+cooperatives now reads all their names once instead, imports.py.)
 
 Revision ID: 0004
 Revises: 0003
