@@ -166,7 +166,8 @@ INSERTS = {
 
 def load_db(tier: str, path: Path, *, quiet: bool = False) -> dict:
     """A koptrack database at `path`: migrated and seeded by koptrack, then the tier's rows."""
-    from koptrack import seed, store
+    from koptrack.core import seed
+    from koptrack import store
 
     path = Path(path)
     for suffix in ("", "-wal", "-shm"):

@@ -84,8 +84,9 @@ def base_db(workdir: Path) -> Path:
         return db
     from sqlalchemy import insert
 
-    from koptrack import seed, store
-    from koptrack.models import Cooperative, utcnow
+    from koptrack.core import seed
+    from koptrack import store
+    from koptrack.store.models import Cooperative, utcnow
 
     engine = store.open_engine(str(db))
     with store.session_scope(engine, write=True) as s:

@@ -94,7 +94,7 @@ def clean_env() -> dict:
 
 def report_calls():
     """name -> (CLI arguments, the report function koptrack runs for them)."""
-    from koptrack import coops, coverage, targets
+    from koptrack.core import coops, coverage, targets
 
     day = dt.date.fromisoformat(AS_OF)
     common = dict(as_of=day, coop=None, base=None, kecamatan=None, only_behind=False, regency=None)

@@ -126,7 +126,7 @@ def session(engine):
 
 @pytest.fixture
 def seeded(engine):
-    from koptrack import seed
+    from koptrack.core import seed
 
     with store.session_scope(engine, write=True) as s:
         seed.load_seed(s)

@@ -250,7 +250,7 @@ def test_koperasi_column_names_many_cooperatives(office, tmp_path, engine):
 def test_a_large_import_leaves_the_planner_statistics_fresh_on_postgresql(office, tmp_path, engine, monkeypatch):
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL statistics (the PostgreSQL pass)")
-    from koptrack import imports
+    from koptrack.core import imports
 
     def reltuples():
         with engine.connect() as conn:

@@ -14,7 +14,8 @@ from koptrack import store
 WRITER = textwrap.dedent(
     """
     import sys
-    from koptrack import people, store
+    from koptrack.core import people
+    from koptrack import store
     db, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     engine = store.open_engine(db)
     for i in range(first, first + count):
@@ -27,7 +28,8 @@ WRITER = textwrap.dedent(
 READER = textwrap.dedent(
     """
     import datetime as dt, sys
-    from koptrack import coverage, store
+    from koptrack.core import coverage
+    from koptrack import store
     engine = store.open_engine(sys.argv[1])
     for _ in range(int(sys.argv[2])):
         with store.session_scope(engine) as s:

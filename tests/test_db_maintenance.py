@@ -24,7 +24,8 @@ sqlite_only = pytest.mark.sqlite_only
 WRITER = textwrap.dedent(
     """
     import sys
-    from koptrack import audit, coops, store
+    from koptrack.core import audit, coops
+    from koptrack import store
     audit.set_command("coop add")
     engine = store.open_engine(sys.argv[1])
     for i in range(int(sys.argv[2])):
@@ -131,7 +132,7 @@ def test_restore_upgrades_an_older_backup(cli, tmp_path):
     old = tmp_path / "old.db"
     engine = store.make_engine(store.resolve_url(str(old)))
     cfg = Config()
-    cfg.set_main_option("script_location", "koptrack:migrations")
+    cfg.set_main_option("script_location", "koptrack.store:migrations")
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")

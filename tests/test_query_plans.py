@@ -55,7 +55,7 @@ def test_reports_never_scan_the_big_tables(bench_db, name):
 
 
 def test_one_cooperative_is_searched_not_scanned(bench_db):
-    from koptrack import coverage
+    from koptrack.core import coverage
 
     day = dt.date(2021, 12, 31)
     lines = plans(bench_db, lambda s: list(coverage.bpjs_status(

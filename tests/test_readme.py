@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from koptrack.imports import ALIASES, REQUIRED, _norm_header
+from koptrack.core.imports import ALIASES, REQUIRED, _norm_header
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from conftest import table_dump
-from koptrack import seed
+from koptrack.core import seed
 
 SEED = yaml.safe_load(seed.default_seed_path().read_text(encoding="utf-8"))
 

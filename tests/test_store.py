@@ -104,7 +104,7 @@ def test_schema_head_is_the_one_head_of_the_shipped_migrations():
 
     from alembic.script import ScriptDirectory
 
-    folder = Path(str(resources.files("koptrack").joinpath("migrations")))
+    folder = Path(str(resources.files("koptrack.store").joinpath("migrations")))
     scripts = ScriptDirectory(str(folder))
     assert scripts.get_heads() == [store.SCHEMA_HEAD]
     # every migration file is in the chain that ends at the head (no orphan, no branch)

@@ -16,7 +16,7 @@ def test_database_at_first_revision_upgrades_and_keeps_its_data(cli, empty_db):
     url = store.resolve_url(empty_db)
     engine = store.make_engine(url)
     cfg = Config()
-    cfg.set_main_option("script_location", "koptrack:migrations")
+    cfg.set_main_option("script_location", "koptrack.store:migrations")
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")

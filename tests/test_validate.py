@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from koptrack import validate
+from koptrack.domain import validate
 from koptrack.errors import ValidationError
 
 TODAY = dt.date(2026, 11, 25)

@@ -6,12 +6,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from koptrack import output
+from koptrack.io import terminal
 from koptrack.cli.common import (
     AsOfOpt, BaseOpt, CoopOpt, CsvOpt, ForceOpt, XlsxOpt, JsonOpt, KecamatanOpt, KindOpt, NikOpt, OnOpt, RegencyOpt, ShowNikOpt, db_session,
     fail, fmt_of,
 )
-from koptrack.output import Col, pct
+from koptrack.io.terminal import Col, pct
 
 app = typer.Typer(help="BPJS Ketenagakerjaan: register cooperatives, enroll their people, see coverage.",
                   no_args_is_help=True)
@@ -68,13 +68,13 @@ def register(
       koptrack bpjs register --coop "Makmur Mandiri" --on 2021-03-01 --npp AB123456 --branch Karawang
     """
     with db_session("bpjs register", write=True) as session:
-        from koptrack import bpjs
+        from koptrack.core import bpjs
 
         row = bpjs.register(session, coop, on=on, npp=npp, branch=branch, note=note)
     if json_out:
-        output.emit_record(row, fmt="json")
+        terminal.emit_record(row, fmt="json")
     else:
-        output.info(f"{row['coop']} registered with BPJS Ketenagakerjaan from {row['registered_on']}")
+        terminal.info(f"{row['coop']} registered with BPJS Ketenagakerjaan from {row['registered_on']}")
 
 
 @app.command("deregister")
@@ -87,13 +87,13 @@ def deregister(coop: CoopOpt, on: OnOpt, json_out: JsonOpt = False) -> None:
       koptrack bpjs deregister --coop 12 --on 2022-01-01
     """
     with db_session("bpjs deregister", write=True) as session:
-        from koptrack import bpjs
+        from koptrack.core import bpjs
 
         row = bpjs.deregister(session, coop, on=on)
     if json_out:
-        output.emit_record(row, fmt="json")
+        terminal.emit_record(row, fmt="json")
     else:
-        output.info(f"{row['coop']}: BPJS registration ended on {row['deregistered_on']}")
+        terminal.info(f"{row['coop']}: BPJS registration ended on {row['deregistered_on']}")
 
 
 @app.command("enroll")
@@ -123,17 +123,17 @@ def enroll(
       koptrack bpjs enroll --coop 1 --nik 3215055203900001 --on 2021-04-01 --kpj 12345678901 --programs jkk,jkm,jht
     """
     with db_session("bpjs enroll", write=True) as session:
-        from koptrack import bpjs
+        from koptrack.core import bpjs
 
         row = bpjs.enroll(session, coop, nik=nik, on=on, kpj=kpj, category=category, programmes=programs)
     if json_out:
-        output.emit_record(row, fmt="json", reveal=show_nik)
+        terminal.emit_record(row, fmt="json", reveal=show_nik)
         return
-    shown = output.masked(row, show_nik)
-    output.info(f"{row['name']} ({shown['nik']}) enrolled through {row['coop']} from {row['start_on']} as "
+    shown = terminal.masked(row, show_nik)
+    terminal.info(f"{row['name']} ({shown['nik']}) enrolled through {row['coop']} from {row['start_on']} as "
                 f"{row['category'].upper()}: {', '.join(row['programmes']).upper()}")
     if row["missing_programmes"]:
-        output.info(f"[yellow]warning:[/yellow] lacks mandatory programme(s) "
+        terminal.info(f"[yellow]warning:[/yellow] lacks mandatory programme(s) "
                     f"{', '.join(row['missing_programmes']).upper()} for {row['category'].upper()}")
 
 
@@ -147,13 +147,13 @@ def end(coop: CoopOpt, nik: NikOpt, on: OnOpt, json_out: JsonOpt = False, show_n
       koptrack bpjs end --coop 1 --nik 3215055203900001 --on 2022-06-30
     """
     with db_session("bpjs end", write=True) as session:
-        from koptrack import bpjs
+        from koptrack.core import bpjs
 
         row = bpjs.end(session, coop, nik=nik, on=on)
     if json_out:
-        output.emit_record(row, fmt="json", reveal=show_nik)
+        terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
-        output.info(f"{row['name']}: enrollment through {row['coop']} ended on {row['end_on']}")
+        terminal.info(f"{row['name']}: enrollment through {row['coop']} ended on {row['end_on']}")
 
 
 @app.command("status")
@@ -190,7 +190,8 @@ def status(
     with db_session("bpjs status") as session:
         import datetime as dt
 
-        from koptrack import coverage, validate
+        from koptrack.core import coverage
+        from koptrack.domain import validate
 
         day = validate.parse_date(as_of, "as-of") if as_of else dt.date.today()
         args = dict(as_of=day, coop=coop, kind=kind, base=base, kecamatan=kecamatan, only_behind=only_behind,
@@ -205,7 +206,7 @@ def status(
             sum_keys = ["in_scope", "enrolled", "missing_programmes"]
         if xlsx:
             from koptrack.cli import export
-            from koptrack.exports import Section
+            from koptrack.core.exports import Section
 
             per_coop = rows if not by else list(coverage.bpjs_status(session, **args))
             per_kec = rows if by else coverage.bpjs_status_by_kecamatan(session, **args)
@@ -218,5 +219,5 @@ def status(
             totals["coverage"] = coverage.percent(totals["enrolled"], totals["in_scope"])
             if not by:
                 totals["registered_on"] = f"{sum(1 for r in rows if r['registered'])} reg."
-        output.emit_rows(rows, columns, fmt=fmt, totals=totals, title=f"BPJS Ketenagakerjaan coverage on {day}",
+        terminal.emit_rows(rows, columns, fmt=fmt, totals=totals, title=f"BPJS Ketenagakerjaan coverage on {day}",
                          empty="no cooperative matches")

@@ -10,7 +10,7 @@ from typing import Annotated, Iterator, Optional
 
 import typer
 
-from koptrack import output
+from koptrack.io import terminal
 from koptrack.errors import KoptrackError
 
 
@@ -61,7 +61,7 @@ def fmt_of(json_out: bool = False, csv_out: bool = False) -> str:
 
 
 def fail(message: str, hint: str | None = None) -> None:
-    output.error(message, hint)
+    terminal.error(message, hint)
     raise typer.Exit(1)
 
 
@@ -73,7 +73,8 @@ def db_session(command: str, *, write: bool = False) -> Iterator:
     transaction is rolled back, so the database is exactly as it was.
     """
     try:
-        from koptrack import audit, store
+        from koptrack.core import audit
+        from koptrack import store
 
         audit.set_command(command)
         engine = store.open_engine(STATE.db)

@@ -6,11 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from koptrack import output
+from koptrack.io import terminal
 from koptrack.cli.common import (
     AsOfOpt, BaseOpt, CsvOpt, JsonOpt, KecamatanOpt, KindOpt, RegencyOpt, ShowNikOpt, db_session, fmt_of,
 )
-from koptrack.output import Col
+from koptrack.io.terminal import Col
 
 app = typer.Typer(help="Register cooperatives and look after their records.", no_args_is_help=True)
 
@@ -58,17 +58,17 @@ def add(
       koptrack coop add "Koperasi Makmur Mandiri" --kind ksp --base masyarakat --kecamatan Klari
     """
     with db_session("coop add", write=True) as session:
-        from koptrack import coops
+        from koptrack.core import coops
 
         coop = coops.add_coop(
             session, name, kind=kind, kecamatan=kecamatan, base=base, desa=desa, legal_no=legal_no,
             nik_koperasi=nik_koperasi, address=address, employer_size=size, note=note,
         )
     if json_out:
-        output.emit_record(coop, fmt="json")
+        terminal.emit_record(coop, fmt="json")
     else:
         typer.echo(coop["id"])
-        output.info(f"added cooperative {coop['id']}: {coop['name']} ({coop['kind']}, {coop['kecamatan']})")
+        terminal.info(f"added cooperative {coop['id']}: {coop['name']} ({coop['kind']}, {coop['kecamatan']})")
 
 
 @app.command("list")
@@ -92,11 +92,11 @@ def list_(
     """
     fmt = fmt_of(json_out, csv_out)
     with db_session("coop list") as session:
-        from koptrack import coops
+        from koptrack.core import coops
 
         rows = coops.list_coops(session, kind=kind, base=base, kecamatan=kecamatan, status=status, search=search,
                                 regency=regency)
-        output.emit_rows(rows, LIST_COLUMNS, fmt=fmt, title="Cooperatives",
+        terminal.emit_rows(rows, LIST_COLUMNS, fmt=fmt, title="Cooperatives",
                          empty="no cooperative matches; add one with `koptrack coop add` or load `koptrack seed`")
 
 
@@ -117,26 +117,27 @@ def show(
     with db_session("coop show") as session:
         import datetime as dt
 
-        from koptrack import coops, coverage, validate
+        from koptrack.core import coops, coverage
+        from koptrack.domain import validate
 
         day = validate.parse_date(as_of, "as-of") if as_of else dt.date.today()
         coop = coops.get_coop(session, ref)
         profile = coverage.coop_profile(session, coop["id"], day)
     if json_out:
-        people = [output.masked(p, show_nik) for p in profile["people"]]
-        output.emit_record({**coop, **profile, "people": people}, fmt="json")
+        people = [terminal.masked(p, show_nik) for p in profile["people"]]
+        terminal.emit_record({**coop, **profile, "people": people}, fmt="json")
         return
-    output.emit_record(coop, title=f"Cooperative {coop['id']}")
+    terminal.emit_record(coop, title=f"Cooperative {coop['id']}")
     b, p = profile["bpjs"], profile["pkspkb"]
     reg = f"since {b['registered_on']}" if b["registered"] else "not registered"
-    cov = output.pct(b["coverage"]) or "-"
-    output.emit_record(
+    cov = terminal.pct(b["coverage"]) or "-"
+    terminal.emit_record(
         {"BPJS Ketenagakerjaan": reg, "state": b["state"], "in scope": b["in_scope"], "enrolled": b["enrolled"],
          "coverage": cov, "lacking programmes": b["missing_programmes"],
          "PKS-PKB": "member" if p["member"] else "not a member"},
         title=f"Status on {day}",
     )
-    output.emit_rows(
+    terminal.emit_rows(
         profile["people"],
         [Col("nik", "NIK", no_wrap=True), Col("name", "Name"), Col("role", "Role"), Col("since", "Since", no_wrap=True),
          Col("enrolled_on", "Enrolled", no_wrap=True), Col("kpj", "KPJ", no_wrap=True), Col("category", "Cat."),
@@ -169,16 +170,16 @@ def edit(
       koptrack coop edit 1 --base karyawan --legal-no "518/BH/XII/2004"
     """
     with db_session("coop edit", write=True) as session:
-        from koptrack import coops
+        from koptrack.core import coops
 
         coop = coops.edit_coop(
             session, ref, name=name, kind=kind, base=base, kecamatan=kecamatan, desa=desa, legal_no=legal_no,
             nik_koperasi=nik_koperasi, address=address, employer_size=size, status=status, note=note,
         )
     if json_out:
-        output.emit_record(coop, fmt="json")
+        terminal.emit_record(coop, fmt="json")
     else:
-        output.info(f"updated cooperative {coop['id']}: {coop['name']}")
+        terminal.info(f"updated cooperative {coop['id']}: {coop['name']}")
 
 
 @app.command("deactivate")
@@ -191,10 +192,10 @@ def deactivate(ref: RefArg, json_out: JsonOpt = False) -> None:
       koptrack coop deactivate 12
     """
     with db_session("coop deactivate", write=True) as session:
-        from koptrack import coops
+        from koptrack.core import coops
 
         coop = coops.deactivate_coop(session, ref)
     if json_out:
-        output.emit_record(coop, fmt="json")
+        terminal.emit_record(coop, fmt="json")
     else:
-        output.info(f"cooperative {coop['id']} {coop['name']} is now inactive")
+        terminal.info(f"cooperative {coop['id']} {coop['name']} is now inactive")

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from koptrack import output
+from koptrack.io import terminal
 from koptrack.cli.common import STATE, JsonOpt, db_session, fail, user_errors
-from koptrack.output import Col
+from koptrack.io.terminal import Col
 
 app = typer.Typer(help="Look after the database: backup, restore, check.", no_args_is_help=True)
 
@@ -32,13 +32,14 @@ def backup(
       koptrack --db /data/kantor.db db backup /media/usb/kantor-backup.db --force
     """
     with user_errors():
-        from koptrack import maintenance, store
+        from koptrack.store import maintenance
+        from koptrack import store
 
         info = maintenance.backup(store.resolve_url(STATE.db), file, force=force)
     if json_out:
-        output.emit_record(info, fmt="json")
+        terminal.emit_record(info, fmt="json")
     else:
-        output.info(f"backed up to {info['path']} ({info['bytes'] / 1e6:.1f} MB, schema revision {info['revision']})")
+        terminal.info(f"backed up to {info['path']} ({info['bytes'] / 1e6:.1f} MB, schema revision {info['revision']})")
 
 
 @app.command("restore")
@@ -59,18 +60,20 @@ def restore(
       koptrack --db /tmp/look.db db restore koptrack-2021-12-31.db   (open a backup beside the real one)
     """
     with user_errors():
-        from koptrack import maintenance, store
+        from koptrack.store import maintenance
+        from koptrack import store
 
         info = maintenance.restore(store.resolve_url(STATE.db), file, force=force)
     with db_session("db restore", write=True) as session:  # opening upgrades an older schema
-        from koptrack import audit, store
+        from koptrack.core import audit
+        from koptrack import store
 
         audit.record(session, "database", None, restored_from=info["path"], backup_revision=info["revision"],
                      revision=store.SCHEMA_HEAD)
     if json_out:
-        output.emit_record({**info, "revision_now": store.SCHEMA_HEAD}, fmt="json")
+        terminal.emit_record({**info, "revision_now": store.SCHEMA_HEAD}, fmt="json")
     else:
-        output.info(f"restored from {info['path']} (schema revision {info['revision']}"
+        terminal.info(f"restored from {info['path']} (schema revision {info['revision']}"
                     f"{'' if info['revision'] == store.SCHEMA_HEAD else ', upgraded to ' + store.SCHEMA_HEAD})")
 
 
@@ -86,7 +89,8 @@ def check(json_out: JsonOpt = False) -> None:
       koptrack db check
     """
     with user_errors():
-        from koptrack import maintenance, store
+        from koptrack.store import maintenance
+        from koptrack import store
 
         engine = store.open_engine(STATE.db)
         try:
@@ -94,18 +98,18 @@ def check(json_out: JsonOpt = False) -> None:
         finally:
             engine.dispose()
     if json_out:
-        output.emit_record(result, fmt="json")
+        terminal.emit_record(result, fmt="json")
     else:
-        output.emit_record(
+        terminal.emit_record(
             {"database": result["database"], "schema revision": f"{result['revision']} (this koptrack: {result['expected_revision']})",
              "integrity": result["integrity"], "foreign keys": "ok" if not result["foreign_key_problem_count"]
              else f"{result['foreign_key_problem_count']} row(s) point at nothing"},
             title="Database check",
         )
-        output.emit_rows([{"table": t, "rows": n} for t, n in result["rows"].items()],
+        terminal.emit_rows([{"table": t, "rows": n} for t, n in result["rows"].items()],
                          [Col("table", "Table"), Col("rows", "Rows", "right")])
         if result["foreign_key_problems"]:
-            output.emit_rows(result["foreign_key_problems"],
+            terminal.emit_rows(result["foreign_key_problems"],
                              [Col("table", "Table"), Col("rowid", "Row", "right"), Col("parent", "Missing in")],
                              title="Foreign-key problems")
     if not result["ok"]:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from koptrack import output
+from koptrack.io import terminal
 from koptrack.cli.common import AsOfOpt, ForceOpt, RegencyOpt, ShowNikOpt, db_session, user_errors
 
 app = typer.Typer(
@@ -28,11 +28,11 @@ CoopFilterOpt = Annotated[Optional[str], typer.Option("--coop", help="Only this 
 def targets_sections(session, year: int, as_of: Optional[str], regency: Optional[str]) -> list:
     """The year's report for the office's head: targets, BPJS coverage by kecamatan, the KSPs
     not fully covered, and PKS-PKB by year. Empty list when the year has no targets."""
-    from koptrack import coverage, pkspkb, targets
+    from koptrack.core import coverage, pkspkb, targets
     from koptrack.cli import bpjs as bpjs_cli
     from koptrack.cli import pkspkb as pkspkb_cli
     from koptrack.cli import targets as targets_cli
-    from koptrack.exports import Section
+    from koptrack.core.exports import Section
 
     rows = targets.report(session, year, as_of, regency)
     if not rows:
@@ -51,16 +51,16 @@ def targets_sections(session, year: int, as_of: Optional[str], regency: Optional
 
 
 def write_report(path: str, sections: list, fmt: str, *, reveal: bool = False, force: bool = False) -> None:
-    from koptrack import exports
+    from koptrack.core import exports
 
     counts = exports.write(path, sections, fmt, reveal=reveal, force=force)
     parts = ", ".join(f"{title}: {n} row{'s' if n != 1 else ''}" for title, n in counts.items())
-    output.info(f"wrote {path} ({parts})")
+    terminal.info(f"wrote {path} ({parts})")
 
 
 def _export(command: str, out: str, fmt: Optional[str], force: bool, reveal: bool, build) -> None:
     with user_errors():
-        from koptrack import exports
+        from koptrack.core import exports
 
         fmt = exports.format_of(out, fmt)
     with db_session(f"export {command}") as session:
@@ -77,7 +77,7 @@ def coops(out: OutOpt, fmt: FormatOpt = None, regency: RegencyOpt = None, force:
       koptrack export coops -o koperasi.xlsx
       koptrack export coops -o koperasi.csv
     """
-    from koptrack import exports
+    from koptrack.core import exports
 
     _export("coops", out, fmt, force, False,
             lambda s: [exports.Section("Cooperatives", exports.COOP_COLUMNS, exports.coop_rows(s, regency))])
@@ -98,7 +98,7 @@ def people(
       koptrack export people -o orang.xlsx
       koptrack export people --coop "Makmur Mandiri" --show-nik -o makmur.csv
     """
-    from koptrack import exports
+    from koptrack.core import exports
 
     _export("people", out, fmt, force, show_nik,
             lambda s: [exports.Section("People", exports.PEOPLE_COLUMNS, exports.people_rows(s, coop, regency))])
@@ -116,7 +116,7 @@ def enrollments(
     \b
       koptrack export enrollments -o bpjs.xlsx
     """
-    from koptrack import exports
+    from koptrack.core import exports
 
     _export("enrollments", out, fmt, force, show_nik,
             lambda s: [exports.Section("Enrollments", exports.ENROLLMENT_COLUMNS,
@@ -132,7 +132,7 @@ def pkspkb(out: OutOpt, fmt: FormatOpt = None, regency: RegencyOpt = None, force
     \b
       koptrack export pkspkb -o pkspkb.csv
     """
-    from koptrack import exports
+    from koptrack.core import exports
 
     _export("pkspkb", out, fmt, force, False,
             lambda s: [exports.Section("PKS-PKB", exports.PKSPKB_COLUMNS, exports.pkspkb_rows(s, regency))])

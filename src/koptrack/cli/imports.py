@@ -8,9 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from koptrack import output
+from koptrack.io import terminal
 from koptrack.cli.common import JsonOpt, db_session
-from koptrack.output import Col
+from koptrack.io.terminal import Col
 
 app = typer.Typer(help="Import cooperatives and people from CSV or Excel (.xlsx) files.", no_args_is_help=True)
 
@@ -32,17 +32,17 @@ def _progress(enabled: bool):
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                   TimeRemainingColumn(), console=output._stderr_console(), transient=True)
+                   TimeRemainingColumn(), console=terminal._stderr_console(), transient=True)
     task = bar.add_task("importing", total=None)
     return bar, lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _report(result, json_out: bool) -> None:
     if json_out:
-        output.emit_record(result.as_dict(), fmt="json")
+        terminal.emit_record(result.as_dict(), fmt="json")
         return
     made = ", ".join(f"{n:,} {k}" for k, n in result.created.items())
-    output.info(f"{result.file}: {result.rows:,} rows read; created {made}; {result.unchanged:,} unchanged"
+    terminal.info(f"{result.file}: {result.rows:,} rows read; created {made}; {result.unchanged:,} unchanged"
                 + (f"; {result.invalid:,} invalid rows left out" if result.invalid else ""))
 
 
@@ -54,17 +54,17 @@ def _show_errors(result) -> None:
     for c in ("Line", "Column", "Value", "Reason"):
         table.add_column(c)
     for r in rows:
-        table.add_row(str(r["line"]), output.safe_cell(r["column"]), output.safe_cell(r["value"]),
-                      output.safe_cell(r["reason"]))
-    output._stderr_console().print(table)
+        table.add_row(str(r["line"]), terminal.safe_cell(r["column"]), terminal.safe_cell(r["value"]),
+                      terminal.safe_cell(r["reason"]))
+    terminal._stderr_console().print(table)
     if result.invalid > len(rows):
-        output.info(f"... and {result.invalid - len(rows):,} more rows (write them all with --errors FILE)")
+        terminal.info(f"... and {result.invalid - len(rows):,} more rows (write them all with --errors FILE)")
 
 
 def _run(kind: str, file: Path, json_out: bool, errors: Optional[Path], **kwargs) -> None:
     bar, progress = _progress(not json_out)
     with db_session(f"import {kind}", write=True) as session:
-        from koptrack import imports
+        from koptrack.core import imports
 
         fn = imports.import_people if kind == "people" else imports.import_coops
         try:
@@ -75,18 +75,18 @@ def _run(kind: str, file: Path, json_out: bool, errors: Optional[Path], **kwargs
             if bar:
                 bar.stop()
             if json_out:
-                output.emit_record(exc.result.as_dict(), fmt="json")
+                terminal.emit_record(exc.result.as_dict(), fmt="json")
             else:
                 _show_errors(exc.result)
             if errors:
-                output.info(f"the {exc.result.invalid:,} refused rows are in {errors}")
+                terminal.info(f"the {exc.result.invalid:,} refused rows are in {errors}")
             raise
         finally:
             if bar:
                 bar.stop()
     _report(result, json_out)
     if errors and result.invalid:
-        output.info(f"the {result.invalid:,} refused rows are in {errors}")
+        terminal.info(f"the {result.invalid:,} refused rows are in {errors}")
     elif result.invalid and not json_out:
         _show_errors(result)
 

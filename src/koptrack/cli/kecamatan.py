@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from koptrack import output
+from koptrack.io import terminal
 from koptrack.cli.common import CsvOpt, JsonOpt, RegencyOpt, db_session, fmt_of
-from koptrack.output import Col
+from koptrack.io.terminal import Col
 
 app = typer.Typer(help="The kecamatan (sub-districts) cooperatives are registered in.", no_args_is_help=True)
 
@@ -27,10 +27,10 @@ def list_(
     """
     fmt = fmt_of(json_out, csv_out)
     with db_session("kecamatan list") as session:
-        from koptrack import regions
+        from koptrack.core import regions
 
         rows = regions.list_kecamatan(session, regency)
-    output.emit_rows(
+    terminal.emit_rows(
         rows,
         [Col("code", "Code"), Col("name", "Kecamatan"), Col("regency", "Regency")],
         fmt=fmt,

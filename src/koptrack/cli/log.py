@@ -6,9 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from koptrack import output
+from koptrack.io import terminal
 from koptrack.cli.common import JsonOpt, db_session
-from koptrack.output import Col
+from koptrack.io.terminal import Col
 
 
 def _summary(value: dict) -> str:
@@ -32,13 +32,14 @@ def log(
       koptrack log --since 2021-03-01 --json
     """
     with db_session("log") as session:
-        from koptrack import audit, validate
-        from koptrack.coops import resolve_coop
+        from koptrack.core import audit
+        from koptrack.domain import validate
+        from koptrack.core.coops import resolve_coop
 
         coop_id = resolve_coop(session, coop).id if coop else None
         since_d = validate.parse_date(since, "since") if since else None
         rows = audit.list_entries(session, coop_id=coop_id, since=since_d, limit=limit or None)
-    output.emit_rows(
+    terminal.emit_rows(
         rows,
         [Col("at", "When (UTC)", no_wrap=True), Col("user", "User"), Col("command", "Command"),
          Col("entity", "Entity"), Col("entity_id", "ID"), Col("summary", "What", fmt=_summary)],

@@ -6,9 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from koptrack import output
+from koptrack.io import terminal
 from koptrack.cli.common import AsOfOpt, CoopOpt, JsonOpt, OnOpt, RegencyOpt, db_session
-from koptrack.output import Col
+from koptrack.io.terminal import Col
 
 app = typer.Typer(help="PKS-PKB: cooperatives in the motor-vehicle-tax cooperation with Samsat Jawa Barat.",
                   no_args_is_help=True)
@@ -40,13 +40,13 @@ def join(
       koptrack pkspkb join --coop "Kopkar Sejahtera" --on 2021-05-10 --agreement "PKS/123/2021"
     """
     with db_session("pkspkb join", write=True) as session:
-        from koptrack import pkspkb
+        from koptrack.core import pkspkb
 
         row = pkspkb.join(session, coop, on=on, agreement=agreement)
     if json_out:
-        output.emit_record(row, fmt="json")
+        terminal.emit_record(row, fmt="json")
     else:
-        output.info(f"{row['coop']} joined PKS-PKB on {row['joined_on']}")
+        terminal.info(f"{row['coop']} joined PKS-PKB on {row['joined_on']}")
 
 
 @app.command("leave")
@@ -59,13 +59,13 @@ def leave(coop: CoopOpt, on: OnOpt, json_out: JsonOpt = False) -> None:
       koptrack pkspkb leave --coop 7 --on 2022-01-01
     """
     with db_session("pkspkb leave", write=True) as session:
-        from koptrack import pkspkb
+        from koptrack.core import pkspkb
 
         row = pkspkb.leave(session, coop, on=on)
     if json_out:
-        output.emit_record(row, fmt="json")
+        terminal.emit_record(row, fmt="json")
     else:
-        output.info(f"{row['coop']} left PKS-PKB on {row['left_on']}")
+        terminal.info(f"{row['coop']} left PKS-PKB on {row['left_on']}")
 
 
 @app.command("status")
@@ -86,18 +86,18 @@ def status(
       koptrack pkspkb status --as-of 2021-06-30 --json
     """
     with db_session("pkspkb status") as session:
-        from koptrack import pkspkb
+        from koptrack.core import pkspkb
 
         result = pkspkb.status(session, year=year, as_of=as_of, regency=regency)
     if json_out:
-        output.emit_record(result, fmt="json")
+        terminal.emit_record(result, fmt="json")
         return
-    output.emit_rows(
+    terminal.emit_rows(
         result["years"],
         YEAR_COLUMNS,
         title="PKS-PKB by year",
     )
-    output.emit_rows(
+    terminal.emit_rows(
         result["members"],
         MEMBER_COLUMNS,
         title=f"Named members on {result['as_of']}",
@@ -105,4 +105,4 @@ def status(
     )
     for row in result["years"]:
         for w in row["warnings"]:
-            output.info(f"[yellow]warning:[/yellow] {w}")
+            terminal.info(f"[yellow]warning:[/yellow] {w}")

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from koptrack import output
+from koptrack.io import terminal
 from koptrack.cli.common import JsonOpt, db_session
 
 
@@ -30,11 +30,11 @@ def seed(
       koptrack seed my-office.yaml
     """
     with db_session("seed", write=True) as session:
-        from koptrack import seed as seed_core
+        from koptrack.core import seed as seed_core
 
         created = seed_core.load_seed(session, file)
     if json_out:
-        output.emit_record({"created": created}, fmt="json")
+        terminal.emit_record({"created": created}, fmt="json")
     else:
         made = ", ".join(f"{n} {k}" for k, n in created.items() if n)
-        output.info(f"seed loaded ({'created ' + made if made else 'nothing new: already up to date'})")
+        terminal.info(f"seed loaded ({'created ' + made if made else 'nothing new: already up to date'})")

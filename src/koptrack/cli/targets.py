@@ -7,9 +7,9 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from koptrack import output
+from koptrack.io import terminal
 from koptrack.cli.common import BaseOpt, ForceOpt, XlsxOpt, CsvOpt, JsonOpt, KindOpt, RegencyOpt, db_session, fmt_of
-from koptrack.output import Col, pct, progress_bar
+from koptrack.io.terminal import Col, pct, progress_bar
 
 
 class _YearFirst(TyperGroup):
@@ -58,10 +58,10 @@ def years(ctx: typer.Context, regency: RegencyOpt = None, json_out: JsonOpt = Fa
     if ctx.invoked_subcommand is not None:
         return
     with db_session("targets") as session:
-        from koptrack import targets
+        from koptrack.core import targets
 
         rows = targets.years(session, regency)
-    output.emit_rows(rows, [Col("year", "Year"), Col("targets", "Targets", "right")], fmt=fmt_of(json_out),
+    terminal.emit_rows(rows, [Col("year", "Year"), Col("targets", "Targets", "right")], fmt=fmt_of(json_out),
                      title="Years with targets", empty="no targets yet: load `koptrack seed` or use `koptrack targets set`")
 
 
@@ -89,19 +89,19 @@ def show(
             if sections:
                 export.write_report(xlsx, sections, "xlsx", force=force)
         else:
-            from koptrack import targets
+            from koptrack.core import targets
 
             rows = targets.report(session, year, as_of, regency)
     if not rows:
-        output.emit_rows([], COLUMNS, fmt=fmt, empty=f"no targets for {year}: see `koptrack targets`")
+        terminal.emit_rows([], COLUMNS, fmt=fmt, empty=f"no targets for {year}: see `koptrack targets`")
         return
-    output.emit_rows(rows, COLUMNS, fmt=fmt, title=f"Targets {year}, as of {rows[0]['as_of']}")
+    terminal.emit_rows(rows, COLUMNS, fmt=fmt, title=f"Targets {year}, as of {rows[0]['as_of']}")
     if fmt == "table":
         for r in rows:
             for w in r["warnings"]:
-                output.info(f"[yellow]warning:[/yellow] {w}")
+                terminal.info(f"[yellow]warning:[/yellow] {w}")
         if any(r["reported"] for r in rows):
-            output.info("[dim]reported: an office report's count without names, standing in until named records exist[/dim]")
+            terminal.info("[dim]reported: an office report's count without names, standing in until named records exist[/dim]")
 
 
 @app.command("set")
@@ -127,11 +127,11 @@ def set_(
       koptrack targets set 2022 pkspkb.joined 5 --base masyarakat
     """
     with db_session("targets set", write=True) as session:
-        from koptrack import targets
+        from koptrack.core import targets
 
         row = targets.set_target(session, year, metric, value, kind=kind, base=base, regency=regency, note=note)
     if json_out:
-        output.emit_record(row, fmt="json")
+        terminal.emit_record(row, fmt="json")
     else:
         change = f" (was {row['previous']})" if row["previous"] is not None else ""
-        output.info(f"target {row['year']} {row['metric']} {row['segment']}: {row['value']}{change}")
+        terminal.info(f"target {row['year']} {row['metric']} {row['segment']}: {row['value']}{change}")

@@ -6,9 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from koptrack import output
+from koptrack.io import terminal
 from koptrack.cli.common import AsOfOpt, CoopOpt, CsvOpt, JsonOpt, NikOpt, OnOpt, ShowNikOpt, db_session, fmt_of
-from koptrack.output import Col
+from koptrack.io.terminal import Col
 
 app = typer.Typer(help="Register a cooperative's employees and members, and their departures.", no_args_is_help=True)
 
@@ -41,14 +41,14 @@ def add(
       koptrack worker add --coop "Makmur Mandiri" --nik 3215054512900001 --name "Siti Aminah" --role karyawan --since 2020-01-02
     """
     with db_session("worker add", write=True) as session:
-        from koptrack import people
+        from koptrack.core import people
 
         row = people.add_worker(session, coop, nik=nik, name=name, role=role, since=since)
     if json_out:
-        output.emit_record(row, fmt="json", reveal=show_nik)
+        terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
-        output.info(
-            f"{row['name']} ({output.masked(row, show_nik)['nik']}) is {row['role']} of "
+        terminal.info(
+            f"{row['name']} ({terminal.masked(row, show_nik)['nik']}) is {row['role']} of "
             f"{row['coop']} since {row['since']}"
         )
 
@@ -73,10 +73,10 @@ def list_(
     """
     fmt = fmt_of(json_out, csv_out)
     with db_session("worker list") as session:
-        from koptrack import people
+        from koptrack.core import people
 
         rows = people.list_workers(session, coop, role=role, as_of=as_of, include_left=all_)
-    output.emit_rows(rows, COLUMNS, fmt=fmt, reveal=show_nik, title="People", empty="no people registered for this cooperative on that date")
+    terminal.emit_rows(rows, COLUMNS, fmt=fmt, reveal=show_nik, title="People", empty="no people registered for this cooperative on that date")
 
 
 @app.command("leave")
@@ -97,13 +97,13 @@ def leave(
       koptrack worker leave --coop 1 --nik 3215054512900001 --on 2022-06-30
     """
     with db_session("worker leave", write=True) as session:
-        from koptrack import people
+        from koptrack.core import people
 
         row = people.leave(session, coop, nik=nik, on=on, role=role)
     if json_out:
-        output.emit_record(row, fmt="json", reveal=show_nik)
+        terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
-        output.info(
+        terminal.info(
             f"{row['name']} left {row['coop']} on {row['until']}"
             + (f"; {row['enrollments_ended']} enrollment(s) ended" if row["enrollments_ended"] else "")
         )

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from koptrack import audit, coverage, validate
+from koptrack.core import audit, coverage
+from koptrack.domain import validate
 from koptrack.errors import ValidationError
-from koptrack.models import ANY, METRICS, ReportedCount, Target
+from koptrack.store.models import ANY, METRICS, ReportedCount, Target
 
 PROGRAMMES = {"bpjs": "BPJS Ketenagakerjaan", "pkspkb": "PKS-PKB"}
 # Metrics that describe a state on a date (their progress starts from last year's level);

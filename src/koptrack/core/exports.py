@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 from koptrack.errors import KoptrackError
-from koptrack.output import Col, dumps, masked, pct
+from koptrack.io.terminal import Col, dumps, masked, pct
 
 FORMATS = ("csv", "json", "xlsx")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -284,8 +284,9 @@ def _stream(session, stmt) -> Iterator:
 def coop_rows(session, regency: str | None = None) -> Iterator[dict]:
     from sqlalchemy import select
 
-    from koptrack import coverage, validate
-    from koptrack.models import Cooperative, Kecamatan
+    from koptrack.core import coverage
+    from koptrack.domain import validate
+    from koptrack.store.models import Cooperative, Kecamatan
 
     C, K = Cooperative.__table__, Kecamatan.__table__
     stmt = (select(C, K.c.name.label("kecamatan"))
@@ -300,9 +301,10 @@ def coop_rows(session, regency: str | None = None) -> Iterator[dict]:
 
 
 def _coop_filter(session, stmt, coop_column, coop: str | None, regency: str | None):
-    from koptrack import coverage, validate
-    from koptrack.coops import resolve_coop
-    from koptrack.models import Cooperative
+    from koptrack.core import coverage
+    from koptrack.domain import validate
+    from koptrack.core.coops import resolve_coop
+    from koptrack.store.models import Cooperative
 
     if coop:
         stmt = stmt.where(coop_column == resolve_coop(session, coop).id)
@@ -316,7 +318,7 @@ def people_rows(session, coop: str | None = None, regency: str | None = None) ->
     """Every engagement (current and past) with its person: one row per person and period."""
     from sqlalchemy import select
 
-    from koptrack.models import Cooperative, Engagement, Person
+    from koptrack.store.models import Cooperative, Engagement, Person
 
     C, E, P = Cooperative.__table__, Engagement.__table__, Person.__table__
     stmt = (select(P.c.nik, P.c.name, P.c.gender, P.c.birth_date, E.c.role, E.c.since, E.c.until,
@@ -331,7 +333,7 @@ def people_rows(session, coop: str | None = None, regency: str | None = None) ->
 def enrollment_rows(session, coop: str | None = None, regency: str | None = None) -> Iterator[dict]:
     from sqlalchemy import select
 
-    from koptrack.models import Cooperative, Enrollment, Person
+    from koptrack.store.models import Cooperative, Enrollment, Person
 
     C, N, P = Cooperative.__table__, Enrollment.__table__, Person.__table__
     stmt = (select(P.c.nik, P.c.name, C.c.id.label("coop"), C.c.name.label("coop_name"), N.c.kpj, N.c.category,
@@ -346,7 +348,7 @@ def enrollment_rows(session, coop: str | None = None, regency: str | None = None
 def pkspkb_rows(session, regency: str | None = None) -> Iterator[dict]:
     from sqlalchemy import select
 
-    from koptrack.models import Cooperative, Kecamatan, PkspkbMembership
+    from koptrack.store.models import Cooperative, Kecamatan, PkspkbMembership
 
     C, K, M = Cooperative.__table__, Kecamatan.__table__, PkspkbMembership.__table__
     stmt = (select(C.c.id.label("coop"), C.c.name.label("coop_name"), C.c.base, K.c.name.label("kecamatan"),

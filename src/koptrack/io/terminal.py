@@ -51,7 +51,7 @@ def masked(row: dict, reveal: bool) -> dict:
     if reveal:
         return row
     if _MASKERS is None:
-        from koptrack.validate import mask_kpj, mask_nik
+        from koptrack.domain.validate import mask_kpj, mask_nik
 
         _MASKERS = (("nik", mask_nik), ("kpj", mask_kpj))
     if not any(row.get(key) for key, _ in _MASKERS):
@@ -87,7 +87,7 @@ def safe_cell(value: Any, fmt: Callable[[Any], str] | None = None) -> str:
     """Text for a table cell: markup escaped, bidi/control characters shown as escapes."""
     from rich.markup import escape
 
-    from koptrack.validate import BIDI_CONTROLS
+    from koptrack.domain.validate import BIDI_CONTROLS
 
     if value is None:
         return ""

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from koptrack.errors import KoptrackError
 
-# The newest migration in koptrack/migrations/versions. tests/test_store.py checks that this
+# The newest migration in koptrack/store/migrations/versions. tests/test_store.py checks that this
 # constant equals Alembic's head, so opening an up-to-date database never imports Alembic.
 SCHEMA_HEAD = "0004"
 
@@ -46,7 +46,7 @@ def describe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _prepare_sqlite_file(path: Path) -> None:
+def prepare_sqlite_file(path: Path) -> None:
     """Create missing parent folders (0700, each of them) and an empty file private to the user
     (0600) if none exists."""
     try:
@@ -110,7 +110,7 @@ def make_engine(url: str) -> Engine:
 
         database = make_url(url).database
         if database and database != ":memory:":
-            _prepare_sqlite_file(Path(database))
+            prepare_sqlite_file(Path(database))
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -137,7 +137,7 @@ def upgrade(engine: Engine) -> None:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", "koptrack:migrations")
+    cfg.set_main_option("script_location", "koptrack.store:migrations")
     with engine.execution_options(koptrack_write=True).begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
@@ -148,7 +148,7 @@ def alembic_head() -> str:
     from alembic.script import ScriptDirectory
 
     cfg = Config()
-    cfg.set_main_option("script_location", "koptrack:migrations")
+    cfg.set_main_option("script_location", "koptrack.store:migrations")
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
@@ -159,16 +159,16 @@ def open_engine(db: str | None = None, *, url: str | None = None) -> Engine:
         engine = make_engine(url)
         rev = current_revision(engine)
         if rev != SCHEMA_HEAD:
-            if rev is not None and not _known_revision(rev):
+            if rev is not None and not known_revision(rev):
                 raise KoptrackError(
                     f"database {describe_url(url)} has schema revision {rev}, newer than this "
                     "koptrack knows",
                     hint="upgrade koptrack (pip install -U koptrack)",
                 )
             if rev is not None:  # a new database is created silently; an existing one is told
-                from koptrack import output
+                from koptrack.io import terminal
 
-                output.info(f"upgrading the database schema from revision {rev} to {SCHEMA_HEAD} "
+                terminal.info(f"upgrading the database schema from revision {rev} to {SCHEMA_HEAD} "
                             "(once; a large database takes a minute)")
             try:
                 upgrade(engine)
@@ -188,12 +188,12 @@ def open_engine(db: str | None = None, *, url: str | None = None) -> Engine:
     return engine
 
 
-def _known_revision(rev: str) -> bool:
+def known_revision(rev: str) -> bool:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     cfg = Config()
-    cfg.set_main_option("script_location", "koptrack:migrations")
+    cfg.set_main_option("script_location", "koptrack.store:migrations")
     try:
         return ScriptDirectory.from_config(cfg).get_revision(rev) is not None
     except Exception:

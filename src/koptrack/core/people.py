@@ -12,10 +12,11 @@ import datetime as dt
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
-from koptrack import audit, periods, validate
-from koptrack.coops import resolve_coop
+from koptrack.core import audit
+from koptrack.domain import periods, validate
+from koptrack.core.coops import resolve_coop
 from koptrack.errors import Conflict, KoptrackError, NotFound
-from koptrack.models import Engagement, Enrollment, Person, utcnow
+from koptrack.store.models import Engagement, Enrollment, Person, utcnow
 
 
 def active_on(start, end, day: dt.date):

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from koptrack import store
+from koptrack.store import engine as store
 from koptrack.errors import KoptrackError
 
 # Tables whose rows `db check` counts (the rest are lookups and bookkeeping).
@@ -67,7 +67,7 @@ def describe_file(path: Path) -> dict:
     if integrity != "ok":
         raise KoptrackError(f"{str(path)!r} is damaged: {integrity}")
     revision = revision[0] if revision else None
-    if revision is None or not store._known_revision(revision):
+    if revision is None or not store.known_revision(revision):
         raise KoptrackError(f"{str(path)!r} has schema revision {revision}, which this koptrack does not know",
                             hint="upgrade koptrack (pip install -U koptrack)")
     return {"path": str(path.resolve()), "revision": revision}
@@ -121,7 +121,7 @@ def restore(url: str, source: str | Path, *, force: bool = False) -> dict:
         if not force:
             raise KoptrackError(f"a database already exists at {str(target)!r}; restoring replaces all of it",
                                 hint="add --force to replace it (make a backup of it first: koptrack db backup FILE)")
-    store._prepare_sqlite_file(target)
+    store.prepare_sqlite_file(target)
     # The backup API writes the target inside one write transaction: a crash leaves it as it was.
     _copy(source, target)
     with _connect(target) as conn:

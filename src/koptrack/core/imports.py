@@ -27,10 +27,11 @@ from typing import Callable, Iterator
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from koptrack import audit, bpjs, validate
-from koptrack.coops import resolve_coop
+from koptrack.core import audit, bpjs
+from koptrack.domain import validate
+from koptrack.core.coops import resolve_coop
 from koptrack.errors import KoptrackError, ValidationError
-from koptrack.models import Cooperative, Engagement, Enrollment, Person, utcnow
+from koptrack.store.models import Cooperative, Engagement, Enrollment, Person, utcnow
 
 # Column names the office's spreadsheets use, matched case-insensitively with punctuation and
 # extra spaces ignored ("No. KPJ" = "no kpj"). The first name of each is koptrack's own.
@@ -314,7 +315,7 @@ class _ErrorSink:
     def __init__(self, result: ImportResult, headers: list, path: Path | None):
         self.result, self.file, self.writer = result, None, None
         if path is not None:
-            from koptrack.exports import open_private
+            from koptrack.core.exports import open_private
 
             self.file = open_private(path, newline="", encoding="utf-8-sig")
             self.writer = csv.writer(self.file)
@@ -797,9 +798,9 @@ def import_coops(
     """Import a list of cooperatives: name, kind, kecamatan, and optional base, desa, legal
     number, NIK koperasi, address, size, note. A cooperative already registered under the same
     name in the same kecamatan counts as unchanged."""
-    from koptrack.coops import _PARSERS
-    from koptrack.regions import kecamatan_choices
-    from koptrack.config import default_regency
+    from koptrack.core.coops import _PARSERS
+    from koptrack.core.regions import kecamatan_choices
+    from koptrack.core.config import default_regency
 
     path = Path(path)
     result = ImportResult(kind="coops", file=path.name, created={"cooperatives": 0})

@@ -17,9 +17,10 @@ import yaml
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from koptrack import audit, validate
+from koptrack.core import audit
+from koptrack.domain import validate
 from koptrack.errors import KoptrackError, ValidationError
-from koptrack.models import (
+from koptrack.store.models import (
     ANY,
     METRICS,
     BpjsRegistration,
@@ -46,7 +47,7 @@ def default_seed_path() -> Path:
     packaged = resources.files("koptrack").joinpath("data/seed.yaml")
     if packaged.is_file():
         return Path(str(packaged))
-    repo = Path(__file__).resolve().parents[2] / "data" / "seed.yaml"
+    repo = Path(__file__).resolve().parents[3] / "data" / "seed.yaml"
     if repo.is_file():
         return repo
     raise KoptrackError("the default seed file data/seed.yaml is missing from this installation")

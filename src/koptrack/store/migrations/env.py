@@ -3,7 +3,7 @@
 
 from alembic import context
 
-from koptrack import models  # noqa: F401  (registers the tables)
+from koptrack.store import models  # noqa: F401  (registers the tables)
 from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata

@@ -13,11 +13,12 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from koptrack import audit, periods, validate
-from koptrack.coops import resolve_coop
+from koptrack.core import audit
+from koptrack.domain import periods, validate
+from koptrack.core.coops import resolve_coop
 from koptrack.errors import KoptrackError, NotFound
-from koptrack.models import ANY, BpjsRegistration, Cooperative, Engagement, Enrollment, ProgrammeRule
-from koptrack.people import active_on, find_person
+from koptrack.store.models import ANY, BpjsRegistration, Cooperative, Engagement, Enrollment, ProgrammeRule
+from koptrack.core.people import active_on, find_person
 
 # Used only when no rule is loaded (an unseeded database): the DOMAIN.md minimum for both.
 FALLBACK_MINIMUM = ("jkk", "jkm")

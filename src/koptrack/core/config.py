@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from koptrack import validate
+from koptrack.domain import validate
 
 
 def default_regency() -> str | None:

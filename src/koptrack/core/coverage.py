@@ -20,8 +20,8 @@ from typing import Iterator
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlmodel import Session
 
-from koptrack import validate
-from koptrack.models import (
+from koptrack.domain import validate
+from koptrack.store.models import (
     ANY,
     BpjsRegistration,
     Cooperative,
@@ -30,7 +30,7 @@ from koptrack.models import (
     Kecamatan,
     PkspkbMembership,
 )
-from koptrack.regions import resolve_kecamatan
+from koptrack.core.regions import resolve_kecamatan
 
 C = Cooperative.__table__
 E = Engagement.__table__
@@ -145,7 +145,7 @@ def percent(part: int, whole: int) -> float | None:
 
 
 def _filters(session: Session, coop, kind, base, kecamatan, regency=None) -> dict:
-    from koptrack.coops import resolve_coop
+    from koptrack.core.coops import resolve_coop
 
     return {
         "regency": validate.parse_regency(regency),
@@ -290,7 +290,7 @@ def pkspkb_joins_by_year(session: Session, last: dt.date, regency: str = ANY) ->
 def coop_profile(session: Session, coop_id: int, as_of: dt.date) -> dict:
     """A cooperative's BPJS registrations, PKS-PKB memberships, coverage on `as_of`, and each
     person engaged that day with their enrollment through it (if any)."""
-    from koptrack.models import Person
+    from koptrack.store.models import Person
 
     conn = session.connection()
     regs = [dict(r) for r in conn.execute(

@@ -9,10 +9,11 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from koptrack import audit, validate
+from koptrack.core import audit
+from koptrack.domain import validate
 from koptrack.errors import Duplicate, KoptrackError, NotFound
-from koptrack.models import Cooperative, Kecamatan, utcnow
-from koptrack.regions import resolve_kecamatan
+from koptrack.store.models import Cooperative, Kecamatan, utcnow
+from koptrack.core.regions import resolve_kecamatan
 
 # Fields a user may set on a cooperative, with their parser.
 _PARSERS = {
@@ -219,7 +220,7 @@ def list_coops(
         stmt = stmt.where(Cooperative.status == validate.parse_status(status))
     reg = validate.parse_regency(regency)
     if reg:
-        from koptrack.coverage import in_regency
+        from koptrack.core.coverage import in_regency
 
         stmt = stmt.where(in_regency(Cooperative.kecamatan_code, reg))
     if search:

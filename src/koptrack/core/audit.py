@@ -11,7 +11,7 @@ import json
 
 from sqlmodel import Session
 
-from koptrack.models import AuditEntry
+from koptrack.store.models import AuditEntry
 
 _command: contextvars.ContextVar[str] = contextvars.ContextVar("koptrack_command", default="library")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from koptrack import validate
+from koptrack.domain import validate
 from koptrack.errors import KoptrackError
-from koptrack.models import Kecamatan, Regency
+from koptrack.store.models import Kecamatan, Regency
 
 
 def kecamatan_choices(session: Session) -> list[tuple[str, str]]:
@@ -20,7 +20,7 @@ def resolve_kecamatan(session: Session, text: object, field: str = "kecamatan") 
         raise KoptrackError(
             "no kecamatan are loaded yet", hint="run `koptrack seed` first to load Karawang's 30 kecamatan"
         )
-    from koptrack.config import default_regency
+    from koptrack.core.config import default_regency
 
     return validate.match_kecamatan(text, choices, field=field, prefer_regency=default_regency())
 

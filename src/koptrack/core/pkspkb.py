@@ -7,9 +7,10 @@ import datetime as dt
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from koptrack import audit, coverage, periods, targets, validate
-from koptrack.coops import resolve_coop
-from koptrack.models import ANY, Cooperative, Kecamatan, PkspkbMembership, ReportedCount
+from koptrack.core import audit, coverage, targets
+from koptrack.domain import periods, validate
+from koptrack.core.coops import resolve_coop
+from koptrack.store.models import ANY, Cooperative, Kecamatan, PkspkbMembership, ReportedCount
 
 
 def _membership_dict(m: PkspkbMembership, coop: Cooperative) -> dict:
