@@ -92,18 +92,23 @@ def clean_env() -> dict:
 
 # --- reports and the SQL behind them ----------------------------------------------------------
 
+
 def report_calls():
     """name -> (CLI arguments, the report function koptrack runs for them)."""
     from koptrack.core import coops, coverage, targets
+    from koptrack.core.coverage import CoverageFilter
 
     day = dt.date.fromisoformat(AS_OF)
-    common = dict(as_of=day, coop=None, base=None, kecamatan=None, only_behind=False, regency=None)
     return {
         "targets 2021": (["targets", "2021", "--json"], lambda s: targets.report(s, 2021, None, None)),
-        "bpjs status --by kecamatan": (["bpjs", "status", "--by", "kecamatan", "--as-of", AS_OF, "--json"],
-                                       lambda s: coverage.bpjs_status_by_kecamatan(s, kind=None, **common)),
-        "bpjs status --kind ksp": (["bpjs", "status", "--kind", "ksp", "--as-of", AS_OF, "--json"],
-                                   lambda s: list(coverage.bpjs_status(s, kind="ksp", **common))),
+        "bpjs status --by kecamatan": (
+            ["bpjs", "status", "--by", "kecamatan", "--as-of", AS_OF, "--json"],
+            lambda s: coverage.bpjs_status_by_kecamatan(s, CoverageFilter(as_of=day)),
+        ),
+        "bpjs status --kind ksp": (
+            ["bpjs", "status", "--kind", "ksp", "--as-of", AS_OF, "--json"],
+            lambda s: list(coverage.bpjs_status(s, CoverageFilter(as_of=day, kind="ksp"))),
+        ),
         "coop list": (["coop", "list", "--json"], lambda s: list(coops.list_coops(s))),
     }
 
@@ -159,14 +164,23 @@ def capture_report_sql(db: str, report) -> list[str]:
 
 # --- the benchmark ----------------------------------------------------------------------------
 
+
 def bench_startup(repeat: int) -> list[dict]:
     env = clean_env()
     typer_floor = repeated([sys.executable, "-c", "import typer"], repeat, env)
     rows = []
     for args in (["--help"], ["--version"]):
         k = repeated([sys.executable, "-m", "koptrack", *args], repeat, env)
-        rows.append({"what": f"koptrack {args[0]}", "koptrack_s": k["s"], "floor_s": typer_floor["s"],
-                     "floor": 'python -c "import typer"', "mb": k["mb"], "goal": GOALS["startup"]})
+        rows.append(
+            {
+                "what": f"koptrack {args[0]}",
+                "koptrack_s": k["s"],
+                "floor_s": typer_floor["s"],
+                "floor": 'python -c "import typer"',
+                "mb": k["mb"],
+                "goal": GOALS["startup"],
+            }
+        )
     return rows
 
 
@@ -179,18 +193,38 @@ def bench_import(rows: int, repeat: int, workdir: Path) -> list[dict]:
     floor_db, kop_db = workdir / "floor.db", workdir / "koptrack-import.db"
     script = workdir / "floor-import.sql"
     script.write_text(import_bench.FLOOR_SQL.format(csv=data))
-    floor = repeated(["sqlite3", str(floor_db), f".read {script}"], repeat, env,
-                     before=lambda: import_bench.fresh_copy(base, floor_db))
+    floor = repeated(
+        ["sqlite3", str(floor_db), f".read {script}"],
+        repeat,
+        env,
+        before=lambda: import_bench.fresh_copy(base, floor_db),
+    )
     assert import_bench.count(floor_db) == (rows, rows)
-    kop = repeated(koptrack_cmd(str(kop_db), "import", "people", str(data), "--json"), repeat, env,
-                   before=lambda: import_bench.fresh_copy(base, kop_db))
+    kop = repeated(
+        koptrack_cmd(str(kop_db), "import", "people", str(data), "--json"),
+        repeat,
+        env,
+        before=lambda: import_bench.fresh_copy(base, kop_db),
+    )
     assert import_bench.count(kop_db) == (rows, rows)
-    out = [{"what": f"import {rows:,} people", "koptrack_s": kop["s"], "floor_s": floor["s"],
-            "floor": "sqlite3 .import + INSERT ... SELECT", "mb": kop["mb"], "goal": GOALS["import"]}]
+    out = [
+        {
+            "what": f"import {rows:,} people",
+            "koptrack_s": kop["s"],
+            "floor_s": floor["s"],
+            "floor": "sqlite3 .import + INSERT ... SELECT",
+            "mb": kop["mb"],
+            "goal": GOALS["import"],
+        }
+    ]
     if shutil.which("sqlite-utils"):
         peer_db = workdir / "peer.db"
-        peer = repeated(["sqlite-utils", "insert", str(peer_db), "staging", str(data), "--csv"], repeat, env,
-                        before=lambda: import_bench.fresh_copy(base, peer_db))
+        peer = repeated(
+            ["sqlite-utils", "insert", str(peer_db), "staging", str(data), "--csv"],
+            repeat,
+            env,
+            before=lambda: import_bench.fresh_copy(base, peer_db),
+        )
         out[0]["sqlite_utils_s"] = peer["s"]
     return out
 
@@ -211,9 +245,17 @@ def bench_reports(tier: str, repeat: int, workdir: Path, startup_s: float) -> tu
         script.write_text(".output /dev/null\n" + ";\n".join(sql) + ";\n")
         floor = repeated(["sqlite3", str(db), f".read {script}"], repeat, env)
         kop = repeated(koptrack_cmd(str(db), *args), repeat, env)
-        rows.append({"what": f"{name} ({tier})", "koptrack_s": kop["s"], "floor_s": floor["s"] + startup_s,
-                     "floor": f"sqlite3: the same {len(sql)} statement(s) + koptrack start-up", "mb": kop["mb"],
-                     "goal": GOALS["report"], "wall_goal": REPORT_WALL_S})
+        rows.append(
+            {
+                "what": f"{name} ({tier})",
+                "koptrack_s": kop["s"],
+                "floor_s": floor["s"] + startup_s,
+                "floor": f"sqlite3: the same {len(sql)} statement(s) + koptrack start-up",
+                "mb": kop["mb"],
+                "goal": GOALS["report"],
+                "wall_goal": REPORT_WALL_S,
+            }
+        )
     return rows, counts
 
 
@@ -235,8 +277,10 @@ def bench_engines(url: str, tier: str, repeat: int, workdir: Path) -> list[dict]
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         server = conn.exec_driver_sql("SHOW server_version").scalar()
     admin.dispose()
-    dbs = {"SQLite": str(workdir / f"{tier}-imported.db"),
-           "PostgreSQL": make_url(url).set(database=name).render_as_string(hide_password=False)}
+    dbs = {
+        "SQLite": str(workdir / f"{tier}-imported.db"),
+        "PostgreSQL": make_url(url).set(database=name).render_as_string(hide_password=False),
+    }
     for suffix in ("", "-wal", "-shm"):
         Path(dbs["SQLite"] + suffix).unlink(missing_ok=True)
     folder = workdir / f"{tier}-csv"
@@ -259,9 +303,17 @@ def bench_engines(url: str, tier: str, repeat: int, workdir: Path) -> list[dict]
             rows.setdefault(f"{rname} ({tier})", {})[engine] = (k["s"], k["mb"])
             outputs[engine] = _output(koptrack_cmd(db, *args), env)
         rows[f"{rname} ({tier})"]["same"] = outputs["SQLite"] == outputs["PostgreSQL"]
-    return [{"what": what, "sqlite_s": r["SQLite"][0], "pg_s": r["PostgreSQL"][0],
-             "mb": max(r["SQLite"][1], r["PostgreSQL"][1]), "same": r.get("same"), "server": server}
-            for what, r in rows.items()]
+    return [
+        {
+            "what": what,
+            "sqlite_s": r["SQLite"][0],
+            "pg_s": r["PostgreSQL"][0],
+            "mb": max(r["SQLite"][1], r["PostgreSQL"][1]),
+            "same": r.get("same"),
+            "server": server,
+        }
+        for what, r in rows.items()
+    ]
 
 
 def machine() -> str:
@@ -271,14 +323,21 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                          if line.startswith("MemTotal")))
+        mem_kb = int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            )
+        )
         mem = f"{mem_kb / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration, ValueError):
         mem = "unknown memory"
     shell = subprocess.run(["sqlite3", "--version"], capture_output=True, text=True).stdout.split()[0]
-    return (f"{cpu}, {os.cpu_count()} cores, {mem}; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version} (Python), {shell} (shell)")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version} (Python), {shell} (shell)"
+    )
 
 
 def verdict(row: dict) -> str:
@@ -292,15 +351,17 @@ def verdict(row: dict) -> str:
     return ("met" if ok and mem_ok else "MISSED") + ("" if mem_ok else f" (memory ≥ {MEMORY_MB} MB)")
 
 
-def render(tier: str, repeat: int, rows: list[dict], counts: dict, args_line: str,
-           engines: list[dict] = ()) -> str:
+def render(tier: str, repeat: int, rows: list[dict], counts: dict, args_line: str, engines: list[dict] = ()) -> str:
     lines = [
-        "# koptrack benchmarks", "",
-        f"Measured {dt.date.today().isoformat()} on {machine()}.", "",
+        "# koptrack benchmarks",
+        "",
+        f"Measured {dt.date.today().isoformat()} on {machine()}.",
+        "",
         f"Tier **{tier}**: {counts.get('cooperative', 0):,} cooperatives, {counts.get('person', 0):,} people, "
         f"{counts.get('enrollment', 0):,} BPJS enrollments, {counts.get('bpjs_registration', 0):,} registrations, "
         f"{counts.get('pkspkb_membership', 0):,} PKS-PKB members (bench/generate.py, fixed seed). "
-        f"Median of {repeat} run(s); memory is the peak resident set of the process.", "",
+        f"Median of {repeat} run(s); memory is the peak resident set of the process.",
+        "",
         "| what | koptrack | floor | ratio | goal | peak memory | verdict |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -309,30 +370,53 @@ def render(tier: str, repeat: int, rows: list[dict], counts: dict, args_line: st
             lines.append(f"| {r['what']} | {r['koptrack_s']:.2f} s | | | | {r['mb']:.0f} MB | |")
             continue
         goal = f"≤ {r['goal']}×" + (f", < {r['wall_goal']:.0f} s" if r.get("wall_goal") else "")
-        lines.append(f"| {r['what']} | {r['koptrack_s']:.2f} s | {r['floor_s']:.2f} s ({r['floor']}) | "
-                     f"{r['ratio']:.2f}× | {goal} | {r['mb']:.0f} MB | {verdict(r)} |")
+        lines.append(
+            f"| {r['what']} | {r['koptrack_s']:.2f} s | {r['floor_s']:.2f} s ({r['floor']}) | "
+            f"{r['ratio']:.2f}× | {goal} | {r['mb']:.0f} MB | {verdict(r)} |"
+        )
     peer = [r for r in rows if "sqlite_utils_s" in r]
     lines.append("")
     if peer:
         p = peer[0]
-        lines.append(f"`sqlite-utils insert --csv` of the same roster (into one plain table, no checks): "
-                     f"{p['sqlite_utils_s']:.2f} s, {p['sqlite_utils_s'] / p['koptrack_s']:.1f}× koptrack's time.")
+        lines.append(
+            f"`sqlite-utils insert --csv` of the same roster (into one plain table, no checks): "
+            f"{p['sqlite_utils_s']:.2f} s, {p['sqlite_utils_s'] / p['koptrack_s']:.1f}× koptrack's time."
+        )
     else:
-        lines.append("`sqlite-utils` was not installed for this run, so the peer column is absent "
-                     "(`pip install sqlite-utils` and run again to add it).")
+        lines.append(
+            "`sqlite-utils` was not installed for this run, so the peer column is absent "
+            "(`pip install sqlite-utils` and run again to add it)."
+        )
     if engines:
-        lines += ["", f"## SQLite and PostgreSQL {engines[0]['server']}, tier {tier}", "",
-                  f"The tier's CSV files (bench/generate.py --csv) imported by `koptrack import` into a fresh "
-                  f"SQLite file and a fresh PostgreSQL database (COPY), then each report on both (median of "
-                  f"{repeat}); *same output* compares the two engines' JSON.", "",
-                  "| what | SQLite | PostgreSQL | PostgreSQL / SQLite | same output | peak memory |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## SQLite and PostgreSQL {engines[0]['server']}, tier {tier}",
+            "",
+            f"The tier's CSV files (bench/generate.py --csv) imported by `koptrack import` into a fresh "
+            f"SQLite file and a fresh PostgreSQL database (COPY), then each report on both (median of "
+            f"{repeat}); *same output* compares the two engines' JSON.",
+            "",
+            "| what | SQLite | PostgreSQL | PostgreSQL / SQLite | same output | peak memory |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in engines:
             same = "" if r["same"] is None else ("yes" if r["same"] else "NO")
-            lines.append(f"| {r['what']} | {r['sqlite_s']:.2f} s | {r['pg_s']:.2f} s | "
-                         f"{r['pg_s'] / r['sqlite_s']:.2f}× | {same} | {r['mb']:.0f} MB |")
-    lines += ["", "Goals missed, by how much and why: [benchmark-notes.md](benchmark-notes.md).",
-              "", "Reproduce:", "", "```bash", "pip install -e '.[test]'", args_line, "```", ""]
+            lines.append(
+                f"| {r['what']} | {r['sqlite_s']:.2f} s | {r['pg_s']:.2f} s | "
+                f"{r['pg_s'] / r['sqlite_s']:.2f}× | {same} | {r['mb']:.0f} MB |"
+            )
+    lines += [
+        "",
+        "Goals missed, by how much and why: [benchmark-notes.md](benchmark-notes.md).",
+        "",
+        "Reproduce:",
+        "",
+        "```bash",
+        "pip install -e '.[test]'",
+        args_line,
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -363,9 +447,13 @@ def main(argv: list[str] | None = None) -> int:
     engines = []
     if args.pg:
         engines = bench_engines(args.pg, args.tier, args.repeat, args.workdir)
-    line = "python bench/run.py " + " ".join(  # a server's address is not for the document
-        "postgresql+psycopg://USER@HOST:PORT/postgres" if a.startswith("postgresql") else a
-        for a in (argv if argv is not None else sys.argv[1:]))
+    line = (
+        "python bench/run.py "
+        + " ".join(  # a server's address is not for the document
+            "postgresql+psycopg://USER@HOST:PORT/postgres" if a.startswith("postgresql") else a
+            for a in (argv if argv is not None else sys.argv[1:])
+        )
+    )
     text = render(args.tier, args.repeat, rows, counts, line, engines)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

@@ -33,7 +33,7 @@ READER = textwrap.dedent(
     engine = store.open_engine(sys.argv[1])
     for _ in range(int(sys.argv[2])):
         with store.session_scope(engine) as s:
-            list(coverage.bpjs_status(s, as_of=dt.date.today()))
+            list(coverage.bpjs_status(s, coverage.CoverageFilter(as_of=dt.date.today())))
     print("ok")
     """
 )
@@ -43,12 +43,22 @@ def test_two_writers_and_a_reader_lose_nothing(cli, db_path):
     cli("seed")
     per_writer = 150
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), str(start), str(per_writer)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db_path), str(start), str(per_writer)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for start in (1, 1 + per_writer)
     ]
-    procs.append(subprocess.Popen([sys.executable, "-c", READER, str(db_path), "40"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    procs.append(
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(db_path), "40"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    )
     for p in procs:
         out, err = p.communicate(timeout=300)
         assert p.returncode == 0, err

@@ -24,8 +24,10 @@ def bench_db(tmp_path_factory):
     db = tmp_path_factory.mktemp("plans") / "tiny.db"
     generate.load_db("tiny", db, quiet=True)
     conn = sqlite3.connect(db)  # a target for every metric, so every metric's query is planned
-    conn.execute("INSERT INTO target (year, metric, kind, base, regency, value) "
-                 "VALUES (2021, 'bpjs.enrolled_people', 'any', 'any', 'any', 500)")
+    conn.execute(
+        "INSERT INTO target (year, metric, kind, base, regency, value) "
+        "VALUES (2021, 'bpjs.enrolled_people', 'any', 'any', 'any', 500)"
+    )
     conn.commit()
     conn.close()
     return db
@@ -43,8 +45,12 @@ def plans(db: Path, report) -> list[str]:
 
 def table_scans(lines: list[str]) -> list[str]:
     """Plan lines that read one of the big tables itself, row by row (not through an index)."""
-    return [line for line in lines for t in BIG_TABLES
-            if line == f"SCAN {t}" or (line.startswith(f"SCAN {t} ") and "INDEX" not in line)]
+    return [
+        line
+        for line in lines
+        for t in BIG_TABLES
+        if line == f"SCAN {t}" or (line.startswith(f"SCAN {t} ") and "INDEX" not in line)
+    ]
 
 
 @pytest.mark.parametrize("name", list(bench_run.report_calls()))
@@ -56,10 +62,10 @@ def test_reports_never_scan_the_big_tables(bench_db, name):
 
 def test_one_cooperative_is_searched_not_scanned(bench_db):
     from koptrack.core import coverage
+    from koptrack.core.coverage import CoverageFilter
 
     day = dt.date(2021, 12, 31)
-    lines = plans(bench_db, lambda s: list(coverage.bpjs_status(
-        s, as_of=day, coop="2", kind=None, base=None, kecamatan=None, only_behind=False, regency=None)))
+    lines = plans(bench_db, lambda s: list(coverage.bpjs_status(s, CoverageFilter.parse(s, as_of=day, coop="2"))))
     lines += plans(bench_db, lambda s: coverage.coop_profile(s, 2, day))
     assert not table_scans(lines), lines
     for t in ("engagement", "enrollment"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import importlib
-from typing import Annotated, Optional
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -38,6 +38,7 @@ def load_command(name: str):
     """The Click command for one entry of COMMANDS, built from its module."""
     module, attr, _ = COMMANDS[name]
     obj = getattr(importlib.import_module(module), attr)
+    command: Any
     if isinstance(obj, typer.Typer):
         command = typer.main.get_group(obj)  # a group even with one command (kecamatan list)
     else:
@@ -93,7 +94,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     db: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--db",
             envvar="KOPTRACK_DB",

@@ -2,62 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from koptrack.io import terminal
 from koptrack.cli.common import (
-    AsOfOpt, BaseOpt, CoopOpt, CsvOpt, ForceOpt, XlsxOpt, JsonOpt, KecamatanOpt, KindOpt, NikOpt, OnOpt, RegencyOpt, ShowNikOpt, db_session,
-    fail, fmt_of,
+    AsOfOpt,
+    BaseOpt,
+    CoopOpt,
+    CsvOpt,
+    ForceOpt,
+    JsonOpt,
+    KecamatanOpt,
+    KindOpt,
+    NikOpt,
+    OnOpt,
+    RegencyOpt,
+    ShowNikOpt,
+    XlsxOpt,
+    db_session,
+    fmt_of,
+    write_workbook,
 )
-from koptrack.io.terminal import Col, pct
+from koptrack.core.report import masked
+from koptrack.io import terminal
 
-app = typer.Typer(help="BPJS Ketenagakerjaan: register cooperatives, enroll their people, see coverage.",
-                  no_args_is_help=True)
-
-STATE_COLORS = {"not registered": "red", "registered, roster missing": "yellow", "partial": "yellow",
-                "fully covered": "green"}
-
-
-def _yes_date(row_value):
-    return row_value.isoformat() if row_value else "no"
-
-
-STATUS_COLUMNS = [
-    Col("id", "ID", "right"),
-    Col("name", "Cooperative"),
-    Col("kind", "Kind"),
-    Col("kecamatan", "Kecamatan"),
-    Col("registered_on", "Registered"),
-    Col("in_scope", "In scope", "right"),
-    Col("enrolled", "Enrolled", "right"),
-    Col("coverage", "Coverage", "right", fmt=pct),
-    Col("missing_programmes", "Lacking", "right"),
-    Col("state", "State", color=lambda v: STATE_COLORS.get(v)),
-]
-BY_KECAMATAN_COLUMNS = [
-    Col("kecamatan", "Kecamatan"),
-    Col("coops", "Coops", "right"),
-    Col("registered", "Registered", "right"),
-    Col("in_scope", "In scope", "right"),
-    Col("enrolled", "Enrolled", "right"),
-    Col("coverage", "Coverage", "right", fmt=pct),
-    Col("missing_programmes", "Lacking progs", "right"),
-    Col("not_registered", "Not reg.", "right"),
-    Col("roster_missing", "No roster", "right"),
-    Col("partial", "Partial", "right"),
-    Col("fully_covered", "Full", "right"),
-]
+app = typer.Typer(
+    help="BPJS Ketenagakerjaan: register cooperatives, enroll their people, see coverage.", no_args_is_help=True
+)
 
 
 @app.command("register")
 def register(
     coop: CoopOpt,
     on: OnOpt,
-    npp: Annotated[Optional[str], typer.Option("--npp", help="NPP, the employer registration number (8 characters).")] = None,
-    branch: Annotated[Optional[str], typer.Option("--branch", help="BPJS Ketenagakerjaan branch office.")] = None,
-    note: Annotated[Optional[str], typer.Option("--note", help="Free note.")] = None,
+    npp: Annotated[
+        str | None, typer.Option("--npp", help="NPP, the employer registration number (8 characters).")
+    ] = None,
+    branch: Annotated[str | None, typer.Option("--branch", help="BPJS Ketenagakerjaan branch office.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Free note.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Record a cooperative's registration with BPJS Ketenagakerjaan.
@@ -101,12 +84,12 @@ def enroll(
     coop: CoopOpt,
     nik: NikOpt,
     on: OnOpt,
-    kpj: Annotated[Optional[str], typer.Option("--kpj", help="KPJ participant card number (11 digits).")] = None,
+    kpj: Annotated[str | None, typer.Option("--kpj", help="KPJ participant card number (11 digits).")] = None,
     category: Annotated[
-        Optional[str], typer.Option("--category", help="pu (wage earner) or bpu (self-employed). Default: from the role.")
+        str | None, typer.Option("--category", help="pu (wage earner) or bpu (self-employed). Default: from the role.")
     ] = None,
     programs: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--programs", help="Programmes, e.g. jkk,jkm,jht. Default: the minimum for the category."),
     ] = None,
     json_out: JsonOpt = False,
@@ -129,12 +112,15 @@ def enroll(
     if json_out:
         terminal.emit_record(row, fmt="json", reveal=show_nik)
         return
-    shown = terminal.masked(row, show_nik)
-    terminal.info(f"{row['name']} ({shown['nik']}) enrolled through {row['coop']} from {row['start_on']} as "
-                f"{row['category'].upper()}: {', '.join(row['programmes']).upper()}")
+    shown = masked(row, show_nik)
+    terminal.info(
+        f"{row['name']} ({shown['nik']}) enrolled through {row['coop']} from {row['start_on']} as "
+        f"{row['category'].upper()}: {', '.join(row['programmes']).upper()}"
+    )
     if row["missing_programmes"]:
-        terminal.info(f"[yellow]warning:[/yellow] lacks mandatory programme(s) "
-                    f"{', '.join(row['missing_programmes']).upper()} for {row['category'].upper()}")
+        terminal.warn(
+            f"lacks mandatory programme(s) {', '.join(row['missing_programmes']).upper()} for {row['category'].upper()}"
+        )
 
 
 @app.command("end")
@@ -158,13 +144,13 @@ def end(coop: CoopOpt, nik: NikOpt, on: OnOpt, json_out: JsonOpt = False, show_n
 
 @app.command("status")
 def status(
-    coop: Annotated[Optional[str], typer.Option("--coop", help="Only this cooperative (id or name).")] = None,
+    coop: Annotated[str | None, typer.Option("--coop", help="Only this cooperative (id or name).")] = None,
     kind: KindOpt = None,
     base: BaseOpt = None,
     kecamatan: KecamatanOpt = None,
     as_of: AsOfOpt = None,
     only_behind: Annotated[bool, typer.Option("--only-behind", help="Only cooperatives not fully covered.")] = False,
-    by: Annotated[Optional[str], typer.Option("--by", help="Group rows: kecamatan.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Group rows: kecamatan.")] = None,
     regency: RegencyOpt = None,
     json_out: JsonOpt = False,
     csv_out: CsvOpt = False,
@@ -185,39 +171,14 @@ def status(
       koptrack bpjs status --kind ksp --xlsx bpjs-ksp.xlsx   (per cooperative and by kecamatan)
     """
     fmt = fmt_of(json_out, csv_out)
-    if by not in (None, "kecamatan"):
-        fail(f"by {by!r}: can group by kecamatan only")
     with db_session("bpjs status") as session:
-        import datetime as dt
+        from koptrack.core import views
+        from koptrack.core.coverage import CoverageFilter
 
-        from koptrack.core import coverage
-        from koptrack.domain import validate
-
-        day = validate.parse_date(as_of, "as-of") if as_of else dt.date.today()
-        args = dict(as_of=day, coop=coop, kind=kind, base=base, kecamatan=kecamatan, only_behind=only_behind,
-                    regency=regency)
-        if by == "kecamatan":
-            rows = coverage.bpjs_status_by_kecamatan(session, **args)
-            columns = BY_KECAMATAN_COLUMNS
-            sum_keys = [c.key for c in columns[1:] if c.key != "coverage"]
-        else:
-            rows = list(coverage.bpjs_status(session, **args))
-            columns = STATUS_COLUMNS
-            sum_keys = ["in_scope", "enrolled", "missing_programmes"]
+        f = CoverageFilter.parse(
+            session, as_of=as_of, coop=coop, kind=kind, base=base, kecamatan=kecamatan, regency=regency
+        )
+        view = views.bpjs_status(session, f, only_behind=only_behind, by=by, workbook=bool(xlsx))
         if xlsx:
-            from koptrack.cli import export
-            from koptrack.core.exports import Section
-
-            per_coop = rows if not by else list(coverage.bpjs_status(session, **args))
-            per_kec = rows if by else coverage.bpjs_status_by_kecamatan(session, **args)
-            export.write_report(xlsx, [Section("Cooperatives", STATUS_COLUMNS, per_coop),
-                                       Section("By kecamatan", BY_KECAMATAN_COLUMNS, per_kec)], "xlsx", force=force)
-        totals = None
-        if fmt == "table":
-            totals = {k: sum(r[k] for r in rows) for k in sum_keys}
-            totals[columns[0].key if by else "name"] = f"Total ({len(rows)})"
-            totals["coverage"] = coverage.percent(totals["enrolled"], totals["in_scope"])
-            if not by:
-                totals["registered_on"] = f"{sum(1 for r in rows if r['registered'])} reg."
-        terminal.emit_rows(rows, columns, fmt=fmt, totals=totals, title=f"BPJS Ketenagakerjaan coverage on {day}",
-                         empty="no cooperative matches")
+            write_workbook(xlsx, view.workbook, force=force)
+    terminal.show(view, fmt)

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Iterator, Optional
+from typing import Annotated, Any, NoReturn
 
 import typer
 
-from koptrack.io import terminal
 from koptrack.errors import KoptrackError
+from koptrack.io import terminal
 
 
 @dataclass
 class State:
-    db: Optional[str] = None
+    db: str | None = None
 
 
 STATE = State()
@@ -24,20 +25,21 @@ STATE = State()
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for programs instead of a table.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV (for a spreadsheet) instead of a table.")]
 ShowNikOpt = Annotated[
-    bool, typer.Option("--show-nik", help="Show NIK and KPJ in full. They are personal data (UU 27/2022): masked by default.")
+    bool,
+    typer.Option(
+        "--show-nik", help="Show NIK and KPJ in full. They are personal data (UU 27/2022): masked by default."
+    ),
 ]
 CoopOpt = Annotated[str, typer.Option("--coop", help="Cooperative: its id, or its name (an unambiguous part will do).")]
 NikOpt = Annotated[str, typer.Option("--nik", help="The person's 16-digit NIK (Nomor Induk Kependudukan).")]
 OnOpt = Annotated[str, typer.Option("--on", help="Date of the event: 2021-03-16 or 16/03/2021.")]
-AsOfOpt = Annotated[
-    Optional[str], typer.Option("--as-of", help="Report date: 2021-12-31 or 31/12/2021 (default: today).")
-]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Report date: 2021-12-31 or 31/12/2021 (default: today).")]
 KindOpt = Annotated[
-    Optional[str], typer.Option("--kind", help="Kind of cooperative: ksp, produsen, konsumen, pemasaran, jasa.")
+    str | None, typer.Option("--kind", help="Kind of cooperative: ksp, produsen, konsumen, pemasaran, jasa.")
 ]
-BaseOpt = Annotated[Optional[str], typer.Option("--base", help="Membership base: karyawan, masyarakat, unknown.")]
+BaseOpt = Annotated[str | None, typer.Option("--base", help="Membership base: karyawan, masyarakat, unknown.")]
 RegencyOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--regency",
         envvar="KOPTRACK_REGENCY",
@@ -47,37 +49,40 @@ RegencyOpt = Annotated[
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
 XlsxOpt = Annotated[
-    Optional[str], typer.Option("--xlsx", help="Also write the report to this Excel file (one sheet per section).")
+    str | None, typer.Option("--xlsx", help="Also write the report to this Excel file (one sheet per section).")
 ]
 KecamatanOpt = Annotated[
-    Optional[str], typer.Option("--kecamatan", help="Kecamatan by name or code: Klari, 'Kec. Klari', 32.15.05.")
+    str | None, typer.Option("--kecamatan", help="Kecamatan by name or code: Klari, 'Kec. Klari', 32.15.05.")
 ]
 
 
 def fmt_of(json_out: bool = False, csv_out: bool = False) -> str:
+    """The output format the options ask for: table (default), json or csv."""
     if json_out and csv_out:
         fail("choose one of --json and --csv")
     return "json" if json_out else "csv" if csv_out else "table"
 
 
-def fail(message: str, hint: str | None = None) -> None:
+def fail(message: str, hint: str | None = None) -> NoReturn:
     terminal.error(message, hint)
     raise typer.Exit(1)
 
 
 @contextlib.contextmanager
-def db_session(command: str, *, write: bool = False) -> Iterator:
+def db_session(
+    command: str, *, write: bool = False
+) -> Iterator[Any]:  # a sqlmodel Session (cli/ does not import the database layer)
     """Open the database (upgrading its schema), yield one session in one transaction.
 
     A KoptrackError anywhere inside becomes one `error:` line on stderr and exit 1; the
     transaction is rolled back, so the database is exactly as it was.
     """
     try:
-        from koptrack.core import audit
         from koptrack import store
+        from koptrack.core import audit
 
         audit.set_command(command)
-        engine = store.open_engine(STATE.db)
+        engine = store.open_engine(STATE.db, on_upgrade=upgrade_notice)
         imports_done()
         try:
             with store.session_scope(engine, write=write) as session:
@@ -101,11 +106,31 @@ def imports_done() -> None:
         gc.enable()
 
 
+def upgrade_notice(old: str, new: str) -> None:
+    terminal.info(f"upgrading the database schema from revision {old} to {new} (once; a large database takes a minute)")
+
+
 @contextlib.contextmanager
-def user_errors() -> Iterator[None]:
-    """For commands that do not open the database: KoptrackError -> `error:` and exit 1."""
+def user_errors(command: str | None = None) -> Iterator[None]:
+    """For commands that open the database themselves, or not at all: KoptrackError ->
+    `error:` and exit 1. `command` names the command in the audit log of what it writes."""
     imports_done()
     try:
+        if command is not None:
+            from koptrack.core import audit
+
+            audit.set_command(command)
         yield
     except KoptrackError as exc:
         fail(exc.message, exc.hint)
+
+
+def write_workbook(
+    path: str, sections: list[Any], *, fmt: str = "xlsx", reveal: bool = False, force: bool = False
+) -> None:
+    """Write a report's sections to a file (io/writers) and say what was written."""
+    from koptrack.io import writers
+
+    counts = writers.write(path, sections, fmt, reveal=reveal, force=force)
+    parts = ", ".join(f"{title}: {n} row{'s' if n != 1 else ''}" for title, n in counts.items())
+    terminal.info(f"wrote {path} ({parts})")

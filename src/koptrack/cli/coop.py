@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from koptrack.io import terminal
 from koptrack.cli.common import (
-    AsOfOpt, BaseOpt, CsvOpt, JsonOpt, KecamatanOpt, KindOpt, RegencyOpt, ShowNikOpt, db_session, fmt_of,
+    AsOfOpt,
+    BaseOpt,
+    CsvOpt,
+    JsonOpt,
+    KecamatanOpt,
+    KindOpt,
+    RegencyOpt,
+    ShowNikOpt,
+    db_session,
+    fmt_of,
 )
-from koptrack.io.terminal import Col
+from koptrack.io import terminal
 
 app = typer.Typer(help="Register cooperatives and look after their records.", no_args_is_help=True)
 
-LIST_COLUMNS = [
-    Col("id", "ID", "right"),
-    Col("name", "Name"),
-    Col("kind", "Kind"),
-    Col("base", "Base"),
-    Col("kecamatan", "Kecamatan"),
-    Col("desa", "Desa"),
-    Col("status", "Status"),
-]
-
-NameOpt = Annotated[Optional[str], typer.Option("--name", help="New name.")]
-DesaOpt = Annotated[Optional[str], typer.Option("--desa", help="Desa / kelurahan.")]
-LegalOpt = Annotated[Optional[str], typer.Option("--legal-no", help="Legal-entity number (518/BH/... or AHU-...).")]
-NikKopOpt = Annotated[Optional[str], typer.Option("--nik-koperasi", help="Nomor Induk Koperasi, 16 digits (ODS).")]
-AddressOpt = Annotated[Optional[str], typer.Option("--address", help="Street address.")]
+NameOpt = Annotated[str | None, typer.Option("--name", help="New name.")]
+DesaOpt = Annotated[str | None, typer.Option("--desa", help="Desa / kelurahan.")]
+LegalOpt = Annotated[str | None, typer.Option("--legal-no", help="Legal-entity number (518/BH/... or AHU-...).")]
+NikKopOpt = Annotated[str | None, typer.Option("--nik-koperasi", help="Nomor Induk Koperasi, 16 digits (ODS).")]
+AddressOpt = Annotated[str | None, typer.Option("--address", help="Street address.")]
 SizeOpt = Annotated[
-    Optional[str], typer.Option("--size", help="Employer size for BPJS minimum programmes: micro, small, medium, large.")
+    str | None, typer.Option("--size", help="Employer size for BPJS minimum programmes: micro, small, medium, large.")
 ]
-NoteOpt = Annotated[Optional[str], typer.Option("--note", help="Free note.")]
+NoteOpt = Annotated[str | None, typer.Option("--note", help="Free note.")]
 RefArg = Annotated[str, typer.Argument(help="Cooperative id or name.")]
 
 
@@ -61,8 +59,17 @@ def add(
         from koptrack.core import coops
 
         coop = coops.add_coop(
-            session, name, kind=kind, kecamatan=kecamatan, base=base, desa=desa, legal_no=legal_no,
-            nik_koperasi=nik_koperasi, address=address, employer_size=size, note=note,
+            session,
+            name,
+            kind=kind,
+            kecamatan=kecamatan,
+            base=base,
+            desa=desa,
+            legal_no=legal_no,
+            nik_koperasi=nik_koperasi,
+            address=address,
+            employer_size=size,
+            note=note,
         )
     if json_out:
         terminal.emit_record(coop, fmt="json")
@@ -76,8 +83,8 @@ def list_(
     kind: KindOpt = None,
     base: BaseOpt = None,
     kecamatan: KecamatanOpt = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="active or inactive.")] = None,
-    search: Annotated[Optional[str], typer.Option("--search", help="Text to find in name, desa or legal number.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="active or inactive.")] = None,
+    search: Annotated[str | None, typer.Option("--search", help="Text to find in name, desa or legal number.")] = None,
     regency: RegencyOpt = None,
     json_out: JsonOpt = False,
     csv_out: CsvOpt = False,
@@ -92,12 +99,12 @@ def list_(
     """
     fmt = fmt_of(json_out, csv_out)
     with db_session("coop list") as session:
-        from koptrack.core import coops
+        from koptrack.core import views
 
-        rows = coops.list_coops(session, kind=kind, base=base, kecamatan=kecamatan, status=status, search=search,
-                                regency=regency)
-        terminal.emit_rows(rows, LIST_COLUMNS, fmt=fmt, title="Cooperatives",
-                         empty="no cooperative matches; add one with `koptrack coop add` or load `koptrack seed`")
+        view = views.coop_list(
+            session, kind=kind, base=base, kecamatan=kecamatan, status=status, search=search, regency=regency
+        )
+        terminal.show(view, fmt)  # streamed: inside the session
 
 
 @app.command("show")
@@ -115,35 +122,10 @@ def show(
       koptrack coop show "Makmur Mandiri" --as-of 2021-12-31
     """
     with db_session("coop show") as session:
-        import datetime as dt
+        from koptrack.core import views
 
-        from koptrack.core import coops, coverage
-        from koptrack.domain import validate
-
-        day = validate.parse_date(as_of, "as-of") if as_of else dt.date.today()
-        coop = coops.get_coop(session, ref)
-        profile = coverage.coop_profile(session, coop["id"], day)
-    if json_out:
-        people = [terminal.masked(p, show_nik) for p in profile["people"]]
-        terminal.emit_record({**coop, **profile, "people": people}, fmt="json")
-        return
-    terminal.emit_record(coop, title=f"Cooperative {coop['id']}")
-    b, p = profile["bpjs"], profile["pkspkb"]
-    reg = f"since {b['registered_on']}" if b["registered"] else "not registered"
-    cov = terminal.pct(b["coverage"]) or "-"
-    terminal.emit_record(
-        {"BPJS Ketenagakerjaan": reg, "state": b["state"], "in scope": b["in_scope"], "enrolled": b["enrolled"],
-         "coverage": cov, "lacking programmes": b["missing_programmes"],
-         "PKS-PKB": "member" if p["member"] else "not a member"},
-        title=f"Status on {day}",
-    )
-    terminal.emit_rows(
-        profile["people"],
-        [Col("nik", "NIK", no_wrap=True), Col("name", "Name"), Col("role", "Role"), Col("since", "Since", no_wrap=True),
-         Col("enrolled_on", "Enrolled", no_wrap=True), Col("kpj", "KPJ", no_wrap=True), Col("category", "Cat."),
-         Col("programmes", "Programmes"), Col("missing_programmes", "Lacking", color=lambda v: "yellow" if v else None)],
-        reveal=show_nik, title="People and their enrollment", empty="no people registered on that date",
-    )
+        view = views.coop_show(session, ref, as_of, reveal=show_nik)
+    terminal.show(view, "json" if json_out else "table", reveal=show_nik)
 
 
 @app.command("edit")
@@ -158,7 +140,7 @@ def edit(
     nik_koperasi: NikKopOpt = None,
     address: AddressOpt = None,
     size: SizeOpt = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="active or inactive.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="active or inactive.")] = None,
     note: NoteOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -173,8 +155,19 @@ def edit(
         from koptrack.core import coops
 
         coop = coops.edit_coop(
-            session, ref, name=name, kind=kind, base=base, kecamatan=kecamatan, desa=desa, legal_no=legal_no,
-            nik_koperasi=nik_koperasi, address=address, employer_size=size, status=status, note=note,
+            session,
+            ref,
+            name=name,
+            kind=kind,
+            base=base,
+            kecamatan=kecamatan,
+            desa=desa,
+            legal_no=legal_no,
+            nik_koperasi=nik_koperasi,
+            address=address,
+            employer_size=size,
+            status=status,
+            note=note,
         )
     if json_out:
         terminal.emit_record(coop, fmt="json")

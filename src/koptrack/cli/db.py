@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
+from koptrack.cli.common import STATE, JsonOpt, fail, upgrade_notice, user_errors
 from koptrack.io import terminal
-from koptrack.cli.common import STATE, JsonOpt, db_session, fail, user_errors
-from koptrack.io.terminal import Col
 
 app = typer.Typer(help="Look after the database: backup, restore, check.", no_args_is_help=True)
 
@@ -31,11 +30,10 @@ def backup(
       koptrack db backup koptrack-2021-12-31.db
       koptrack --db /data/kantor.db db backup /media/usb/kantor-backup.db --force
     """
-    with user_errors():
-        from koptrack.store import maintenance
-        from koptrack import store
+    with user_errors("db backup"):
+        from koptrack.core import database
 
-        info = maintenance.backup(store.resolve_url(STATE.db), file, force=force)
+        info = database.backup(STATE.db, file, force=force)
     if json_out:
         terminal.emit_record(info, fmt="json")
     else:
@@ -59,22 +57,15 @@ def restore(
       koptrack db restore koptrack-2021-12-31.db --force
       koptrack --db /tmp/look.db db restore koptrack-2021-12-31.db   (open a backup beside the real one)
     """
-    with user_errors():
-        from koptrack.store import maintenance
-        from koptrack import store
+    with user_errors("db restore"):
+        from koptrack.core import database
 
-        info = maintenance.restore(store.resolve_url(STATE.db), file, force=force)
-    with db_session("db restore", write=True) as session:  # opening upgrades an older schema
-        from koptrack.core import audit
-        from koptrack import store
-
-        audit.record(session, "database", None, restored_from=info["path"], backup_revision=info["revision"],
-                     revision=store.SCHEMA_HEAD)
+        info = database.restore(STATE.db, file, force=force, on_upgrade=upgrade_notice)
     if json_out:
-        terminal.emit_record({**info, "revision_now": store.SCHEMA_HEAD}, fmt="json")
+        terminal.emit_record(info, fmt="json")
     else:
-        terminal.info(f"restored from {info['path']} (schema revision {info['revision']}"
-                    f"{'' if info['revision'] == store.SCHEMA_HEAD else ', upgraded to ' + store.SCHEMA_HEAD})")
+        upgraded = "" if info["revision"] == info["revision_now"] else ", upgraded to " + info["revision_now"]
+        terminal.info(f"restored from {info['path']} (schema revision {info['revision']}{upgraded})")
 
 
 @app.command("check")
@@ -88,29 +79,11 @@ def check(json_out: JsonOpt = False) -> None:
     \b
       koptrack db check
     """
-    with user_errors():
-        from koptrack.store import maintenance
-        from koptrack import store
+    with user_errors("db check"):
+        from koptrack.core import database, views
 
-        engine = store.open_engine(STATE.db)
-        try:
-            result = maintenance.check(engine)
-        finally:
-            engine.dispose()
-    if json_out:
-        terminal.emit_record(result, fmt="json")
-    else:
-        terminal.emit_record(
-            {"database": result["database"], "schema revision": f"{result['revision']} (this koptrack: {result['expected_revision']})",
-             "integrity": result["integrity"], "foreign keys": "ok" if not result["foreign_key_problem_count"]
-             else f"{result['foreign_key_problem_count']} row(s) point at nothing"},
-            title="Database check",
-        )
-        terminal.emit_rows([{"table": t, "rows": n} for t, n in result["rows"].items()],
-                         [Col("table", "Table"), Col("rows", "Rows", "right")])
-        if result["foreign_key_problems"]:
-            terminal.emit_rows(result["foreign_key_problems"],
-                             [Col("table", "Table"), Col("rowid", "Row", "right"), Col("parent", "Missing in")],
-                             title="Foreign-key problems")
+        result = database.check(STATE.db, on_upgrade=upgrade_notice)
+        view = views.db_check(result)
+    terminal.show(view, "json" if json_out else "table")
     if not result["ok"]:
         fail("the database check found problems (see above)")

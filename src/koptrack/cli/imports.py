@@ -2,78 +2,58 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any
 
 import typer
 
-from koptrack.io import terminal
 from koptrack.cli.common import JsonOpt, db_session
-from koptrack.io.terminal import Col
+from koptrack.io import terminal
 
 app = typer.Typer(help="Import cooperatives and people from CSV or Excel (.xlsx) files.", no_args_is_help=True)
 
 FileArg = Annotated[Path, typer.Argument(help="A .csv (comma or semicolon, UTF-8 or Windows-1252) or .xlsx file.")]
-SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Worksheet of an .xlsx file (default: the first).")]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Worksheet of an .xlsx file (default: the first).")]
 ErrorsOpt = Annotated[
-    Optional[Path], typer.Option("--errors", help="Write the rejected rows, with the reason, to this CSV to fix and re-import.")
+    Path | None,
+    typer.Option("--errors", help="Write the rejected rows, with the reason, to this CSV to fix and re-import."),
 ]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Import the good rows and leave out the bad ones.")]
 EncodingOpt = Annotated[
-    Optional[str], typer.Option("--encoding", help="Text encoding of a CSV (default: detected, UTF-8 or cp1252).")
+    str | None, typer.Option("--encoding", help="Text encoding of a CSV (default: detected, UTF-8 or cp1252).")
 ]
 
 
-def _progress(enabled: bool):
-    """A Rich progress bar on stderr for a person at a terminal; nothing otherwise."""
-    if not enabled or not sys.stderr.isatty():
-        return None, None
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-    bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                   TimeRemainingColumn(), console=terminal._stderr_console(), transient=True)
-    task = bar.add_task("importing", total=None)
-    return bar, lambda done, total: bar.update(task, completed=done, total=total)
-
-
-def _report(result, json_out: bool) -> None:
+def _report(result: Any, json_out: bool) -> None:
     if json_out:
         terminal.emit_record(result.as_dict(), fmt="json")
         return
     made = ", ".join(f"{n:,} {k}" for k, n in result.created.items())
-    terminal.info(f"{result.file}: {result.rows:,} rows read; created {made}; {result.unchanged:,} unchanged"
-                + (f"; {result.invalid:,} invalid rows left out" if result.invalid else ""))
+    terminal.info(
+        f"{result.file}: {result.rows:,} rows read; created {made}; {result.unchanged:,} unchanged"
+        + (f"; {result.invalid:,} invalid rows left out" if result.invalid else "")
+    )
 
 
-def _show_errors(result) -> None:
-    rows = [e.__dict__ for e in result.errors[:50]]
-    from rich.table import Table
+def _show_errors(result: Any) -> None:
+    """The first refused rows as a table on stderr, and how many more there are."""
+    from koptrack.core import views
 
-    table = Table(title=f"Rows refused in {result.file}", header_style="bold")
-    for c in ("Line", "Column", "Value", "Reason"):
-        table.add_column(c)
-    for r in rows:
-        table.add_row(str(r["line"]), terminal.safe_cell(r["column"]), terminal.safe_cell(r["value"]),
-                      terminal.safe_cell(r["reason"]))
-    terminal._stderr_console().print(table)
-    if result.invalid > len(rows):
-        terminal.info(f"... and {result.invalid - len(rows):,} more rows (write them all with --errors FILE)")
+    section, more = views.refused_rows(result)
+    terminal.show_section(section, stderr=True)
+    if more:
+        terminal.info(f"... and {more:,} more rows (write them all with --errors FILE)")
 
 
-def _run(kind: str, file: Path, json_out: bool, errors: Optional[Path], **kwargs) -> None:
-    bar, progress = _progress(not json_out)
+def _run(kind: str, file: Path, json_out: bool, errors: Path | None, **kwargs: Any) -> None:
     with db_session(f"import {kind}", write=True) as session:
         from koptrack.core import imports
 
         fn = imports.import_people if kind == "people" else imports.import_coops
         try:
-            if bar:
-                bar.start()
-            result = fn(session, file, errors_path=errors, progress=progress, **kwargs)
+            with terminal.progress(f"importing {file.name}", enabled=not json_out) as progress:
+                result = fn(session, file, errors_path=errors, progress=progress, **kwargs)
         except imports.ImportRejected as exc:
-            if bar:
-                bar.stop()
             if json_out:
                 terminal.emit_record(exc.result.as_dict(), fmt="json")
             else:
@@ -81,9 +61,6 @@ def _run(kind: str, file: Path, json_out: bool, errors: Optional[Path], **kwargs
             if errors:
                 terminal.info(f"the {exc.result.invalid:,} refused rows are in {errors}")
             raise
-        finally:
-            if bar:
-                bar.stop()
     _report(result, json_out)
     if errors and result.invalid:
         terminal.info(f"the {result.invalid:,} refused rows are in {errors}")
@@ -94,8 +71,12 @@ def _run(kind: str, file: Path, json_out: bool, errors: Optional[Path], **kwargs
 @app.command("people")
 def people(
     file: FileArg,
-    coop: Annotated[Optional[str], typer.Option("--coop", help="The cooperative of every row (id or name), "
-                                                "when the file has no cooperative column.")] = None,
+    coop: Annotated[
+        str | None,
+        typer.Option(
+            "--coop", help="The cooperative of every row (id or name), when the file has no cooperative column."
+        ),
+    ] = None,
     sheet: SheetOpt = None,
     errors: ErrorsOpt = None,
     skip_invalid: SkipOpt = False,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from koptrack.io import terminal
 from koptrack.cli.common import CsvOpt, JsonOpt, RegencyOpt, db_session, fmt_of
-from koptrack.io.terminal import Col
+from koptrack.io import terminal
 
 app = typer.Typer(help="The kecamatan (sub-districts) cooperatives are registered in.", no_args_is_help=True)
 
@@ -27,13 +26,7 @@ def list_(
     """
     fmt = fmt_of(json_out, csv_out)
     with db_session("kecamatan list") as session:
-        from koptrack.core import regions
+        from koptrack.core import views
 
-        rows = regions.list_kecamatan(session, regency)
-    terminal.emit_rows(
-        rows,
-        [Col("code", "Code"), Col("name", "Kecamatan"), Col("regency", "Regency")],
-        fmt=fmt,
-        title="Kecamatan",
-        empty="no kecamatan loaded yet: run `koptrack seed`",
-    )
+        view = views.kecamatan_list(session, regency)
+    terminal.show(view, fmt)

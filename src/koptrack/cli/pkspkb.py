@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from koptrack.io import terminal
 from koptrack.cli.common import AsOfOpt, CoopOpt, JsonOpt, OnOpt, RegencyOpt, db_session
-from koptrack.io.terminal import Col
+from koptrack.io import terminal
 
-app = typer.Typer(help="PKS-PKB: cooperatives in the motor-vehicle-tax cooperation with Samsat Jawa Barat.",
-                  no_args_is_help=True)
-
-
-YEAR_COLUMNS = [
-    Col("year", "Year"), Col("as_of", "As of", no_wrap=True), Col("joined_karyawan", "Joined karyawan", "right"),
-    Col("joined_masyarakat", "Joined masyarakat", "right"), Col("joined_unknown", "Joined (base unknown)", "right"),
-    Col("joined", "Joined", "right"), Col("members", "Members", "right"), Col("source", "Source"),
-]
-MEMBER_COLUMNS = [
-    Col("id", "ID", "right"), Col("name", "Cooperative"), Col("base", "Base"), Col("kecamatan", "Kecamatan"),
-    Col("joined_on", "Joined", no_wrap=True), Col("agreement_no", "Agreement"),
-]
+app = typer.Typer(
+    help="PKS-PKB: cooperatives in the motor-vehicle-tax cooperation with Samsat Jawa Barat.", no_args_is_help=True
+)
 
 
 @app.command("join")
 def join(
     coop: CoopOpt,
     on: OnOpt,
-    agreement: Annotated[Optional[str], typer.Option("--agreement", help="Agreement (PKS) number.")] = None,
+    agreement: Annotated[str | None, typer.Option("--agreement", help="Agreement (PKS) number.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Record that a cooperative joined PKS-PKB.
@@ -70,7 +59,9 @@ def leave(coop: CoopOpt, on: OnOpt, json_out: JsonOpt = False) -> None:
 
 @app.command("status")
 def status(
-    year: Annotated[Optional[int], typer.Option("--year", help="Show years up to this one (default: the as-of year).")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Show years up to this one (default: the as-of year).")
+    ] = None,
     as_of: AsOfOpt = None,
     regency: RegencyOpt = None,
     json_out: JsonOpt = False,
@@ -86,23 +77,7 @@ def status(
       koptrack pkspkb status --as-of 2021-06-30 --json
     """
     with db_session("pkspkb status") as session:
-        from koptrack.core import pkspkb
+        from koptrack.core import views
 
-        result = pkspkb.status(session, year=year, as_of=as_of, regency=regency)
-    if json_out:
-        terminal.emit_record(result, fmt="json")
-        return
-    terminal.emit_rows(
-        result["years"],
-        YEAR_COLUMNS,
-        title="PKS-PKB by year",
-    )
-    terminal.emit_rows(
-        result["members"],
-        MEMBER_COLUMNS,
-        title=f"Named members on {result['as_of']}",
-        empty=f"no named member on {result['as_of']} (reported counts have no names)",
-    )
-    for row in result["years"]:
-        for w in row["warnings"]:
-            terminal.info(f"[yellow]warning:[/yellow] {w}")
+        view = views.pkspkb_status(session, year=year, as_of=as_of, regency=regency)
+    terminal.show(view, "json" if json_out else "table")

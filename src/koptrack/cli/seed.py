@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from koptrack.io import terminal
 from koptrack.cli.common import JsonOpt, db_session
+from koptrack.io import terminal
 
 
 def seed(
     file: Annotated[
-        Optional[Path], typer.Argument(help="Seed YAML file (default: the data/seed.yaml shipped with koptrack).")
+        Path | None, typer.Argument(help="Seed YAML file (default: the data/seed.yaml shipped with koptrack).")
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
+from koptrack.cli.common import (
+    BaseOpt,
+    CsvOpt,
+    ForceOpt,
+    JsonOpt,
+    KindOpt,
+    RegencyOpt,
+    XlsxOpt,
+    db_session,
+    fmt_of,
+    write_workbook,
+)
 from koptrack.io import terminal
-from koptrack.cli.common import BaseOpt, ForceOpt, XlsxOpt, CsvOpt, JsonOpt, KindOpt, RegencyOpt, db_session, fmt_of
-from koptrack.io.terminal import Col, pct, progress_bar
 
 
 class _YearFirst(TyperGroup):
     """`koptrack targets 2021` reads as `koptrack targets show 2021`."""
 
-    def parse_args(self, ctx, args):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0].isdigit():
             args = ["show", *args]
         return super().parse_args(ctx, args)
@@ -25,21 +35,6 @@ app = typer.Typer(
     cls=_YearFirst,
     invoke_without_command=True,
 )
-
-VERDICT_COLORS = {"met": "green", "on-track": "green", "behind": "yellow", "missed": "red", "pending": "dim"}
-
-COLUMNS = [
-    Col("programme", "Programme", fmt=lambda v: "BPJS TK" if v.startswith("BPJS") else v),
-    Col("metric_label", "Measure"),
-    Col("segment", "Segment"),
-    Col("target", "Target", "right"),
-    Col("actual", "Actual", "right"),
-    Col("percent", "%", "right", fmt=pct),
-    Col("percent", "Progress", render=lambda v: progress_bar(v, 12), table_only=True),
-    Col("remaining", "Remaining", "right"),
-    Col("source", "Source"),
-    Col("verdict", "Verdict", color=lambda v: VERDICT_COLORS.get(v)),
-]
 
 
 @app.callback()
@@ -58,18 +53,17 @@ def years(ctx: typer.Context, regency: RegencyOpt = None, json_out: JsonOpt = Fa
     if ctx.invoked_subcommand is not None:
         return
     with db_session("targets") as session:
-        from koptrack.core import targets
+        from koptrack.core import views
 
-        rows = targets.years(session, regency)
-    terminal.emit_rows(rows, [Col("year", "Year"), Col("targets", "Targets", "right")], fmt=fmt_of(json_out),
-                     title="Years with targets", empty="no targets yet: load `koptrack seed` or use `koptrack targets set`")
+        view = views.target_years(session, regency)
+    terminal.show(view, fmt_of(json_out))
 
 
 @app.command("show", hidden=True)
 def show(
     year: Annotated[int, typer.Argument(help="The year, e.g. 2021.")],
     as_of: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--as-of", help="Report date (default: the year's last day, or today for the current year)."),
     ] = None,
     regency: RegencyOpt = None,
@@ -81,27 +75,12 @@ def show(
     """The year's targets with actual figures, progress and a verdict."""
     fmt = fmt_of(json_out, csv_out)
     with db_session("targets") as session:
-        if xlsx:  # the workbook's other sections cost a full coverage pass: only when asked
-            from koptrack.cli import export
+        from koptrack.core import views
 
-            sections = export.targets_sections(session, year, as_of, regency)
-            rows = sections[0].rows if sections else []
-            if sections:
-                export.write_report(xlsx, sections, "xlsx", force=force)
-        else:
-            from koptrack.core import targets
-
-            rows = targets.report(session, year, as_of, regency)
-    if not rows:
-        terminal.emit_rows([], COLUMNS, fmt=fmt, empty=f"no targets for {year}: see `koptrack targets`")
-        return
-    terminal.emit_rows(rows, COLUMNS, fmt=fmt, title=f"Targets {year}, as of {rows[0]['as_of']}")
-    if fmt == "table":
-        for r in rows:
-            for w in r["warnings"]:
-                terminal.info(f"[yellow]warning:[/yellow] {w}")
-        if any(r["reported"] for r in rows):
-            terminal.info("[dim]reported: an office report's count without names, standing in until named records exist[/dim]")
+        view = views.targets(session, year, as_of, regency, workbook=bool(xlsx))
+        if xlsx and view.workbook:
+            write_workbook(xlsx, view.workbook, force=force)
+    terminal.show(view, fmt)
 
 
 @app.command("set")
@@ -115,7 +94,7 @@ def set_(
     kind: KindOpt = None,
     base: BaseOpt = None,
     regency: RegencyOpt = None,
-    note: Annotated[Optional[str], typer.Option("--note", help="Where the target comes from.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Where the target comes from.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Set (or change) a target for a year, metric and segment.
@@ -129,7 +108,9 @@ def set_(
     with db_session("targets set", write=True) as session:
         from koptrack.core import targets
 
-        row = targets.set_target(session, year, metric, value, kind=kind, base=base, regency=regency, note=note)
+        row: dict[str, Any] = targets.set_target(
+            session, year, metric, value, kind=kind, base=base, regency=regency, note=note
+        )
     if json_out:
         terminal.emit_record(row, fmt="json")
     else:

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from koptrack.io import terminal
 from koptrack.cli.common import AsOfOpt, CoopOpt, CsvOpt, JsonOpt, NikOpt, OnOpt, ShowNikOpt, db_session, fmt_of
-from koptrack.io.terminal import Col
+from koptrack.core.report import masked
+from koptrack.io import terminal
 
 app = typer.Typer(help="Register a cooperative's employees and members, and their departures.", no_args_is_help=True)
-
-COLUMNS = [
-    Col("nik", "NIK", no_wrap=True),
-    Col("name", "Name"),
-    Col("gender", "L/P"),
-    Col("birth_date", "Born", no_wrap=True),
-    Col("role", "Role"),
-    Col("since", "Since", no_wrap=True),
-    Col("until", "Until", no_wrap=True),
-]
 
 
 @app.command("add")
@@ -38,7 +28,8 @@ def add(
     Example:
 
     \b
-      koptrack worker add --coop "Makmur Mandiri" --nik 3215054512900001 --name "Siti Aminah" --role karyawan --since 2020-01-02
+      koptrack worker add --coop "Makmur Mandiri" --nik 3215054512900001 \
+        --name "Siti Aminah" --role karyawan --since 2020-01-02
     """
     with db_session("worker add", write=True) as session:
         from koptrack.core import people
@@ -48,15 +39,14 @@ def add(
         terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
         terminal.info(
-            f"{row['name']} ({terminal.masked(row, show_nik)['nik']}) is {row['role']} of "
-            f"{row['coop']} since {row['since']}"
+            f"{row['name']} ({masked(row, show_nik)['nik']}) is {row['role']} of {row['coop']} since {row['since']}"
         )
 
 
 @app.command("list")
 def list_(
     coop: CoopOpt,
-    role: Annotated[Optional[str], typer.Option("--role", help="Only karyawan or only anggota.")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="Only karyawan or only anggota.")] = None,
     as_of: AsOfOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Every period, including people who have left.")] = False,
     json_out: JsonOpt = False,
@@ -73,10 +63,10 @@ def list_(
     """
     fmt = fmt_of(json_out, csv_out)
     with db_session("worker list") as session:
-        from koptrack.core import people
+        from koptrack.core import views
 
-        rows = people.list_workers(session, coop, role=role, as_of=as_of, include_left=all_)
-    terminal.emit_rows(rows, COLUMNS, fmt=fmt, reveal=show_nik, title="People", empty="no people registered for this cooperative on that date")
+        view = views.worker_list(session, coop, role=role, as_of=as_of, include_left=all_)
+    terminal.show(view, fmt, reveal=show_nik)
 
 
 @app.command("leave")
@@ -84,7 +74,7 @@ def leave(
     coop: CoopOpt,
     nik: NikOpt,
     on: OnOpt,
-    role: Annotated[Optional[str], typer.Option("--role", help="End only this role (default: every open role).")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="End only this role (default: every open role).")] = None,
     json_out: JsonOpt = False,
     show_nik: ShowNikOpt = False,
 ) -> None:

@@ -58,9 +58,9 @@ def list_entries(
     """Newest first: the audit entries, for one cooperative and/or from a date on."""
     import datetime as dt
 
-    from sqlmodel import select
+    from sqlmodel import col, select
 
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    stmt = select(AuditEntry).order_by(col(AuditEntry.id).desc())
     if coop_id is not None:
         stmt = stmt.where(AuditEntry.coop_id == coop_id)
     if since is not None:
@@ -68,8 +68,15 @@ def list_entries(
     if limit:
         stmt = stmt.limit(limit)
     return [
-        {"id": e.id, "at": e.at.replace(microsecond=0), "user": e.os_user, "command": e.command,
-         "entity": e.entity, "entity_id": e.entity_id, "coop_id": e.coop_id,
-         "summary": json.loads(e.summary) if e.summary else {}}
+        {
+            "id": e.id,
+            "at": e.at.replace(microsecond=0),
+            "user": e.os_user,
+            "command": e.command,
+            "entity": e.entity,
+            "entity_id": e.entity_id,
+            "coop_id": e.coop_id,
+            "summary": json.loads(e.summary) if e.summary else {},
+        }
         for e in session.exec(stmt).all()
     ]

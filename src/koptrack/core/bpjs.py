@@ -14,11 +14,14 @@ import datetime as dt
 from sqlmodel import Session, select
 
 from koptrack.core import audit
-from koptrack.domain import periods, validate
 from koptrack.core.coops import resolve_coop
+from koptrack.core.people import find_person
+from koptrack.core.periods import ENROLLED, REGISTERED, close_period, open_period
+from koptrack.domain import validate
+from koptrack.domain.vocab import ANY
 from koptrack.errors import KoptrackError, NotFound
-from koptrack.store.models import ANY, BpjsRegistration, Cooperative, Engagement, Enrollment, ProgrammeRule
-from koptrack.core.people import active_on, find_person
+from koptrack.store.models import BpjsRegistration, Cooperative, Engagement, ProgrammeRule
+from koptrack.store.tables import active_on
 
 # Used only when no rule is loaded (an unseeded database): the DOMAIN.md minimum for both.
 FALLBACK_MINIMUM = ("jkk", "jkm")
@@ -32,9 +35,9 @@ def default_category(role: str) -> str:
 def minimum_programmes(session: Session, category: str, employer_size: str | None) -> tuple[str, ...]:
     """Mandatory programmes for a category; PU by employer size, falling back to the `any` rule."""
     rules = dict(
-        session.exec(select(ProgrammeRule.employer_size, ProgrammeRule.programmes).where(
-            ProgrammeRule.category == category
-        )).all()
+        session.exec(
+            select(ProgrammeRule.employer_size, ProgrammeRule.programmes).where(ProgrammeRule.category == category)
+        ).all()
     )
     chosen = rules.get(employer_size or ANY) or rules.get(ANY)
     return validate.parse_programmes(chosen) if chosen else FALLBACK_MINIMUM
@@ -42,30 +45,40 @@ def minimum_programmes(session: Session, category: str, employer_size: str | Non
 
 def _registration_dict(reg: BpjsRegistration, coop: Cooperative) -> dict:
     return {
-        "registration_id": reg.id, "coop_id": coop.id, "coop": coop.name, "registered_on": reg.registered_on,
-        "deregistered_on": reg.deregistered_on, "npp": reg.npp, "branch": reg.branch,
+        "registration_id": reg.id,
+        "coop_id": coop.id,
+        "coop": coop.name,
+        "registered_on": reg.registered_on,
+        "deregistered_on": reg.deregistered_on,
+        "npp": reg.npp,
+        "branch": reg.branch,
     }
 
 
 def register(
-    session: Session, coop_ref: object, *, on: object, npp: object = None, branch: object = None,
+    session: Session,
+    coop_ref: object,
+    *,
+    on: object,
+    npp: object = None,
+    branch: object = None,
     note: object = None,
 ) -> dict:
     """Record the cooperative's registration with BPJS Ketenagakerjaan from `on`."""
     coop = resolve_coop(session, coop_ref)
     on_d = validate.parse_date(on, "on", allow_future=False)
     npp_v = validate.parse_npp(npp)
-    periods.ensure_can_open(
-        session.exec(select(BpjsRegistration).where(BpjsRegistration.coop_id == coop.id)).all(),
-        start="registered_on", end="deregistered_on", on=on_d,
-        subject=f"cooperative {coop.id} {coop.name!r}", state="registered with BPJS",
-    )
-    reg = BpjsRegistration(
-        coop_id=coop.id, registered_on=on_d, npp=npp_v, branch=validate.clean_text(branch, "branch"),
+    reg = open_period(
+        session,
+        REGISTERED,
+        {"coop_id": coop.id},
+        on_d,
+        subject=f"cooperative {coop.id} {coop.name!r}",
+        state="registered with BPJS",
+        npp=npp_v,
+        branch=validate.clean_text(branch, "branch"),
         note=validate.clean_text(note, "note", max_len=2000),
     )
-    session.add(reg)
-    session.flush()
     audit.record(session, "bpjs_registration", reg.id, coop_id=coop.id, action="register", on=on_d, npp=npp_v)
     return _registration_dict(reg, coop)
 
@@ -73,18 +86,19 @@ def register(
 def deregister(session: Session, coop_ref: object, *, on: object) -> dict:
     coop = resolve_coop(session, coop_ref)
     on_d = validate.parse_date(on, "on", allow_future=False)
-    reg = session.exec(
-        select(BpjsRegistration).where(BpjsRegistration.coop_id == coop.id, BpjsRegistration.deregistered_on.is_(None))
-    ).first()
-    periods.close(reg, start="registered_on", end="deregistered_on", on=on_d,
-                  subject=f"cooperative {coop.id} {coop.name!r}", state="registered with BPJS")
-    session.add(reg)
-    session.flush()
+    reg = close_period(
+        session,
+        REGISTERED,
+        {"coop_id": coop.id},
+        on_d,
+        subject=f"cooperative {coop.id} {coop.name!r}",
+        state="registered with BPJS",
+    )
     audit.record(session, "bpjs_registration", reg.id, coop_id=coop.id, action="deregister", on=on_d)
     return _registration_dict(reg, coop)
 
 
-def _engaged_roles(session: Session, person_id: int, coop_id: int, day: dt.date) -> list[str]:
+def _engaged_roles(session: Session, person_id: int | None, coop_id: int | None, day: dt.date) -> list[str]:
     return list(
         session.exec(
             select(Engagement.role).where(
@@ -116,8 +130,10 @@ def enroll(
     person = find_person(session, info.nik)
     masked = validate.mask_nik(info.nik)
     if person is None:
-        raise NotFound(f"nik {masked}: no person with this NIK is registered",
-                       hint="register them first with `koptrack worker add`")
+        raise NotFound(
+            f"nik {masked}: no person with this NIK is registered",
+            hint="register them first with `koptrack worker add`",
+        )
     roles = _engaged_roles(session, person.id, coop.id, on_d)
     if not roles:
         raise KoptrackError(
@@ -130,24 +146,42 @@ def enroll(
     if progs is None:
         progs = required
     missing = tuple(p for p in required if p not in progs)
-    periods.ensure_can_open(
-        session.exec(select(Enrollment).where(Enrollment.person_id == person.id, Enrollment.coop_id == coop.id)).all(),
-        start="start_on", end="end_on", on=on_d, subject=f"nik {masked}",
+    enr = open_period(
+        session,
+        ENROLLED,
+        {"person_id": person.id, "coop_id": coop.id},
+        on_d,
+        subject=f"nik {masked}",
         state=f"enrolled through cooperative {coop.id}",
+        kpj=kpj_v,
+        category=cat,
+        programmes=validate.format_programmes(progs),
+        missing_programmes=validate.format_programmes(missing),
     )
-    enr = Enrollment(
-        person_id=person.id, coop_id=coop.id, kpj=kpj_v, category=cat,
-        programmes=validate.format_programmes(progs), missing_programmes=validate.format_programmes(missing),
-        start_on=on_d,
+    audit.record(
+        session,
+        "enrollment",
+        enr.id,
+        coop_id=coop.id,
+        action="enroll",
+        nik=masked,
+        kpj=validate.mask_kpj(kpj_v),
+        category=cat,
+        programmes=enr.programmes,
+        on=on_d,
     )
-    session.add(enr)
-    session.flush()
-    audit.record(session, "enrollment", enr.id, coop_id=coop.id, action="enroll", nik=masked,
-                 kpj=validate.mask_kpj(kpj_v), category=cat, programmes=enr.programmes, on=on_d)
     return {
-        "enrollment_id": enr.id, "coop_id": coop.id, "coop": coop.name, "nik": person.nik, "name": person.name,
-        "kpj": kpj_v, "category": cat, "programmes": list(progs), "missing_programmes": list(missing),
-        "start_on": on_d, "end_on": None,
+        "enrollment_id": enr.id,
+        "coop_id": coop.id,
+        "coop": coop.name,
+        "nik": person.nik,
+        "name": person.name,
+        "kpj": kpj_v,
+        "category": cat,
+        "programmes": list(progs),
+        "missing_programmes": list(missing),
+        "start_on": on_d,
+        "end_on": None,
     }
 
 
@@ -157,17 +191,19 @@ def end(session: Session, coop_ref: object, *, nik: object, on: object) -> dict:
     on_d = validate.parse_date(on, "on", allow_future=False)
     masked = validate.mask_nik(info.nik)
     person = find_person(session, info.nik)
-    enr = None
-    if person is not None:
-        enr = session.exec(
-            select(Enrollment).where(
-                Enrollment.person_id == person.id, Enrollment.coop_id == coop.id, Enrollment.end_on.is_(None)
-            )
-        ).first()
-    periods.close(enr, start="start_on", end="end_on", on=on_d, subject=f"nik {masked}",
-                  state=f"enrolled through cooperative {coop.id} {coop.name!r}")
-    session.add(enr)
-    session.flush()
+    state = f"enrolled through cooperative {coop.id} {coop.name!r}"
+    if person is None:
+        raise NotFound(f"nik {masked} is not {state}")
+    enr = close_period(
+        session, ENROLLED, {"person_id": person.id, "coop_id": coop.id}, on_d, subject=f"nik {masked}", state=state
+    )
     audit.record(session, "enrollment", enr.id, coop_id=coop.id, action="end", nik=masked, on=on_d)
-    return {"enrollment_id": enr.id, "coop_id": coop.id, "coop": coop.name, "nik": person.nik,
-            "name": person.name, "start_on": enr.start_on, "end_on": on_d}
+    return {
+        "enrollment_id": enr.id,
+        "coop_id": coop.id,
+        "coop": coop.name,
+        "nik": person.nik,
+        "name": person.name,
+        "start_on": enr.start_on,
+        "end_on": on_d,
+    }

@@ -9,94 +9,112 @@ every other kind (a KSP's employees above all). A cooperative's *state* on a dat
 - `partial`: some in scope are not enrolled, or an enrollment lacks a mandatory programme;
 - `fully covered`: everyone in scope enrolled with every mandatory programme.
 
-Only active cooperatives are counted. Periods are half-open (see people.py).
+Only active cooperatives are counted. Periods are half-open (store/tables.active_on).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, select
 from sqlmodel import Session
 
-from koptrack.domain import validate
-from koptrack.store.models import (
-    ANY,
-    BpjsRegistration,
-    Cooperative,
-    Engagement,
-    Enrollment,
-    Kecamatan,
-    PkspkbMembership,
+from koptrack.core.report import percent
+from koptrack.domain import periods, validate
+from koptrack.domain.vocab import ANY, MEMBER_SCOPED_KINDS
+from koptrack.store.tables import (
+    COOP,
+    ENGAGEMENT,
+    ENROLLMENT,
+    KEC,
+    MEMBERSHIP,
+    PERSON,
+    REGISTRATION,
+    active_on,
+    coop_where,
 )
-from koptrack.core.regions import resolve_kecamatan
-
-C = Cooperative.__table__
-E = Engagement.__table__
-N = Enrollment.__table__
-R = BpjsRegistration.__table__
-P = PkspkbMembership.__table__
-K = Kecamatan.__table__
 
 STATES = ("not registered", "registered, roster missing", "partial", "fully covered")
 
 
-def active(start, end, day: dt.date):
-    """The half-open period [start, end) contains `day`; a NULL end is still running."""
-    return and_(start <= day, or_(end.is_(None), end > day))
+@dataclass(frozen=True)
+class CoverageFilter:
+    """Which cooperatives a coverage query counts, and on which day: every field checked and
+    resolved (ids and codes, not what the user typed). None means no restriction."""
+
+    as_of: dt.date
+    coop_id: int | None = None
+    kind: str | None = None
+    base: str | None = None
+    kecamatan_code: str | None = None
+    regency: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        session: Session,
+        *,
+        as_of: object = None,
+        coop: object = None,
+        kind: object = None,
+        base: object = None,
+        kecamatan: object = None,
+        regency: object = None,
+    ) -> CoverageFilter:
+        """From what a user typed: a date (default today), a cooperative's id or name, a kind,
+        base, kecamatan and regency; each checked, with the usual messages."""
+        from koptrack.core.coops import resolve_coop
+        from koptrack.core.regions import resolve_kecamatan
+
+        if isinstance(as_of, dt.date):
+            day = as_of
+        else:
+            day = validate.parse_date(as_of, "as-of") if as_of else dt.date.today()
+        return cls(
+            as_of=day,
+            regency=validate.parse_regency(regency),
+            coop_id=resolve_coop(session, coop).id if coop not in (None, "") else None,
+            kind=validate.parse_kind(kind) if kind else None,
+            base=validate.parse_base(base) if base else None,
+            kecamatan_code=resolve_kecamatan(session, kecamatan) if kecamatan else None,
+        )
+
+    def where(self) -> list[ColumnElement[bool]]:
+        """The conditions on COOP: active cooperatives of the segment."""
+        return coop_where(
+            kind=self.kind,
+            base=self.base,
+            regency=self.regency,
+            kecamatan_code=self.kecamatan_code,
+            coop_id=self.coop_id,
+            active_only=True,
+        )
 
 
-def scope_role(kind_column):
-    """The role whose people a cooperative must enroll: anggota for produsen, else karyawan."""
-    return case((kind_column == "produsen", literal("anggota")), else_=literal("karyawan"))
+def scope_role(kind_column: Any) -> ColumnElement[str]:
+    """The role whose people a cooperative must enroll (domain/vocab.scope_role, in SQL)."""
+    return case((kind_column.in_(MEMBER_SCOPED_KINDS), literal("anggota")), else_=literal("karyawan"))
 
 
-def in_regency(kecamatan_code_column, regency: str):
-    """Kecamatan codes of one regency (`32.15.01` .. `32.15.99`), as a range an index serves."""
-    return and_(kecamatan_code_column >= regency + ".", kecamatan_code_column < regency + "/")
-
-
-def _segment(stmt, kind: str | None, base: str | None, regency: str | None = None):
-    if regency and regency != ANY:
-        stmt = stmt.where(in_regency(C.c.kecamatan_code, regency))
-    if kind and kind != ANY:
-        stmt = stmt.where(C.c.kind == kind)
-    if base and base != ANY:
-        stmt = stmt.where(C.c.base == base)
-    return stmt
-
-
-def per_coop(
-    session: Session,
-    *,
-    as_of: dt.date,
-    coop_id: int | None = None,
-    kind: str | None = None,
-    base: str | None = None,
-    kecamatan_code: str | None = None,
-    regency: str | None = None,
-):
+def per_coop(f: CoverageFilter) -> Subquery:
     """The per-cooperative aggregate as a subquery: id, name, kind, base, kecamatan,
     registered_on, in_scope, enrolled, missing, state."""
-    d = as_of
+    C, E, N, R, K = COOP, ENGAGEMENT, ENROLLMENT, REGISTRATION, KEC
+    d = f.as_of
     role = scope_role(C.c.kind)
+    where = f.where()  # every filter goes into each aggregate too: a segment counts only its own people
 
-    def narrow(stmt):
-        # Every filter goes into each aggregate too, so a segment only counts its own people.
-        stmt = _segment(stmt, kind, base, regency).where(C.c.status == "active")
-        if coop_id is not None:
-            stmt = stmt.where(C.c.id == coop_id)
-        if kecamatan_code:
-            stmt = stmt.where(C.c.kecamatan_code == kecamatan_code)
-        return stmt
-
-    scope = narrow(
+    scope = (
         select(E.c.coop_id, func.count().label("in_scope"))
         .select_from(E.join(C, C.c.id == E.c.coop_id))
-        .where(E.c.role == role, active(E.c.since, E.c.until, d))
-    ).group_by(E.c.coop_id).subquery("scope")
-    enrolled = narrow(
+        .where(E.c.role == role, active_on(E.c.since, E.c.until, d), *where)
+        .group_by(E.c.coop_id)
+        .subquery("scope")
+    )
+    enrolled = (
         select(
             N.c.coop_id,
             func.count().label("enrolled"),
@@ -107,11 +125,13 @@ def per_coop(
                 E, and_(E.c.coop_id == N.c.coop_id, E.c.role == role, E.c.person_id == N.c.person_id)
             )
         )
-        .where(active(N.c.start_on, N.c.end_on, d), active(E.c.since, E.c.until, d))
-    ).group_by(N.c.coop_id).subquery("enrolled")
+        .where(active_on(N.c.start_on, N.c.end_on, d), active_on(E.c.since, E.c.until, d), *where)
+        .group_by(N.c.coop_id)
+        .subquery("enrolled")
+    )
     reg = (
         select(R.c.coop_id, func.min(R.c.registered_on).label("registered_on"))
-        .where(active(R.c.registered_on, R.c.deregistered_on, d))
+        .where(active_on(R.c.registered_on, R.c.deregistered_on, d))
         .group_by(R.c.coop_id)
         .subquery("reg")
     )
@@ -124,11 +144,19 @@ def per_coop(
         (and_(n_enrolled >= in_scope, missing == 0), literal(STATES[3])),
         else_=literal(STATES[2]),
     )
-    stmt = narrow(
+    stmt = (
         select(
-            C.c.id, C.c.name, C.c.kind, C.c.base, K.c.name.label("kecamatan"), C.c.kecamatan_code,
-            reg.c.registered_on, in_scope.label("in_scope"), n_enrolled.label("enrolled"),
-            missing.label("missing"), state.label("state"),
+            C.c.id,
+            C.c.name,
+            C.c.kind,
+            C.c.base,
+            K.c.name.label("kecamatan"),
+            C.c.kecamatan_code,
+            reg.c.registered_on,
+            in_scope.label("in_scope"),
+            n_enrolled.label("enrolled"),
+            missing.label("missing"),
+            state.label("state"),
         )
         .select_from(
             C.join(K, K.c.code == C.c.kecamatan_code)
@@ -136,74 +164,50 @@ def per_coop(
             .outerjoin(scope, scope.c.coop_id == C.c.id)
             .outerjoin(enrolled, enrolled.c.coop_id == C.c.id)
         )
+        .where(*where)
     )
     return stmt.subquery("per_coop")
 
 
-def percent(part: int, whole: int) -> float | None:
-    return None if not whole else round(100.0 * part / whole, 1)
-
-
-def _filters(session: Session, coop, kind, base, kecamatan, regency=None) -> dict:
-    from koptrack.core.coops import resolve_coop
-
-    return {
-        "regency": validate.parse_regency(regency),
-        "coop_id": resolve_coop(session, coop).id if coop not in (None, "") else None,
-        "kind": validate.parse_kind(kind) if kind else None,
-        "base": validate.parse_base(base) if base else None,
-        "kecamatan_code": resolve_kecamatan(session, kecamatan) if kecamatan else None,
-    }
-
-
-def bpjs_status(
-    session: Session,
-    *,
-    as_of: dt.date,
-    coop: object = None,
-    kind: str | None = None,
-    base: str | None = None,
-    kecamatan: str | None = None,
-    only_behind: bool = False,
-    regency: str | None = None,
-) -> Iterator[dict]:
+def bpjs_status(session: Session, f: CoverageFilter, *, only_behind: bool = False) -> Iterator[dict]:
     """One row per active cooperative: registration, people in scope, enrolled, coverage, state."""
-    per = per_coop(session, as_of=as_of, **_filters(session, coop, kind, base, kecamatan, regency))
+    per = per_coop(f)
     stmt = select(per).order_by(per.c.kecamatan, per.c.name, per.c.id)
     if only_behind:
         stmt = stmt.where(per.c.state != STATES[3])
     for r in session.connection().execution_options(yield_per=5000).execute(stmt).mappings():
         yield {
-            "id": r["id"], "name": r["name"], "kind": r["kind"], "base": r["base"], "kecamatan": r["kecamatan"],
-            "registered": r["registered_on"] is not None, "registered_on": r["registered_on"],
-            "in_scope": int(r["in_scope"]), "enrolled": int(r["enrolled"]),
+            "id": r["id"],
+            "name": r["name"],
+            "kind": r["kind"],
+            "base": r["base"],
+            "kecamatan": r["kecamatan"],
+            "registered": r["registered_on"] is not None,
+            "registered_on": r["registered_on"],
+            "in_scope": int(r["in_scope"]),
+            "enrolled": int(r["enrolled"]),
             "coverage": percent(int(r["enrolled"]), int(r["in_scope"])),
-            "missing_programmes": int(r["missing"]), "state": r["state"], "as_of": as_of,
+            "missing_programmes": int(r["missing"]),
+            "state": r["state"],
+            "as_of": f.as_of,
         }
 
 
-def bpjs_status_by_kecamatan(
-    session: Session,
-    *,
-    as_of: dt.date,
-    coop: object = None,
-    kind: str | None = None,
-    base: str | None = None,
-    kecamatan: str | None = None,
-    only_behind: bool = False,
-    regency: str | None = None,
-) -> list[dict]:
+def bpjs_status_by_kecamatan(session: Session, f: CoverageFilter, *, only_behind: bool = False) -> list[dict]:
     """The same figures summed per kecamatan, with how many cooperatives are in each state."""
-    per = per_coop(session, as_of=as_of, **_filters(session, coop, kind, base, kecamatan, regency))
+    per = per_coop(f)
 
-    def n_state(s):
+    def n_state(s: str) -> Any:
         return func.sum(case((per.c.state == s, 1), else_=0))
 
     stmt = (
         select(
-            per.c.kecamatan_code, per.c.kecamatan, func.count().label("coops"),
+            per.c.kecamatan_code,
+            per.c.kecamatan,
+            func.count().label("coops"),
             func.sum(case((per.c.registered_on.is_not(None), 1), else_=0)).label("registered"),
-            func.sum(per.c.in_scope).label("in_scope"), func.sum(per.c.enrolled).label("enrolled"),
+            func.sum(per.c.in_scope).label("in_scope"),
+            func.sum(per.c.enrolled).label("enrolled"),
             func.sum(per.c.missing).label("missing"),
             *[n_state(s).label(f"s{i}") for i, s in enumerate(STATES)],
         )
@@ -215,107 +219,159 @@ def bpjs_status_by_kecamatan(
     rows = []
     for r in session.connection().execute(stmt).mappings():
         in_scope, enrolled = int(r["in_scope"] or 0), int(r["enrolled"] or 0)
-        rows.append({
-            "kecamatan_code": r["kecamatan_code"], "kecamatan": r["kecamatan"], "coops": int(r["coops"]),
-            "registered": int(r["registered"] or 0), "in_scope": in_scope, "enrolled": enrolled,
-            "coverage": percent(enrolled, in_scope), "missing_programmes": int(r["missing"] or 0),
-            "not_registered": int(r["s0"] or 0), "roster_missing": int(r["s1"] or 0),
-            "partial": int(r["s2"] or 0), "fully_covered": int(r["s3"] or 0), "as_of": as_of,
-        })
+        rows.append(
+            {
+                "kecamatan_code": r["kecamatan_code"],
+                "kecamatan": r["kecamatan"],
+                "coops": int(r["coops"]),
+                "registered": int(r["registered"] or 0),
+                "in_scope": in_scope,
+                "enrolled": enrolled,
+                "coverage": percent(enrolled, in_scope),
+                "missing_programmes": int(r["missing"] or 0),
+                "not_registered": int(r["s0"] or 0),
+                "roster_missing": int(r["s1"] or 0),
+                "partial": int(r["s2"] or 0),
+                "fully_covered": int(r["s3"] or 0),
+                "as_of": f.as_of,
+            }
+        )
     return rows
 
 
 # --- metrics for targets ----------------------------------------------------------------------
 
-def _scalar(session: Session, stmt) -> int:
+
+def _count(session: Session, stmt: Select[Any]) -> int:
     return int(session.connection().execute(stmt).scalar() or 0)
+
+
+def _segment(kind: str, base: str, regency: str) -> list[ColumnElement[bool]]:
+    return coop_where(kind=kind, base=base, regency=regency, active_only=True)
 
 
 def registered_coops(session: Session, day: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY) -> int:
     """Active cooperatives of the segment with a BPJS registration running on `day`."""
+    R, C = REGISTRATION, COOP
     stmt = (
         select(func.count(func.distinct(R.c.coop_id)))
         .select_from(R.join(C, C.c.id == R.c.coop_id))
-        .where(C.c.status == "active", active(R.c.registered_on, R.c.deregistered_on, day))
+        .where(active_on(R.c.registered_on, R.c.deregistered_on, day), *_segment(kind, base, regency))
     )
-    return _scalar(session, _segment(stmt, kind, base, regency))
+    return _count(session, stmt)
 
 
 def enrolled_people(session: Session, day: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY) -> int:
     """People with an enrollment running on `day` through an active cooperative of the segment."""
+    N, C = ENROLLMENT, COOP
     stmt = (
         select(func.count(func.distinct(N.c.person_id)))
         .select_from(N.join(C, C.c.id == N.c.coop_id))
-        .where(C.c.status == "active", active(N.c.start_on, N.c.end_on, day))
+        .where(active_on(N.c.start_on, N.c.end_on, day), *_segment(kind, base, regency))
     )
-    return _scalar(session, _segment(stmt, kind, base, regency))
+    return _count(session, stmt)
 
 
 def pkspkb_joined(
     session: Session, first: dt.date, last: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY
 ) -> int:
     """Active cooperatives of the segment that joined PKS-PKB between `first` and `last` inclusive."""
+    M, C = MEMBERSHIP, COOP
     stmt = (
-        select(func.count(func.distinct(P.c.coop_id)))
-        .select_from(P.join(C, C.c.id == P.c.coop_id))
-        .where(C.c.status == "active", P.c.joined_on >= first, P.c.joined_on <= last)
+        select(func.count(func.distinct(M.c.coop_id)))
+        .select_from(M.join(C, C.c.id == M.c.coop_id))
+        .where(M.c.joined_on >= first, M.c.joined_on <= last, *_segment(kind, base, regency))
     )
-    return _scalar(session, _segment(stmt, kind, base, regency))
+    return _count(session, stmt)
 
 
 def pkspkb_members(session: Session, day: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY) -> int:
     """Active cooperatives of the segment whose PKS-PKB membership runs on `day`."""
+    M, C = MEMBERSHIP, COOP
     stmt = (
-        select(func.count(func.distinct(P.c.coop_id)))
-        .select_from(P.join(C, C.c.id == P.c.coop_id))
-        .where(C.c.status == "active", active(P.c.joined_on, P.c.left_on, day))
+        select(func.count(func.distinct(M.c.coop_id)))
+        .select_from(M.join(C, C.c.id == M.c.coop_id))
+        .where(active_on(M.c.joined_on, M.c.left_on, day), *_segment(kind, base, regency))
     )
-    return _scalar(session, _segment(stmt, kind, base, regency))
+    return _count(session, stmt)
 
 
 def pkspkb_joins_by_year(session: Session, last: dt.date, regency: str = ANY) -> list[dict]:
     """Named joins per year and base up to `last` (inclusive), from the records."""
-    year = func.extract("year", P.c.joined_on)
+    M, C = MEMBERSHIP, COOP
+    year = func.extract("year", M.c.joined_on)
     stmt = (
-        select(year.label("year"), C.c.base, func.count(func.distinct(P.c.coop_id)).label("n"))
-        .select_from(P.join(C, C.c.id == P.c.coop_id))
-        .where(C.c.status == "active", P.c.joined_on <= last)
+        select(year.label("year"), C.c.base, func.count(func.distinct(M.c.coop_id)).label("n"))
+        .select_from(M.join(C, C.c.id == M.c.coop_id))
+        .where(M.c.joined_on <= last, *_segment(ANY, ANY, regency))
         .group_by(year, C.c.base)
         .order_by(year)
     )
-    stmt = _segment(stmt, None, None, regency)
     return [{"year": int(y), "base": b, "n": int(n)} for y, b, n in session.connection().execute(stmt)]
+
+
+def pkspkb_members_on(session: Session, day: dt.date, regency: str = ANY) -> list[dict]:
+    """The active cooperatives in PKS-PKB on `day`, by date joined."""
+    M, C, K = MEMBERSHIP, COOP, KEC
+    stmt = (
+        select(C.c.id, C.c.name, C.c.base, K.c.name, M.c.joined_on, M.c.agreement_no)
+        .select_from(M.join(C, C.c.id == M.c.coop_id).join(K, K.c.code == C.c.kecamatan_code))
+        .where(active_on(M.c.joined_on, M.c.left_on, day), *_segment(ANY, ANY, regency))
+        .order_by(M.c.joined_on, C.c.name)
+    )
+    return [
+        {"id": i, "name": n, "base": b, "kecamatan": k, "joined_on": j, "agreement_no": a}
+        for i, n, b, k, j, a in session.connection().execute(stmt)
+    ]
 
 
 def coop_profile(session: Session, coop_id: int, as_of: dt.date) -> dict:
     """A cooperative's BPJS registrations, PKS-PKB memberships, coverage on `as_of`, and each
     person engaged that day with their enrollment through it (if any)."""
-    from koptrack.store.models import Person
-
+    R, M, N, E, PE = REGISTRATION, MEMBERSHIP, ENROLLMENT, ENGAGEMENT, PERSON
     conn = session.connection()
-    regs = [dict(r) for r in conn.execute(
-        select(R.c.registered_on, R.c.deregistered_on, R.c.npp, R.c.branch)
-        .where(R.c.coop_id == coop_id).order_by(R.c.registered_on)
-    ).mappings()]
-    memberships = [dict(r) for r in conn.execute(
-        select(P.c.joined_on, P.c.left_on, P.c.agreement_no).where(P.c.coop_id == coop_id).order_by(P.c.joined_on)
-    ).mappings()]
-    per = per_coop(session, as_of=as_of, coop_id=coop_id)
+    regs = [
+        dict(r)
+        for r in conn.execute(
+            select(R.c.registered_on, R.c.deregistered_on, R.c.npp, R.c.branch)
+            .where(R.c.coop_id == coop_id)
+            .order_by(R.c.registered_on)
+        ).mappings()
+    ]
+    memberships = [
+        dict(r)
+        for r in conn.execute(
+            select(M.c.joined_on, M.c.left_on, M.c.agreement_no).where(M.c.coop_id == coop_id).order_by(M.c.joined_on)
+        ).mappings()
+    ]
+    per = per_coop(CoverageFilter(as_of=as_of, coop_id=coop_id))
     cov = conn.execute(select(per)).mappings().first()
-    PE = Person.__table__
     enrolled_now = (
         select(N.c.person_id, N.c.kpj, N.c.category, N.c.programmes, N.c.missing_programmes, N.c.start_on)
-        .where(N.c.coop_id == coop_id, active(N.c.start_on, N.c.end_on, as_of))
+        .where(N.c.coop_id == coop_id, active_on(N.c.start_on, N.c.end_on, as_of))
         .subquery("n")
     )
-    people = [dict(r) for r in conn.execute(
-        select(PE.c.nik, PE.c.name, E.c.role, E.c.since, enrolled_now.c.kpj, enrolled_now.c.category,
-               enrolled_now.c.programmes, enrolled_now.c.missing_programmes, enrolled_now.c.start_on.label("enrolled_on"))
-        .select_from(E.join(PE, PE.c.id == E.c.person_id)
-                     .outerjoin(enrolled_now, enrolled_now.c.person_id == E.c.person_id))
-        .where(E.c.coop_id == coop_id, active(E.c.since, E.c.until, as_of))
-        .order_by(E.c.role, PE.c.name)
-    ).mappings()]
+    people = [
+        dict(r)
+        for r in conn.execute(
+            select(
+                PE.c.nik,
+                PE.c.name,
+                E.c.role,
+                E.c.since,
+                enrolled_now.c.kpj,
+                enrolled_now.c.category,
+                enrolled_now.c.programmes,
+                enrolled_now.c.missing_programmes,
+                enrolled_now.c.start_on.label("enrolled_on"),
+            )
+            .select_from(
+                E.join(PE, PE.c.id == E.c.person_id).outerjoin(enrolled_now, enrolled_now.c.person_id == E.c.person_id)
+            )
+            .where(E.c.coop_id == coop_id, active_on(E.c.since, E.c.until, as_of))
+            .order_by(E.c.role, PE.c.name)
+        ).mappings()
+    ]
     return {
         "as_of": as_of,
         "bpjs": {
@@ -329,8 +385,7 @@ def coop_profile(session: Session, coop_id: int, as_of: dt.date) -> dict:
             "registrations": regs,
         },
         "pkspkb": {
-            "member": any(m["joined_on"] <= as_of and (m["left_on"] is None or m["left_on"] > as_of)
-                          for m in memberships),
+            "member": any(periods.contains(m["joined_on"], m["left_on"], as_of) for m in memberships),
             "memberships": memberships,
         },
         "people": people,

@@ -8,20 +8,18 @@ PKS-PKB membership, so every report counts "on the as-of date" the same way.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from koptrack.core import audit
-from koptrack.domain import periods, validate
 from koptrack.core.coops import resolve_coop
+from koptrack.core.periods import ENGAGED, open_period
+from koptrack.domain import periods, validate
 from koptrack.errors import Conflict, KoptrackError, NotFound
 from koptrack.store.models import Engagement, Enrollment, Person, utcnow
-
-
-def active_on(start, end, day: dt.date):
-    """SQL condition: the period [start, end) contains `day` (end NULL = still running)."""
-    return and_(start <= day, or_(end.is_(None), end > day))
+from koptrack.store.tables import ENGAGEMENT, PERSON, active_on
 
 
 def find_person(session: Session, nik: str) -> Person | None:
@@ -31,7 +29,7 @@ def find_person(session: Session, nik: str) -> Person | None:
 def get_or_create_person(session: Session, nik: object, name: object) -> tuple[Person, bool]:
     """The person with this NIK (the name must agree), or a new one. Returns (person, created)."""
     info = validate.parse_nik(nik)
-    clean_name = validate.clean_text(name, "name", required=True)
+    clean_name = cast(str, validate.clean_text(name, "name", required=True))  # required: never None
     person = find_person(session, info.nik)
     if person is not None:
         if person.name.casefold() != clean_name.casefold():
@@ -62,27 +60,41 @@ def add_worker(
     since_d = validate.parse_date(since, "since", allow_future=False)
     person, created = get_or_create_person(session, nik, name)
     if coop.status != "active":
-        raise KoptrackError(f"cooperative {coop.id} {coop.name!r} is inactive", hint="reactivate it with `koptrack coop edit`")
-    periods.ensure_can_open(
-        session.exec(
-            select(Engagement).where(
-                Engagement.person_id == person.id, Engagement.coop_id == coop.id, Engagement.role == role
-            )
-        ).all(),
-        start="since", end="until", on=since_d, subject=f"nik {validate.mask_nik(person.nik)}",
+        raise KoptrackError(
+            f"cooperative {coop.id} {coop.name!r} is inactive", hint="reactivate it with `koptrack coop edit`"
+        )
+    eng = open_period(
+        session,
+        ENGAGED,
+        {"person_id": person.id, "coop_id": coop.id, "role": role},
+        since_d,
+        subject=f"nik {validate.mask_nik(person.nik)}",
         state=f"{role} of cooperative {coop.id}",
     )
-    eng = Engagement(person_id=person.id, coop_id=coop.id, role=role, since=since_d)
-    session.add(eng)
-    session.flush()
     audit.record(
-        session, "engagement", eng.id, coop_id=coop.id, action="add", nik=validate.mask_nik(person.nik),
-        role=role, since=since_d, new_person=created,
+        session,
+        "engagement",
+        eng.id,
+        coop_id=coop.id,
+        action="add",
+        nik=validate.mask_nik(person.nik),
+        role=role,
+        since=since_d,
+        new_person=created,
     )
     return {
-        "engagement_id": eng.id, "person_id": person.id, "coop_id": coop.id, "coop": coop.name,
-        "nik": person.nik, "name": person.name, "gender": person.gender, "birth_date": person.birth_date,
-        "role": role, "since": since_d, "until": None, "new_person": created,
+        "engagement_id": eng.id,
+        "person_id": person.id,
+        "coop_id": coop.id,
+        "coop": coop.name,
+        "nik": person.nik,
+        "name": person.name,
+        "gender": person.gender,
+        "birth_date": person.birth_date,
+        "role": role,
+        "since": since_d,
+        "until": None,
+        "new_person": created,
     }
 
 
@@ -103,7 +115,7 @@ def leave(
     if person is None:
         raise NotFound(f"nik {validate.mask_nik(info.nik)}: no person with this NIK is registered")
     stmt = select(Engagement).where(
-        Engagement.person_id == person.id, Engagement.coop_id == coop.id, Engagement.until.is_(None)
+        Engagement.person_id == person.id, Engagement.coop_id == coop.id, col(Engagement.until).is_(None)
     )
     if role is not None:
         stmt = stmt.where(Engagement.role == validate.parse_role(role))
@@ -113,13 +125,19 @@ def leave(
             f"nik {validate.mask_nik(info.nik)} has no open engagement with cooperative {coop.id} {coop.name!r}"
         )
     for e in open_engagements:
-        periods.close(e, start="since", end="until", on=on_d, subject=f"nik {validate.mask_nik(person.nik)}",
-                      state=f"{e.role} of cooperative {coop.id}")
+        periods.close(
+            e,
+            start="since",
+            end="until",
+            on=on_d,
+            subject=f"nik {validate.mask_nik(person.nik)}",
+            state=f"{e.role} of cooperative {coop.id}",
+        )
         session.add(e)
     ended = 0
     for enr in session.exec(
         select(Enrollment).where(
-            Enrollment.person_id == person.id, Enrollment.coop_id == coop.id, Enrollment.end_on.is_(None)
+            Enrollment.person_id == person.id, Enrollment.coop_id == coop.id, col(Enrollment.end_on).is_(None)
         )
     ).all():
         enr.end_on = max(on_d, enr.start_on)
@@ -128,12 +146,23 @@ def leave(
     person.updated_at = utcnow()
     session.flush()
     audit.record(
-        session, "engagement", ",".join(str(e.id) for e in open_engagements), coop_id=coop.id, action="leave",
-        nik=validate.mask_nik(person.nik), on=on_d, enrollments_ended=ended,
+        session,
+        "engagement",
+        ",".join(str(e.id) for e in open_engagements),
+        coop_id=coop.id,
+        action="leave",
+        nik=validate.mask_nik(person.nik),
+        on=on_d,
+        enrollments_ended=ended,
     )
     return {
-        "coop_id": coop.id, "coop": coop.name, "nik": person.nik, "name": person.name,
-        "roles": [e.role for e in open_engagements], "until": on_d, "enrollments_ended": ended,
+        "coop_id": coop.id,
+        "coop": coop.name,
+        "nik": person.nik,
+        "name": person.name,
+        "roles": [e.role for e in open_engagements],
+        "until": on_d,
+        "enrollments_ended": ended,
     }
 
 
@@ -148,19 +177,19 @@ def list_workers(
     """The cooperative's people: engaged on `as_of` (default today), or every period with
     `include_left`."""
     coop = resolve_coop(session, coop_ref)
+    E, P = ENGAGEMENT, PERSON
     stmt = (
-        select(Person.nik, Person.name, Person.gender, Person.birth_date, Engagement.role,
-               Engagement.since, Engagement.until)
-        .join(Engagement, Engagement.person_id == Person.id)
-        .where(Engagement.coop_id == coop.id)
-        .order_by(Engagement.role, Person.name, Engagement.since)
+        sa_select(P.c.nik, P.c.name, P.c.gender, P.c.birth_date, E.c.role, E.c.since, E.c.until)
+        .select_from(E.join(P, P.c.id == E.c.person_id))
+        .where(E.c.coop_id == coop.id)
+        .order_by(E.c.role, P.c.name, E.c.since)
     )
     if role is not None:
-        stmt = stmt.where(Engagement.role == validate.parse_role(role))
+        stmt = stmt.where(E.c.role == validate.parse_role(role))
     if not include_left:
         day = validate.parse_date(as_of, "as-of") if as_of else dt.date.today()
-        stmt = stmt.where(active_on(Engagement.since, Engagement.until, day))
+        stmt = stmt.where(active_on(E.c.since, E.c.until, day))
     return [
         {"nik": nik, "name": name, "gender": g, "birth_date": b, "role": r, "since": s, "until": u}
-        for nik, name, g, b, r, s, u in session.exec(stmt).all()
+        for nik, name, g, b, r, s, u in session.connection().execute(stmt)
     ]

@@ -4,33 +4,41 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from koptrack.core import audit, coverage, targets
-from koptrack.domain import periods, validate
 from koptrack.core.coops import resolve_coop
-from koptrack.store.models import ANY, Cooperative, Kecamatan, PkspkbMembership, ReportedCount
+from koptrack.core.periods import MEMBER, close_period, open_period
+from koptrack.domain import validate
+from koptrack.domain.vocab import ANY, COOP_BASES
+from koptrack.store.models import Cooperative, PkspkbMembership, ReportedCount
 
 
 def _membership_dict(m: PkspkbMembership, coop: Cooperative) -> dict:
-    return {"membership_id": m.id, "coop_id": coop.id, "coop": coop.name, "base": coop.base,
-            "joined_on": m.joined_on, "left_on": m.left_on, "agreement_no": m.agreement_no}
+    return {
+        "membership_id": m.id,
+        "coop_id": coop.id,
+        "coop": coop.name,
+        "base": coop.base,
+        "joined_on": m.joined_on,
+        "left_on": m.left_on,
+        "agreement_no": m.agreement_no,
+    }
 
 
 def join(session: Session, coop_ref: object, *, on: object, agreement: object = None, note: object = None) -> dict:
     coop = resolve_coop(session, coop_ref)
     on_d = validate.parse_date(on, "on", allow_future=False)
-    periods.ensure_can_open(
-        session.exec(select(PkspkbMembership).where(PkspkbMembership.coop_id == coop.id)).all(),
-        start="joined_on", end="left_on", on=on_d, subject=f"cooperative {coop.id} {coop.name!r}", state="in PKS-PKB",
-    )
-    m = PkspkbMembership(
-        coop_id=coop.id, joined_on=on_d, agreement_no=validate.clean_text(agreement, "agreement", max_len=200),
+    m = open_period(
+        session,
+        MEMBER,
+        {"coop_id": coop.id},
+        on_d,
+        subject=f"cooperative {coop.id} {coop.name!r}",
+        state="in PKS-PKB",
+        agreement_no=validate.clean_text(agreement, "agreement", max_len=200),
         note=validate.clean_text(note, "note", max_len=2000),
     )
-    session.add(m)
-    session.flush()
     audit.record(session, "pkspkb_membership", m.id, coop_id=coop.id, action="join", on=on_d)
     return _membership_dict(m, coop)
 
@@ -38,13 +46,14 @@ def join(session: Session, coop_ref: object, *, on: object, agreement: object = 
 def leave(session: Session, coop_ref: object, *, on: object) -> dict:
     coop = resolve_coop(session, coop_ref)
     on_d = validate.parse_date(on, "on", allow_future=False)
-    m = session.exec(
-        select(PkspkbMembership).where(PkspkbMembership.coop_id == coop.id, PkspkbMembership.left_on.is_(None))
-    ).first()
-    periods.close(m, start="joined_on", end="left_on", on=on_d,
-                  subject=f"cooperative {coop.id} {coop.name!r}", state="in PKS-PKB")
-    session.add(m)
-    session.flush()
+    m = close_period(
+        session,
+        MEMBER,
+        {"coop_id": coop.id},
+        on_d,
+        subject=f"cooperative {coop.id} {coop.name!r}",
+        state="in PKS-PKB",
+    )
     audit.record(session, "pkspkb_membership", m.id, coop_id=coop.id, action="leave", on=on_d)
     return _membership_dict(m, coop)
 
@@ -74,7 +83,7 @@ def status(session: Session, *, year: object = None, as_of: object = None, regen
         row = {"year": y, "as_of": y_day}
         sources = set()
         total = 0
-        for base in ("karyawan", "masyarakat", "unknown"):
+        for base in COOP_BASES:
             a = targets.actual(session, "pkspkb.joined", y, y_day, ANY, base, reg)
             row[f"joined_{base}"] = a.value
             total += a.value
@@ -86,17 +95,5 @@ def status(session: Session, *, year: object = None, as_of: object = None, regen
         row["source"] = " / ".join(sorted(sources | ({members.source} if members.value else set()))) or "records"
         row["warnings"] = members.warnings
         years.append(row)
-    C, K, P = Cooperative.__table__, Kecamatan.__table__, PkspkbMembership.__table__
-    stmt = (
-        sa_select(C.c.id, C.c.name, C.c.base, K.c.name, P.c.joined_on, P.c.agreement_no)
-        .select_from(P.join(C, C.c.id == P.c.coop_id).join(K, K.c.code == C.c.kecamatan_code))
-        .where(C.c.status == "active", coverage.active(P.c.joined_on, P.c.left_on, day))
-        .order_by(P.c.joined_on, C.c.name)
-    )
-    if reg != ANY:
-        stmt = stmt.where(coverage.in_regency(C.c.kecamatan_code, reg))
-    members = [
-        {"id": i, "name": n, "base": b, "kecamatan": k, "joined_on": j, "agreement_no": a}
-        for i, n, b, k, j, a in session.connection().execute(stmt)
-    ]
-    return {"as_of": day, "regency": reg, "years": years, "members": members}
+    named = coverage.pkspkb_members_on(session, day, reg)
+    return {"as_of": day, "regency": reg, "years": years, "members": named}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from koptrack.domain import validate
 from koptrack.errors import KoptrackError
@@ -25,16 +25,13 @@ def resolve_kecamatan(session: Session, text: object, field: str = "kecamatan") 
     return validate.match_kecamatan(text, choices, field=field, prefer_regency=default_regency())
 
 
-def list_kecamatan(session: Session, regency: str | None = None) -> list[dict]:
+def list_kecamatan(session: Session, regency: object = None) -> list[dict]:
     stmt = (
         select(Kecamatan.code, Kecamatan.name, Kecamatan.regency_code, Regency.name)
-        .join(Regency, Regency.code == Kecamatan.regency_code)
+        .join(Regency, col(Regency.code) == col(Kecamatan.regency_code))
         .order_by(Kecamatan.code)
     )
     reg = validate.parse_regency(regency)
     if reg:
         stmt = stmt.where(Kecamatan.regency_code == reg)
-    return [
-        {"code": c, "name": n, "regency_code": rc, "regency": rn}
-        for c, n, rc, rn in session.exec(stmt).all()
-    ]
+    return [{"code": c, "name": n, "regency_code": rc, "regency": rn} for c, n, rc, rn in session.exec(stmt).all()]

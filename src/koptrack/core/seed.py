@@ -9,9 +9,10 @@ and updated in place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from sqlalchemy import func
@@ -19,10 +20,9 @@ from sqlmodel import Session, select
 
 from koptrack.core import audit
 from koptrack.domain import validate
+from koptrack.domain.vocab import ANY, METRICS
 from koptrack.errors import KoptrackError, ValidationError
 from koptrack.store.models import (
-    ANY,
-    METRICS,
     BpjsRegistration,
     Cooperative,
     Kecamatan,
@@ -65,8 +65,10 @@ class _Entry:
             raise SeedError(f"{where}: must be a mapping (key: value), not {type(data).__name__}")
         unknown = set(data) - allowed
         if True in unknown or False in unknown:
-            raise SeedError(f"{where}: a key reads as yes/no/on/off, which YAML takes for true/false; "
-                            "quote it or use the documented name")
+            raise SeedError(
+                f"{where}: a key reads as yes/no/on/off, which YAML takes for true/false; "
+                "quote it or use the documented name"
+            )
         if unknown:
             raise SeedError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
         self.data, self.where = data, where
@@ -145,11 +147,13 @@ class _NoAliasLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a seed file",
-                                              event.start_mark)
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a seed file", event.start_mark
+            )
         if self._depth >= MAX_SEED_DEPTH:
-            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_SEED_DEPTH} levels deep",
-                                              self.peek_event().start_mark)
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_SEED_DEPTH} levels deep", self.peek_event().start_mark
+            )
         self._depth += 1
         try:
             return super().compose_node(parent, index)
@@ -180,25 +184,40 @@ def read_seed(path: Path) -> dict:
     return doc
 
 
-def plan_seed(doc: dict, existing_kecamatan: list[tuple[str, str]] = ()) -> dict:
+def plan_seed(doc: dict, existing_kecamatan: Sequence[tuple[str, str]] = ()) -> dict:
     """Check the whole document; return plain values ready to write. Raises SeedError."""
-    known_sections = {"format", "sources", "regions", "programmes", "programme_rules", "cooperatives",
-                      "targets", "reported_counts"}
+    known_sections = {
+        "format",
+        "sources",
+        "regions",
+        "programmes",
+        "programme_rules",
+        "cooperatives",
+        "targets",
+        "reported_counts",
+    }
     unknown = set(doc) - known_sections
     if unknown:
         raise SeedError(f"unknown section(s) {', '.join(sorted(map(str, unknown)))}")
     if doc.get("format", 1) != 1:
         raise SeedError(f"format {doc.get('format')!r}: this koptrack reads seed format 1")
-    plan: dict[str, list] = {k: [] for k in ("sources", "regencies", "kecamatan", "programmes", "rules",
-                                              "coops", "targets", "reported")}
+    plan: dict[str, list] = {
+        k: [] for k in ("sources", "regencies", "kecamatan", "programmes", "rules", "coops", "targets", "reported")
+    }
 
     for i, raw in enumerate(_list(doc, "sources")):
         e = _Entry(raw, f"sources[{i}]", {"key", "kind", "title", "reference", "issued_on", "location", "note"})
-        plan["sources"].append(dict(
-            key=e.text("key", required=True, max_len=100), kind=e.text("kind", required=True, max_len=50),
-            title=e.text("title", required=True, max_len=500), reference=e.text("reference", max_len=500),
-            issued_on=e.get("issued_on", _date), location=e.text("location", max_len=500), note=e.text("note"),
-        ))
+        plan["sources"].append(
+            dict(
+                key=e.text("key", required=True, max_len=100),
+                kind=e.text("kind", required=True, max_len=50),
+                title=e.text("title", required=True, max_len=500),
+                reference=e.text("reference", max_len=500),
+                issued_on=e.get("issued_on", _date),
+                location=e.text("location", max_len=500),
+                note=e.text("note"),
+            )
+        )
     _no_repeats(plan["sources"], "sources", lambda s: s["key"], "key")
     source_keys = {s["key"] for s in plan["sources"]}
 
@@ -252,7 +271,7 @@ def plan_seed(doc: dict, existing_kecamatan: list[tuple[str, str]] = ()) -> dict
             plan["kecamatan"].append(dict(code=key, name=name, regency_code=regency))
             kec_where.append(item_where)
     seen: dict[str, str] = {}
-    for k, item_where in zip(plan["kecamatan"], kec_where):
+    for k, item_where in zip(plan["kecamatan"], kec_where, strict=True):
         if k["code"] in seen:
             raise SeedError(f"{item_where}: code {k['code']} is listed twice (also {seen[k['code']]})")
         seen[k["code"]] = item_where
@@ -262,51 +281,95 @@ def plan_seed(doc: dict, existing_kecamatan: list[tuple[str, str]] = ()) -> dict
         code = e.get("code", required=True)
         if code not in validate.PROGRAMMES:
             raise _err(e.where, "code", code, f"must be one of {', '.join(validate.PROGRAMMES)}")
-        plan["programmes"].append(dict(
-            code=code, name=e.text("name", required=True), pu_rate=e.text("pu_rate"), paid_by=e.text("paid_by"),
-            legal_basis=e.text("legal_basis"), verified=bool(e.get("verified", default=False)),
-        ))
+        plan["programmes"].append(
+            dict(
+                code=code,
+                name=e.text("name", required=True),
+                pu_rate=e.text("pu_rate"),
+                paid_by=e.text("paid_by"),
+                legal_basis=e.text("legal_basis"),
+                verified=bool(e.get("verified", default=False)),
+            )
+        )
     for i, raw in enumerate(_list(doc, "programme_rules")):
         e = _Entry(raw, f"programme_rules[{i}]", {"category", "employer_size", "programmes", "legal_basis", "verified"})
         size = e.get("employer_size", default=ANY)
         if size != ANY:
             size = e.get("employer_size", validate.parse_employer_size)
-        plan["rules"].append(dict(
-            category=e.get("category", validate.parse_category, required=True), employer_size=size,
-            programmes=validate.format_programmes(e.get("programmes", validate.parse_programmes, required=True)),
-            legal_basis=e.text("legal_basis"), verified=bool(e.get("verified", default=False)),
-        ))
+        plan["rules"].append(
+            dict(
+                category=e.get("category", validate.parse_category, required=True),
+                employer_size=size,
+                programmes=validate.format_programmes(e.get("programmes", validate.parse_programmes, required=True)),
+                legal_basis=e.text("legal_basis"),
+                verified=bool(e.get("verified", default=False)),
+            )
+        )
     _no_repeats(plan["programmes"], "programmes", lambda p: p["code"], "code")
-    _no_repeats(plan["rules"], "programme_rules", lambda r: (r["category"], r["employer_size"]),
-                "category/employer_size")
+    _no_repeats(
+        plan["rules"], "programme_rules", lambda r: (r["category"], r["employer_size"]), "category/employer_size"
+    )
 
     kec_choices = list(existing_kecamatan) + [(k["code"], k["name"]) for k in plan["kecamatan"]]
     for i, raw in enumerate(_list(doc, "cooperatives")):
-        e = _Entry(raw, f"cooperatives[{i}]", {"name", "kind", "base", "kecamatan", "desa", "legal_no", "nik_koperasi",
-                                               "address", "employer_size", "note", "source", "bpjs_registration",
-                                               "pkspkb_membership"})
+        e = _Entry(
+            raw,
+            f"cooperatives[{i}]",
+            {
+                "name",
+                "kind",
+                "base",
+                "kecamatan",
+                "desa",
+                "legal_no",
+                "nik_koperasi",
+                "address",
+                "employer_size",
+                "note",
+                "source",
+                "bpjs_registration",
+                "pkspkb_membership",
+            },
+        )
         coop = dict(
-            name=e.text("name", required=True), kind=e.get("kind", validate.parse_kind, required=True),
+            name=e.text("name", required=True),
+            kind=e.get("kind", validate.parse_kind, required=True),
             base=e.get("base", validate.parse_base, default="unknown"),
             kecamatan_code=e.get("kecamatan", lambda v: validate.match_kecamatan(v, kec_choices), required=True),
-            desa=e.text("desa"), legal_no=e.text("legal_no"),
-            nik_koperasi=e.get("nik_koperasi", validate.parse_nik_koperasi), address=e.text("address"),
-            employer_size=e.get("employer_size", validate.parse_employer_size), note=e.text("note"),
+            desa=e.text("desa"),
+            legal_no=e.text("legal_no"),
+            nik_koperasi=e.get("nik_koperasi", validate.parse_nik_koperasi),
+            address=e.text("address"),
+            employer_size=e.get("employer_size", validate.parse_employer_size),
+            note=e.text("note"),
             source_key=source(e),
         )
         reg = None
         if raw.get("bpjs_registration") is not None:
-            r = _Entry(raw["bpjs_registration"], f"{e.where}.bpjs_registration", {"registered_on", "npp", "branch", "note", "source"})
-            reg = dict(registered_on=r.get("registered_on", _date, required=True), npp=r.get("npp", validate.parse_npp),
-                       branch=r.text("branch"), note=r.text("note"), source_key=source(r))
+            r = _Entry(
+                raw["bpjs_registration"],
+                f"{e.where}.bpjs_registration",
+                {"registered_on", "npp", "branch", "note", "source"},
+            )
+            reg = dict(
+                registered_on=r.get("registered_on", _date, required=True),
+                npp=r.get("npp", validate.parse_npp),
+                branch=r.text("branch"),
+                note=r.text("note"),
+                source_key=source(r),
+            )
         pks = None
         if raw.get("pkspkb_membership") is not None:
             p = _Entry(raw["pkspkb_membership"], f"{e.where}.pkspkb_membership", {"joined_on", "agreement_no", "note"})
-            pks = dict(joined_on=p.get("joined_on", _date, required=True), agreement_no=p.text("agreement_no"),
-                       note=p.text("note"))
+            pks = dict(
+                joined_on=p.get("joined_on", _date, required=True),
+                agreement_no=p.text("agreement_no"),
+                note=p.text("note"),
+            )
         plan["coops"].append((coop, reg, pks))
-    _no_repeats(plan["coops"], "cooperatives", lambda c: (c[0]["name"].casefold(), c[0]["kecamatan_code"]),
-                "name/kecamatan")
+    _no_repeats(
+        plan["coops"], "cooperatives", lambda c: (c[0]["name"].casefold(), c[0]["kecamatan_code"]), "name/kecamatan"
+    )
 
     for section, key, value_parse in (("targets", "targets", _positive), ("reported_counts", "reported", _count)):
         seen_keys = set()
@@ -318,7 +381,9 @@ def plan_seed(doc: dict, existing_kecamatan: list[tuple[str, str]] = ()) -> dict
                 kind=e.get("kind", _segment(validate.parse_kind), default=ANY),
                 base=e.get("base", _segment(validate.parse_base), default=ANY),
                 regency=e.get("regency", lambda v: validate.parse_regency(v) or ANY, default=ANY),
-                value=e.get("value", value_parse, required=True), note=e.text("note"), source_key=source(e),
+                value=e.get("value", value_parse, required=True),
+                note=e.text("note"),
+                source_key=source(e),
             )
             ident = (row["year"], row["metric"], row["kind"], row["base"], row["regency"])
             if ident in seen_keys:
@@ -362,8 +427,12 @@ def apply_seed(session: Session, plan: dict) -> dict[str, int]:
     for p in plan["programmes"]:
         put("programmes", Programme, {"code": p["code"]}, {k: v for k, v in p.items() if k != "code"})
     for r in plan["rules"]:
-        put("rules", ProgrammeRule, {"category": r["category"], "employer_size": r["employer_size"]},
-            {k: v for k, v in r.items() if k not in ("category", "employer_size")})
+        put(
+            "rules",
+            ProgrammeRule,
+            {"category": r["category"], "employer_size": r["employer_size"]},
+            {k: v for k, v in r.items() if k not in ("category", "employer_size")},
+        )
     session.flush()
     for i, (coop_values, reg, pks) in enumerate(plan["coops"]):
         # Matched as `koptrack coop add` refuses duplicates: the name in any case, in the kecamatan.
@@ -395,10 +464,11 @@ def apply_seed(session: Session, plan: dict) -> dict[str, int]:
         session.flush()
         # A registration or membership is seeded only where the cooperative has none at all:
         # later records (a corrected date, a deregistration) are the office's, not the seed's.
-        if reg and session.exec(select(BpjsRegistration.id).where(BpjsRegistration.coop_id == match.id)).first() is None:
-            session.add(BpjsRegistration(coop_id=match.id, **reg))
-        if pks and session.exec(select(PkspkbMembership.id).where(PkspkbMembership.coop_id == match.id)).first() is None:
-            session.add(PkspkbMembership(coop_id=match.id, **pks))
+        coop_id = cast(int, match.id)  # flushed above
+        if reg and session.exec(select(BpjsRegistration.id).where(BpjsRegistration.coop_id == coop_id)).first() is None:
+            session.add(BpjsRegistration(coop_id=coop_id, **reg))
+        if pks and session.exec(select(PkspkbMembership.id).where(PkspkbMembership.coop_id == coop_id)).first() is None:
+            session.add(PkspkbMembership(coop_id=coop_id, **pks))
     for key, model in (("targets", Target), ("reported", ReportedCount)):
         for t in plan[key]:
             ident = {k: t[k] for k in ("year", "metric", "kind", "base", "regency")}

@@ -21,12 +21,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from koptrack.core import audit, coverage
 from koptrack.domain import validate
+from koptrack.domain.vocab import ANY, METRICS
 from koptrack.errors import ValidationError
-from koptrack.store.models import ANY, METRICS, ReportedCount, Target
+from koptrack.store.models import ReportedCount, Target
 
 PROGRAMMES = {"bpjs": "BPJS Ketenagakerjaan", "pkspkb": "PKS-PKB"}
 # Metrics that describe a state on a date (their progress starts from last year's level);
@@ -93,27 +94,25 @@ def _records(session: Session, metric: str, year: int, day: dt.date, kind: str, 
     return coverage.pkspkb_members(session, day, kind, base, regency)
 
 
-def _reported_within(
-    session: Session, metric: str, kind: str, base: str, regency: str, years
-) -> list[ReportedCount]:
+def _reported_within(session: Session, metric: str, kind: str, base: str, regency: str, years) -> list[ReportedCount]:
     """Reported counts of `metric` whose segment lies inside (kind, base, regency), for the years."""
-    stmt = select(ReportedCount).where(ReportedCount.metric == metric, ReportedCount.year.in_(list(years)))
+    stmt = select(ReportedCount).where(ReportedCount.metric == metric, col(ReportedCount.year).in_(list(years)))
     if regency != ANY:
         stmt = stmt.where(ReportedCount.regency == regency)
     if kind != ANY:
         stmt = stmt.where(ReportedCount.kind == kind)
     if base != ANY:
         stmt = stmt.where(ReportedCount.base == base)
-    return list(session.exec(stmt.order_by(ReportedCount.year, ReportedCount.kind, ReportedCount.base)).all())
+    return list(
+        session.exec(stmt.order_by(col(ReportedCount.year), col(ReportedCount.kind), col(ReportedCount.base))).all()
+    )
 
 
 def _stand_in(session: Session, rc: ReportedCount, records_metric: str, day: dt.date, out: Actual) -> None:
     """Add `rc` to `out` unless named records exist for its year and segment (then warn on a
     disagreement)."""
     if records_metric == "pkspkb.joined":
-        named = coverage.pkspkb_joined(
-            session, dt.date(rc.year, 1, 1), year_end(rc.year), rc.kind, rc.base, rc.regency
-        )
+        named = coverage.pkspkb_joined(session, dt.date(rc.year, 1, 1), year_end(rc.year), rc.kind, rc.base, rc.regency)
     else:
         named = _records(session, records_metric, rc.year, day, rc.kind, rc.base, rc.regency)
     seg = segment_label(rc.kind, rc.base, rc.regency)
@@ -171,20 +170,34 @@ def report(session: Session, year: object, as_of: object = None, regency: object
         baseline = 0
         if t.metric in STATE_METRICS:
             baseline = actual(session, t.metric, y - 1, min(year_end(y - 1), day), t.kind, t.base, t.regency).value
-        rows.append({
-            "year": y, "programme": PROGRAMMES[t.metric.split(".")[0]], "metric": t.metric,
-            "metric_label": METRIC_LABELS[t.metric], "segment": segment_label(t.kind, t.base),
-            "kind": t.kind, "base": t.base, "regency": t.regency, "target": t.value, "actual": a.value,
-            "percent": round(100.0 * a.value / t.value, 1), "remaining": max(t.value - a.value, 0),
-            "source": a.source, "records": a.records, "reported": a.reported,
-            "verdict": verdict(a.value, t.value, baseline, y, day), "warnings": a.warnings,
-            "as_of": day, "note": t.note,
-        })
+        rows.append(
+            {
+                "year": y,
+                "programme": PROGRAMMES[t.metric.split(".")[0]],
+                "metric": t.metric,
+                "metric_label": METRIC_LABELS[t.metric],
+                "segment": segment_label(t.kind, t.base),
+                "kind": t.kind,
+                "base": t.base,
+                "regency": t.regency,
+                "target": t.value,
+                "actual": a.value,
+                "percent": round(100.0 * a.value / t.value, 1),
+                "remaining": max(t.value - a.value, 0),
+                "source": a.source,
+                "records": a.records,
+                "reported": a.reported,
+                "verdict": verdict(a.value, t.value, baseline, y, day),
+                "warnings": a.warnings,
+                "as_of": day,
+                "note": t.note,
+            }
+        )
     return rows
 
 
 def years(session: Session, regency: object = None) -> list[dict]:
-    stmt = select(Target.year, func.count()).group_by(Target.year).order_by(Target.year)
+    stmt = select(Target.year, func.count()).group_by(col(Target.year)).order_by(col(Target.year))
     reg = validate.parse_regency(regency)
     if reg:
         stmt = stmt.where(Target.regency == reg)
@@ -192,8 +205,15 @@ def years(session: Session, regency: object = None) -> list[dict]:
 
 
 def set_target(
-    session: Session, year: object, metric: object, value: object, *, kind: object = None, base: object = None,
-    regency: object = None, note: object = None,
+    session: Session,
+    year: object,
+    metric: object,
+    value: object,
+    *,
+    kind: object = None,
+    base: object = None,
+    regency: object = None,
+    note: object = None,
 ) -> dict:
     """Create or change the target for (year, metric, segment, regency: `any` when not given)."""
     y = validate.parse_year(year)
@@ -220,7 +240,18 @@ def set_target(
             t.note = clean_note
     session.add(t)
     session.flush()
-    audit.record(session, "target", t.id, action="set", year=y, metric=m, segment=segment_label(k, b, r),
-                 before=before, after=v)
-    return {"id": t.id, "year": y, "metric": m, "kind": k, "base": b, "regency": r, "segment": segment_label(k, b),
-            "value": v, "previous": before, "note": t.note}
+    audit.record(
+        session, "target", t.id, action="set", year=y, metric=m, segment=segment_label(k, b, r), before=before, after=v
+    )
+    return {
+        "id": t.id,
+        "year": y,
+        "metric": m,
+        "kind": k,
+        "base": b,
+        "regency": r,
+        "segment": segment_label(k, b),
+        "value": v,
+        "previous": before,
+        "note": t.note,
+    }

@@ -1,125 +1,96 @@
-"""The one place that decides how rows look: a Rich table for people, `--json` for programs,
-`--csv` for spreadsheets. Data goes to stdout, messages and progress to stderr, so `--json`
-output always pipes cleanly. NIK and KPJ are masked in every format unless `reveal`.
+"""The terminal: the one module that uses Rich. It shows what the core built (a `View`, its
+`Section`s and `Record`s) as a Rich table for people, `--json` for programs, `--csv` for
+spreadsheets. Data goes to stdout; messages, warnings, progress and refused rows go to stderr,
+so `--json` output always pipes cleanly. NIK and KPJ are masked in every format unless `reveal`.
+
+No text is ever read as Rich markup: values, titles, headers and messages are `Text` objects
+(a cooperative named `Kop [/] x` prints as typed), and control or bidi characters in values
+are shown as escapes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import sys
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
-# csv, json and koptrack.validate are imported where used: `koptrack --help` loads this module
-# and must stay fast.
+from koptrack.core.report import Col, Record, Section, View, masked
 
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.text import Text
 
-@dataclass(frozen=True)
-class Col:
-    key: str
-    header: str
-    justify: str = "left"
-    fmt: Callable[[Any], str] | None = None
-    style: str | None = None
-    no_wrap: bool = False
-    color: Callable[[Any], str | None] | None = None  # a Rich style chosen from the value
-    table_only: bool = False  # e.g. a progress bar: not a data field for CSV
-    render: Callable[[Any], Any] | None = None  # a Rich renderable for the table cell
+# csv, json, Rich and koptrack.domain.validate are imported where used: `koptrack --help`
+# loads this module and must stay fast.
+
+TONE_STYLES = {"good": "green", "warn": "yellow", "bad": "red", "muted": "dim"}
+FORMATS = ("table", "json", "csv")
 
 
-def _stdout_console():
+def stdout_console() -> Console:
     from rich.console import Console
 
     console = Console(soft_wrap=False)
-    if not console.is_terminal and "COLUMNS" not in __import__("os").environ:
+    if not console.is_terminal and "COLUMNS" not in os.environ:
         # Piped or redirected: no terminal edge to fit, so do not squeeze identifiers.
         console = Console(soft_wrap=False, width=200)
     return console
 
 
-def _stderr_console():
+def stderr_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
 
 
-_MASKERS = None
-
-
-def masked(row: dict, reveal: bool) -> dict:
-    global _MASKERS
-    if reveal:
-        return row
-    if _MASKERS is None:
-        from koptrack.domain.validate import mask_kpj, mask_nik
-
-        _MASKERS = (("nik", mask_nik), ("kpj", mask_kpj))
-    if not any(row.get(key) for key, _ in _MASKERS):
-        return row  # nothing personal in it: no copy
-    out = dict(row)
-    for key, fn in _MASKERS:
-        if out.get(key):
-            out[key] = fn(out[key])
-    return out
-
-
-def _json_default(value: Any):
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
-
-
-_ENCODE = None
-
-
-def dumps(value: Any) -> str:
-    # One encoder for the whole run: json.dumps with options builds a new one on every call,
-    # a third of the time of a 130,000-row `coop list --json`.
-    global _ENCODE
-    if _ENCODE is None:
-        import json
-
-        _ENCODE = json.JSONEncoder(default=_json_default, ensure_ascii=False).encode
-    return _ENCODE(value)
-
-
-def safe_cell(value: Any, fmt: Callable[[Any], str] | None = None) -> str:
-    """Text for a table cell: markup escaped, bidi/control characters shown as escapes."""
-    from rich.markup import escape
-
+def plain(value: Any, fmt: Callable[[Any], str] | None = None) -> str:
+    """A value as the text of a cell or message: bidi and control characters shown as escapes."""
     from koptrack.domain.validate import BIDI_CONTROLS
 
     if value is None:
         return ""
-    text = fmt(value) if fmt else (value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value))
-    if any(ch in text for ch in BIDI_CONTROLS) or any(ord(ch) < 32 for ch in text):
-        text = "".join(ch.encode("unicode_escape").decode("ascii") if (ch in BIDI_CONTROLS or ord(ch) < 32) else ch
-                       for ch in text)
-    return escape(text)
+    if fmt:
+        text = fmt(value)
+    elif isinstance(value, dt.date | dt.datetime):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    if any(ch in BIDI_CONTROLS or ord(ch) < 32 for ch in text):
+        text = "".join(
+            ch.encode("unicode_escape").decode("ascii") if (ch in BIDI_CONTROLS or ord(ch) < 32) else ch for ch in text
+        )
+    return text
 
 
-def _cell(value: Any, col: Col):
-    if col.render is not None:
-        return col.render(value)
-    text = safe_cell(value, col.fmt)
-    style = col.color(value) if col.color else None
-    return f"[{style}]{text}[/]" if style and text else text
+def _text(value: Any, style: str | None = None) -> Text:
+    from rich.text import Text
+
+    return Text(plain(value), style=style or "")
 
 
-def progress_bar(percent: float | None, width: int = 20):
+def _cell(value: Any, col: Col) -> RenderableType:
+    if col.bar:
+        return progress_bar(value, 12)
+    from rich.text import Text
+
+    tone = col.tone(value) if col.tone else None
+    return Text(plain(value, col.fmt), style=TONE_STYLES[tone] if tone else "")
+
+
+def progress_bar(percent: float | None, width: int = 20) -> RenderableType:
     from rich.progress_bar import ProgressBar
 
     value = min(max(percent or 0.0, 0.0), 100.0)
-    return ProgressBar(total=100, completed=value, width=width,
-                       complete_style="green" if value >= 100 else "yellow", finished_style="green")
-
-
-def csv_cell(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return ",".join(map(str, value))
-    return value
+    return ProgressBar(
+        total=100,
+        completed=value,
+        width=width,
+        complete_style="green" if value >= 100 else "yellow",
+        finished_style="green",
+    )
 
 
 def emit_rows(
@@ -131,9 +102,11 @@ def emit_rows(
     reveal: bool = False,
     totals: dict | None = None,
     empty: str = "nothing to show",
-    caption: str | None = None,
+    stderr: bool = False,
 ) -> int:
     """Write rows in the chosen format; returns how many were written. JSON is streamed."""
+    from koptrack.io.writers import csv_cell, dumps
+
     out = sys.stdout
     n = 0
     if fmt == "json":
@@ -151,7 +124,7 @@ def emit_rows(
         import csv
 
         writer = csv.writer(out, lineterminator="\n")
-        data_cols = [c for c in columns if not c.table_only]
+        data_cols = [c for c in columns if not c.bar]
         writer.writerow([c.key for c in data_cols])
         for row in rows:
             row = masked(row, reveal)
@@ -159,26 +132,28 @@ def emit_rows(
             n += 1
         return n
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, caption=caption, header_style="bold", show_footer=totals is not None)
+    table = Table(title=_text(title) if title else None, header_style="bold", show_footer=totals is not None)
     for c in columns:
-        footer = safe_cell(totals.get(c.key), c.fmt) if totals else ""
-        table.add_column(c.header, justify=c.justify, style=c.style, footer=footer, no_wrap=c.no_wrap)
+        footer = Text(plain(totals.get(c.key), c.fmt)) if totals else ""
+        table.add_column(_text(c.header), justify=c.justify, footer=footer, no_wrap=c.no_wrap)
     for row in rows:
         row = masked(row, reveal)
         table.add_row(*[_cell(row.get(c.key), c) for c in columns])
         n += 1
-    console = _stdout_console()
+    console = stderr_console() if stderr else stdout_console()
     if n == 0:
-        console.print(f"[dim]{empty}[/dim]")
+        console.print(_text(empty, "dim"))
     else:
         console.print(table)
     return n
 
 
-def emit_record(record: dict, *, fmt: str = "table", title: str | None = None, reveal: bool = False,
-                labels: dict[str, str] | None = None) -> None:
-    """One object: JSON, or a two-column Rich table of field and value."""
+def emit_record(record: dict, *, fmt: str = "table", title: str | None = None, reveal: bool = False) -> None:
+    """One object: JSON, CSV (a header and a line), or a two-column table of field and value."""
+    from koptrack.io.writers import csv_cell, dumps
+
     record = masked(record, reveal)
     if fmt == "json":
         sys.stdout.write(dumps(record) + "\n")
@@ -192,30 +167,91 @@ def emit_record(record: dict, *, fmt: str = "table", title: str | None = None, r
         return
     from rich.table import Table
 
-    table = Table(title=title, show_header=False, box=None, pad_edge=False)
+    table = Table(title=_text(title) if title else None, show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
     for key, value in record.items():
-        if isinstance(value, (list, dict)):
+        if isinstance(value, list | dict):
             continue
-        label = (labels or {}).get(key, key.replace("_", " "))
-        table.add_row(label, safe_cell(value))
-    _stdout_console().print(table)
+        table.add_row(_text(key.replace("_", " ")), _text(value))
+    stdout_console().print(table)
+
+
+def show_section(section: Section, fmt: str = "table", *, reveal: bool = False, stderr: bool = False) -> int:
+    return emit_rows(
+        section.rows,
+        section.columns,
+        fmt=fmt,
+        title=section.title,
+        reveal=reveal,
+        totals=section.totals if fmt == "table" else None,
+        empty=section.empty,
+        stderr=stderr,
+    )
+
+
+def show(view: View, fmt: str = "table", *, reveal: bool = False) -> None:
+    """Everything a command shows. `--json`: the view's document (or its first section's rows,
+    streamed); `--csv`: the first section; a table: every part, then warnings and notes."""
+    if fmt != "table":
+        if isinstance(view.json, dict):
+            emit_record(view.json, fmt=fmt, reveal=reveal)
+            return
+        first = view.sections[0]
+        emit_rows(first.rows, first.columns, fmt=fmt, reveal=reveal)
+        return
+    for part in view.parts:
+        if isinstance(part, Record):
+            emit_record(part.fields, title=part.title, reveal=reveal)
+        else:
+            show_section(part, reveal=reveal)
+    for w in view.warnings:
+        warn(w)
+    for n in view.notes:
+        note(n)
 
 
 def info(message: str) -> None:
-    """A message for the person at the terminal (stderr, never mixed with data)."""
-    _stderr_console().print(message, highlight=False)
+    """A message for the person at the terminal (stderr, never mixed with data), printed as typed."""
+    stderr_console().print(_text(message), highlight=False, soft_wrap=True)
+
+
+def warn(message: str) -> None:
+    from rich.text import Text
+
+    stderr_console().print(Text.assemble(("warning:", "yellow"), " ", plain(message)), highlight=False, soft_wrap=True)
+
+
+def note(message: str) -> None:
+    stderr_console().print(_text(message, "dim"), highlight=False, soft_wrap=True)
 
 
 def error(message: str, hint: str | None = None) -> None:
-    from rich.markup import escape
+    from rich.text import Text
 
-    console = _stderr_console()
-    console.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True)
+    console = stderr_console()
+    console.print(Text.assemble(("error:", "bold red"), " ", plain(message)), highlight=False, soft_wrap=True)
     if hint:
-        console.print(f"[dim]hint:[/dim] {escape(hint)}", highlight=False, soft_wrap=True)
+        console.print(Text.assemble(("hint:", "dim"), " ", plain(hint)), highlight=False, soft_wrap=True)
 
 
-def pct(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}%"
+@contextlib.contextmanager
+def progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for a person at a terminal, as a callback (done, total); None
+    when not at a terminal, so nothing is drawn into a log or a pipe."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=stderr_console(),
+        transient=True,
+    )
+    task = bar.add_task(plain(label), total=None)
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done, total=total)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
@@ -58,8 +58,10 @@ def prepare_sqlite_file(path: Path) -> None:
             fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
     except OSError as exc:
-        raise KoptrackError(f"cannot create database {str(path)!r}: {exc.strerror}",
-                            hint="check the path given with --db or KOPTRACK_DB") from None
+        raise KoptrackError(
+            f"cannot create database {str(path)!r}: {exc.strerror}",
+            hint="check the path given with --db or KOPTRACK_DB",
+        ) from None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -143,7 +145,7 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def alembic_head() -> str:
+def alembic_head() -> str | None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -152,8 +154,12 @@ def alembic_head() -> str:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
-def open_engine(db: str | None = None, *, url: str | None = None) -> Engine:
-    """Engine for --db / KOPTRACK_DB / the default file, with the schema brought up to date."""
+def open_engine(
+    db: str | None = None, *, url: str | None = None, on_upgrade: Callable[[str, str], None] | None = None
+) -> Engine:
+    """Engine for --db / KOPTRACK_DB / the default file, with the schema brought up to date.
+    `on_upgrade(old, new)` is told before an existing database's schema is upgraded (the CLI
+    says so on stderr); a new database is created silently."""
     url = url or resolve_url(db)
     try:
         engine = make_engine(url)
@@ -161,15 +167,11 @@ def open_engine(db: str | None = None, *, url: str | None = None) -> Engine:
         if rev != SCHEMA_HEAD:
             if rev is not None and not known_revision(rev):
                 raise KoptrackError(
-                    f"database {describe_url(url)} has schema revision {rev}, newer than this "
-                    "koptrack knows",
+                    f"database {describe_url(url)} has schema revision {rev}, newer than this koptrack knows",
                     hint="upgrade koptrack (pip install -U koptrack)",
                 )
-            if rev is not None:  # a new database is created silently; an existing one is told
-                from koptrack.io import terminal
-
-                terminal.info(f"upgrading the database schema from revision {rev} to {SCHEMA_HEAD} "
-                            "(once; a large database takes a minute)")
+            if rev is not None and on_upgrade is not None:
+                on_upgrade(rev, SCHEMA_HEAD)
             try:
                 upgrade(engine)
             except Exception as exc:

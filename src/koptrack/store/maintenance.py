@@ -11,15 +11,26 @@ import contextlib
 import os
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
-from koptrack.store import engine as store
 from koptrack.errors import KoptrackError
+from koptrack.store import engine as store
 
 # Tables whose rows `db check` counts (the rest are lookups and bookkeeping).
-COUNTED = ("regency", "kecamatan", "cooperative", "person", "engagement", "bpjs_registration", "enrollment",
-           "pkspkb_membership", "target", "reported_count", "audit_log")
+COUNTED = (
+    "regency",
+    "kecamatan",
+    "cooperative",
+    "person",
+    "engagement",
+    "bpjs_registration",
+    "enrollment",
+    "pkspkb_membership",
+    "target",
+    "reported_count",
+    "audit_log",
+)
 
 
 def sqlite_path(url: str, what: str) -> Path:
@@ -58,8 +69,9 @@ def describe_file(path: Path) -> dict:
         with _connect(path, readonly=True) as conn:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "alembic_version" not in tables or "cooperative" not in tables:
-                raise KoptrackError(f"{str(path)!r} is an SQLite database but not a koptrack one "
-                                    "(no koptrack schema in it)")
+                raise KoptrackError(
+                    f"{str(path)!r} is an SQLite database but not a koptrack one (no koptrack schema in it)"
+                )
             revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
             integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:
@@ -68,8 +80,10 @@ def describe_file(path: Path) -> dict:
         raise KoptrackError(f"{str(path)!r} is damaged: {integrity}")
     revision = revision[0] if revision else None
     if revision is None or not store.known_revision(revision):
-        raise KoptrackError(f"{str(path)!r} has schema revision {revision}, which this koptrack does not know",
-                            hint="upgrade koptrack (pip install -U koptrack)")
+        raise KoptrackError(
+            f"{str(path)!r} has schema revision {revision}, which this koptrack does not know",
+            hint="upgrade koptrack (pip install -U koptrack)",
+        )
     return {"path": str(path.resolve()), "revision": revision}
 
 
@@ -119,8 +133,10 @@ def restore(url: str, source: str | Path, *, force: bool = False) -> dict:
         if source.resolve() == target.resolve():
             raise KoptrackError("the backup file is the database itself")
         if not force:
-            raise KoptrackError(f"a database already exists at {str(target)!r}; restoring replaces all of it",
-                                hint="add --force to replace it (make a backup of it first: koptrack db backup FILE)")
+            raise KoptrackError(
+                f"a database already exists at {str(target)!r}; restoring replaces all of it",
+                hint="add --force to replace it (make a backup of it first: koptrack db backup FILE)",
+            )
     store.prepare_sqlite_file(target)
     # The backup API writes the target inside one write transaction: a crash leaves it as it was.
     _copy(source, target)
@@ -133,8 +149,11 @@ def check(engine) -> dict:
     """Integrity and foreign-key checks (SQLite), schema revision, row counts."""
     from sqlalchemy import text
 
-    result: dict = {"database": store.describe_url(str(engine.url.render_as_string(hide_password=False))),
-                    "revision": store.current_revision(engine), "expected_revision": store.SCHEMA_HEAD}
+    result: dict = {
+        "database": store.describe_url(str(engine.url.render_as_string(hide_password=False))),
+        "revision": store.current_revision(engine),
+        "expected_revision": store.SCHEMA_HEAD,
+    }
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             integrity = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
@@ -147,6 +166,9 @@ def check(engine) -> dict:
             result["foreign_key_problems"] = []
             result["foreign_key_problem_count"] = 0
         result["rows"] = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in COUNTED}
-    result["ok"] = (result["integrity"] in ("ok", "checked by the server") and not result["foreign_key_problem_count"]
-                    and result["revision"] == result["expected_revision"])
+    result["ok"] = (
+        result["integrity"] in ("ok", "checked by the server")
+        and not result["foreign_key_problem_count"]
+        and result["revision"] == result["expected_revision"]
+    )
     return result

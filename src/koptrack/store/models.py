@@ -6,10 +6,20 @@ one open period per subject. The same definitions run on SQLite and PostgreSQL.
 """
 
 import datetime as dt
-from typing import Optional
 
 from sqlalchemy import CheckConstraint, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+from koptrack.domain.vocab import (
+    ANY,
+    CATEGORIES,
+    COOP_BASES,
+    COOP_KINDS,
+    COOP_STATUSES,
+    EMPLOYER_SIZES,
+    METRICS,
+    ROLES,
+)
 
 # Explicit constraint names keep Alembic migrations stable across engines.
 SQLModel.metadata.naming_convention = {
@@ -20,13 +30,10 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-METRICS = ("bpjs.registered_coops", "bpjs.enrolled_people", "pkspkb.joined", "pkspkb.members")
-ANY = "any"  # segment value meaning "every kind" / "every base"
-
 
 def utcnow() -> dt.datetime:
     """Timestamps are stored as naive UTC (the same on SQLite and PostgreSQL)."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _stamp():
@@ -47,7 +54,7 @@ class Regency(SQLModel, table=True):
     __tablename__ = "regency"
     code: str = Field(primary_key=True, max_length=5)  # "32.15"
     name: str
-    province: Optional[str] = None
+    province: str | None = None
 
 
 class Kecamatan(SQLModel, table=True):
@@ -65,10 +72,10 @@ class Source(SQLModel, table=True):
     key: str = Field(primary_key=True)
     kind: str
     title: str
-    reference: Optional[str] = None  # document numbers, e.g. "12/KB/M.KUKM/XI/2020"
-    issued_on: Optional[dt.date] = None
-    location: Optional[str] = None
-    note: Optional[str] = Field(default=None, sa_column=Column(Text))
+    reference: str | None = None  # document numbers, e.g. "12/KB/M.KUKM/XI/2020"
+    issued_on: dt.date | None = None
+    location: str | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Programme(SQLModel, table=True):
@@ -77,9 +84,9 @@ class Programme(SQLModel, table=True):
     __tablename__ = "programme"
     code: str = Field(primary_key=True, max_length=8)
     name: str
-    pu_rate: Optional[str] = None
-    paid_by: Optional[str] = None
-    legal_basis: Optional[str] = None
+    pu_rate: str | None = None
+    paid_by: str | None = None
+    legal_basis: str | None = None
     verified: bool = False
 
 
@@ -87,44 +94,44 @@ class ProgrammeRule(SQLModel, table=True):
     """Mandatory programmes for a participant category (and employer size, for PU)."""
 
     __tablename__ = "programme_rule"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     category: str  # pu | bpu
     employer_size: str = ANY  # any | micro | small | medium | large
     programmes: str  # "jkk,jkm"
-    legal_basis: Optional[str] = None
+    legal_basis: str | None = None
     verified: bool = False
     __table_args__ = (
         UniqueConstraint("category", "employer_size"),
-        CheckConstraint("category IN ('pu', 'bpu')", name="category"),
+        CheckConstraint(_in("category", CATEGORIES), name="category"),
     )
 
 
 class Cooperative(SQLModel, table=True):
     __tablename__ = "cooperative"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str
     kind: str = Field(index=True)
     base: str = Field(default="unknown", index=True)
     kecamatan_code: str = Field(foreign_key="kecamatan.code", index=True, max_length=8)
-    desa: Optional[str] = None
-    legal_no: Optional[str] = Field(default=None, unique=True)
-    nik_koperasi: Optional[str] = Field(default=None, unique=True, max_length=16)
-    address: Optional[str] = None
-    employer_size: Optional[str] = None
+    desa: str | None = None
+    legal_no: str | None = Field(default=None, unique=True)
+    nik_koperasi: str | None = Field(default=None, unique=True, max_length=16)
+    address: str | None = None
+    employer_size: str | None = None
     status: str = Field(default="active", index=True)
-    note: Optional[str] = Field(default=None, sa_column=Column(Text))
-    source_key: Optional[str] = Field(default=None, foreign_key="source.key")
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    source_key: str | None = Field(default=None, foreign_key="source.key")
     created_at: dt.datetime = _stamp()
     updated_at: dt.datetime = _stamp()
     __table_args__ = (
         UniqueConstraint("name", "kecamatan_code"),
         # Cooperatives are named in commands and import files case-insensitively (resolve_coop).
         Index("ix_cooperative_name_lower", text("lower(name)")),
-        CheckConstraint(_in("kind", ("ksp", "produsen", "konsumen", "pemasaran", "jasa")), name="kind"),
-        CheckConstraint(_in("base", ("karyawan", "masyarakat", "unknown")), name="base"),
-        CheckConstraint(_in("status", ("active", "inactive")), name="status"),
+        CheckConstraint(_in("kind", COOP_KINDS), name="kind"),
+        CheckConstraint(_in("base", COOP_BASES), name="base"),
+        CheckConstraint(_in("status", COOP_STATUSES), name="status"),
         CheckConstraint(
-            "employer_size IS NULL OR " + _in("employer_size", ("micro", "small", "medium", "large")),
+            "employer_size IS NULL OR " + _in("employer_size", EMPLOYER_SIZES),
             name="employer_size",
         ),
     )
@@ -132,7 +139,7 @@ class Cooperative(SQLModel, table=True):
 
 class Person(SQLModel, table=True):
     __tablename__ = "person"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     nik: str = Field(unique=True, max_length=16)
     name: str
     gender: str  # L | P, from the NIK
@@ -146,15 +153,15 @@ class Engagement(SQLModel, table=True):
     """A person working for (karyawan) or belonging to (anggota) a cooperative, over a period."""
 
     __tablename__ = "engagement"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     coop_id: int = Field(foreign_key="cooperative.id")
     role: str
     since: dt.date
-    until: Optional[dt.date] = None
+    until: dt.date | None = None
     created_at: dt.datetime = _stamp()
     __table_args__ = (
-        CheckConstraint("role IN ('karyawan', 'anggota')", name="role"),
+        CheckConstraint(_in("role", ROLES), name="role"),
         CheckConstraint("until IS NULL OR until >= since", name="period"),
         # Covers the coverage reports: people in scope of a cooperative (coop_id, role) and the
         # join from each of its enrollments (coop_id, role, person_id), read from the index alone.
@@ -167,14 +174,14 @@ class BpjsRegistration(SQLModel, table=True):
     """A cooperative's own registration with BPJS Ketenagakerjaan (as employer / collector)."""
 
     __tablename__ = "bpjs_registration"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     coop_id: int = Field(foreign_key="cooperative.id")
     registered_on: dt.date
-    deregistered_on: Optional[dt.date] = None
-    npp: Optional[str] = Field(default=None, max_length=8)
-    branch: Optional[str] = None
-    note: Optional[str] = Field(default=None, sa_column=Column(Text))
-    source_key: Optional[str] = Field(default=None, foreign_key="source.key")
+    deregistered_on: dt.date | None = None
+    npp: str | None = Field(default=None, max_length=8)
+    branch: str | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    source_key: str | None = Field(default=None, foreign_key="source.key")
     created_at: dt.datetime = _stamp()
     __table_args__ = (
         CheckConstraint("deregistered_on IS NULL OR deregistered_on >= registered_on", name="period"),
@@ -187,20 +194,20 @@ class Enrollment(SQLModel, table=True):
     """A person enrolled in BPJS Ketenagakerjaan through a cooperative."""
 
     __tablename__ = "enrollment"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     coop_id: int = Field(foreign_key="cooperative.id")
-    kpj: Optional[str] = Field(default=None, max_length=11, index=True)
+    kpj: str | None = Field(default=None, max_length=11, index=True)
     category: str
     programmes: str  # canonical "jkk,jkm,jht"
     # Mandatory programmes this enrollment lacked when it was recorded ("" = none): the flag
     # reports count, checked against the programme rules in force at that time.
     missing_programmes: str = ""
     start_on: dt.date
-    end_on: Optional[dt.date] = None
+    end_on: dt.date | None = None
     created_at: dt.datetime = _stamp()
     __table_args__ = (
-        CheckConstraint("category IN ('pu', 'bpu')", name="category"),
+        CheckConstraint(_in("category", CATEGORIES), name="category"),
         CheckConstraint("end_on IS NULL OR end_on >= start_on", name="period"),
         # Covers the coverage reports: a cooperative's enrollments running on a day, with their flag.
         Index("ix_enrollment_coverage", "coop_id", "start_on", "end_on", "person_id", "missing_programmes"),
@@ -212,12 +219,12 @@ class PkspkbMembership(SQLModel, table=True):
     """A cooperative's participation in PKS-PKB (motor-vehicle tax cooperation, Samsat Jabar)."""
 
     __tablename__ = "pkspkb_membership"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     coop_id: int = Field(foreign_key="cooperative.id")
     joined_on: dt.date
-    left_on: Optional[dt.date] = None
-    agreement_no: Optional[str] = None
-    note: Optional[str] = Field(default=None, sa_column=Column(Text))
+    left_on: dt.date | None = None
+    agreement_no: str | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
     created_at: dt.datetime = _stamp()
     __table_args__ = (
         CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="period"),
@@ -227,19 +234,25 @@ class PkspkbMembership(SQLModel, table=True):
     )
 
 
-class Target(SQLModel, table=True):
-    """A yearly goal for one metric in one segment (kind and/or base; `any` for all)."""
+class _SegmentFigure(SQLModel):
+    """A figure for one year, metric and segment (kind, base, regency; `any` for all): the
+    columns a target and a reported count share."""
 
-    __tablename__ = "target"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     year: int
     metric: str
     kind: str = ANY
     base: str = ANY
     regency: str = ANY  # "32.15", or any: the whole database
     value: int
-    note: Optional[str] = Field(default=None, sa_column=Column(Text))
-    source_key: Optional[str] = Field(default=None, foreign_key="source.key")
+    note: str | None = Field(default=None, sa_type=Text)
+    source_key: str | None = Field(default=None, foreign_key="source.key")
+
+
+class Target(_SegmentFigure, table=True):
+    """A yearly goal for one metric in one segment."""
+
+    __tablename__ = "target"
     __table_args__ = (
         UniqueConstraint("year", "metric", "kind", "base", "regency"),
         CheckConstraint(_in("metric", METRICS), name="metric"),
@@ -247,19 +260,10 @@ class Target(SQLModel, table=True):
     )
 
 
-class ReportedCount(SQLModel, table=True):
+class ReportedCount(_SegmentFigure, table=True):
     """A figure from an office report without a list of names (e.g. 2020 PKS-PKB joins)."""
 
     __tablename__ = "reported_count"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    year: int
-    metric: str
-    kind: str = ANY
-    base: str = ANY
-    regency: str = ANY
-    value: int
-    note: Optional[str] = Field(default=None, sa_column=Column(Text))
-    source_key: Optional[str] = Field(default=None, foreign_key="source.key")
     __table_args__ = (
         UniqueConstraint("year", "metric", "kind", "base", "regency"),
         CheckConstraint(_in("metric", METRICS), name="metric"),
@@ -271,11 +275,11 @@ class AuditEntry(SQLModel, table=True):
     """Append-only record of every write: who, when, which command, what changed (masked)."""
 
     __tablename__ = "audit_log"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(), index=True)
     os_user: str
     command: str
     entity: str
-    entity_id: Optional[str] = None
-    coop_id: Optional[int] = Field(default=None, index=True)
-    summary: Optional[str] = Field(default=None, sa_column=Column(Text))
+    entity_id: str | None = None
+    coop_id: int | None = Field(default=None, index=True)
+    summary: str | None = Field(default=None, sa_column=Column(Text))

@@ -2,9 +2,9 @@
 `alembic` on the command line is only for developers writing a new revision."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
 from koptrack.store import models  # noqa: F401  (registers the tables)
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 

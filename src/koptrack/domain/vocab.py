@@ -1,0 +1,23 @@
+"""The domain's closed lists, defined once: the schema's check constraints (store/models.py),
+the parsers (domain/validate.py), the reports and the imports all take them from here.
+DOMAIN.md explains each term."""
+
+from __future__ import annotations
+
+COOP_KINDS = ("ksp", "produsen", "konsumen", "pemasaran", "jasa")
+COOP_BASES = ("karyawan", "masyarakat", "unknown")
+COOP_STATUSES = ("active", "inactive")
+ROLES = ("karyawan", "anggota")  # employee (karyawan / pengelola), member (anggota)
+CATEGORIES = ("pu", "bpu")  # BPJS participant: wage earner (PU), not a wage earner (BPU)
+PROGRAMMES = ("jkk", "jkm", "jht", "jp", "jkp")
+EMPLOYER_SIZES = ("micro", "small", "medium", "large")
+METRICS = ("bpjs.registered_coops", "bpjs.enrolled_people", "pkspkb.joined", "pkspkb.members")
+ANY = "any"  # a segment value meaning "every kind" / "every base" / "every regency"
+
+# The role whose people a cooperative must enroll: a producer cooperative's members, every
+# other kind's employees.
+MEMBER_SCOPED_KINDS = ("produsen",)
+
+
+def scope_role(kind: str) -> str:
+    return "anggota" if kind in MEMBER_SCOPED_KINDS else "karyawan"
