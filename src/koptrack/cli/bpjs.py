@@ -24,7 +24,7 @@ from koptrack.cli.common import (
     fmt_of,
     write_workbook,
 )
-from koptrack.core.report import masked
+from koptrack.report import masked
 from koptrack.io import terminal
 
 app = typer.Typer(

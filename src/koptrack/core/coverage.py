@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, select
 from sqlmodel import Session
 
-from koptrack.core.report import percent
+from koptrack.report import percent
 from koptrack.domain import periods, validate
 from koptrack.domain.vocab import ANY, MEMBER_SCOPED_KINDS
 from koptrack.store.tables import (

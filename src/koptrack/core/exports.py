@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 from sqlmodel import Session
 
-from koptrack.core.report import Col, Section
+from koptrack.report import Col, Section
 from koptrack.domain import validate
 from koptrack.store.tables import COOP, ENGAGEMENT, ENROLLMENT, KEC, MEMBERSHIP, PERSON, coop_where
 

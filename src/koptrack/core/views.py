@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from koptrack.core import coverage
 from koptrack.core.coverage import CoverageFilter
-from koptrack.core.report import Col, Record, Section, Tone, View, masked, pct, percent
+from koptrack.report import Col, Record, Section, Tone, View, masked, pct, percent
 from koptrack.errors import KoptrackError
 
 # --- targets ------------------------------------------------------------------------------------

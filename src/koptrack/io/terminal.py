@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from koptrack.core.report import Col, Record, Section, View, masked
+from koptrack.report import Col, Record, Section, View, masked
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType

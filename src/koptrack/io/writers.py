@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from koptrack.core.report import Col, Section, masked, pct
+from koptrack.report import Col, Section, masked, pct
 from koptrack.errors import KoptrackError
 
 FORMATS = ("csv", "json", "xlsx")
