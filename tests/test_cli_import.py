@@ -250,14 +250,14 @@ def test_koperasi_column_names_many_cooperatives(office, tmp_path, engine):
 def test_a_large_import_leaves_the_planner_statistics_fresh_on_postgresql(office, tmp_path, engine, monkeypatch):
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL statistics (the PostgreSQL pass)")
-    from koptrack.core import imports
+    from koptrack.core.imports import people as people_import
 
     def reltuples():
         with engine.connect() as conn:
             return conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE relname = 'person'").scalar()
 
     assert reltuples() in (-1, 0)  # never analyzed (autovacuum waits for 50 changed rows)
-    monkeypatch.setattr(imports, "ANALYZE_AFTER", 3)  # a 10,000-row file in miniature
+    monkeypatch.setattr(people_import, "ANALYZE_AFTER", 3)  # a 10,000-row file in miniature
     path = write_csv(tmp_path / "roster.csv", [["NIK", "Nama", "Peran", "Tanggal Masuk"],
                                                [SITI, "Siti Aminah", "karyawan", "2021-01-04"],
                                                [BUDI, "Budi Santoso", "karyawan", "2021-01-04"]])

@@ -100,10 +100,10 @@ def test_office_imports_under_row_level_security(cli, roles, engine, monkeypatch
     koptrack inserts row by row (the policies checking each); an import big enough for
     koptrack's ANALYZE lands whole (PostgreSQL skips ANALYZE of tables the role does not own,
     with a warning); another regency's cooperative is refused in one line, nothing written."""
-    from koptrack.core import imports
+    from koptrack.core.imports import people as people_import
 
     monkeypatch.setenv("KOPTRACK_REGENCY", "32.15")
-    monkeypatch.setattr(imports, "ANALYZE_AFTER", 1)
+    monkeypatch.setattr(people_import, "ANALYZE_AFTER", 1)
     as_office = ("--db", roles["office"])
     added = cli.json(*as_office, "coop", "add", "KSP Kantor", "--kind", "ksp", "--kecamatan", "Klari")
     roster = tmp_path / "roster.csv"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from koptrack.core.imports import ALIASES, REQUIRED, _norm_header
+from koptrack.core.imports import ALIASES, REQUIRED
+from koptrack.io.readers import norm_header
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -19,7 +20,7 @@ def documented() -> list[dict[str, tuple[bool, set[str]]]]:
             if current is None:
                 current = {}
                 tables.append(current)
-            aliases = {_norm_header(a) for a in m.group(3).split(",") if a.strip()}
+            aliases = {norm_header(a) for a in m.group(3).split(",") if a.strip()}
             current[m.group(1)] = (m.group(2) == "yes", aliases)
         elif not line.startswith("|"):
             current = None

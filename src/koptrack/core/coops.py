@@ -16,7 +16,7 @@ from koptrack.store.models import Cooperative, Kecamatan, utcnow
 from koptrack.core.regions import resolve_kecamatan
 
 # Fields a user may set on a cooperative, with their parser.
-_PARSERS = {
+COOP_FIELD_PARSERS = {
     "name": lambda v: validate.clean_text(v, "name", required=True),
     "kind": validate.parse_kind,
     "base": validate.parse_base,
@@ -136,7 +136,7 @@ def add_coop(
 ) -> dict:
     raw = dict(name=name, kind=kind, base=base, desa=desa, legal_no=legal_no, nik_koperasi=nik_koperasi,
                address=address, employer_size=employer_size, note=note)
-    values = {k: _PARSERS[k](v) for k, v in raw.items()}
+    values = {k: COOP_FIELD_PARSERS[k](v) for k, v in raw.items()}
     values["kecamatan_code"] = resolve_kecamatan(session, kecamatan)
     _check_unique(session, values)
     coop = Cooperative(**values, status="active", source_key=source_key)
@@ -158,8 +158,8 @@ def edit_coop(session: Session, ref: object, **changes: object) -> dict:
             continue
         if key == "kecamatan":
             values["kecamatan_code"] = resolve_kecamatan(session, value)
-        elif key in _PARSERS:
-            values[key] = _PARSERS[key](value)
+        elif key in COOP_FIELD_PARSERS:
+            values[key] = COOP_FIELD_PARSERS[key](value)
         else:
             raise KoptrackError(f"cannot edit field {key!r}")
     if not values:

@@ -61,7 +61,7 @@ _BASE_ALIASES = {
 }
 COOP_STATUSES = ("active", "inactive")
 ROLES = ("karyawan", "anggota")
-_ROLE_ALIASES = {
+ROLE_ALIASES = {
     "karyawan": "karyawan",
     "pengelola": "karyawan",
     "pegawai": "karyawan",
@@ -73,7 +73,7 @@ CATEGORIES = ("pu", "bpu")
 PROGRAMMES = ("jkk", "jkm", "jht", "jp", "jkp")
 EMPLOYER_SIZES = ("micro", "small", "medium", "large")
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Bidirectional overrides and isolates: allowed in names, but they must never reorder a table.
 BIDI_CONTROLS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
@@ -208,7 +208,7 @@ def clean_text(
         if required:
             raise ValidationError(field, "", "is required")
         return None
-    if _CONTROL.search(s):
+    if CONTROL_CHARS.search(s):
         raise ValidationError(field, s.encode("unicode_escape").decode("ascii")[:60], "contains control characters")
     if len(s) > max_len:
         raise ValidationError(field, s[:40] + "...", f"is longer than {max_len} characters")
@@ -283,7 +283,7 @@ def parse_base(value: object, field: str = "base") -> str:
 
 
 def parse_role(value: object, field: str = "role") -> str:
-    return _from_aliases(value, field, _ROLE_ALIASES, ROLES)
+    return _from_aliases(value, field, ROLE_ALIASES, ROLES)
 
 
 def parse_status(value: object, field: str = "status") -> str:

@@ -1,0 +1,282 @@
+"""Checking the rows of an import, one at a time in plain Python, by the rules of the single
+commands: `PersonChecker` for a roster, `CoopChecker` for a list of cooperatives. Each locates
+its columns once; `check(line, values)` returns the checked row, or None after reporting every
+problem of the row to the error sink. What already exists in the database is the writers' part."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from koptrack.core.coops import COOP_FIELD_PARSERS, resolve_coop
+from koptrack.core.imports.result import ErrorSink
+from koptrack.domain import validate
+from koptrack.errors import KoptrackError, ValidationError
+from koptrack.io.readers import NumberCell
+from koptrack.store.models import Cooperative
+from koptrack.store.tables import COOP
+
+# Bound by assignment, not imported: CPython 3.11 compiles `name.method()` on a name bound by an
+# import as an attribute load (fast for modules), which makes a bound method on every call here.
+_ROLES = validate.ROLE_ALIASES
+_CONTROL = validate.CONTROL_CHARS
+
+# --- people ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PersonRow:
+    line: int
+    raw: list[str]
+    nik: str
+    name: str
+    gender: str
+    birth: dt.date
+    role: str
+    since: dt.date
+    coop_id: int
+    bpjs_on: dt.date | None
+    kpj: str | None
+    category: str | None
+    programmes: tuple[str, ...] | None
+
+
+class PersonChecker:
+    """Checks one row of a roster at a time: the rules of the single commands, with the
+    columns located once and repeated values (dates, cooperatives) decoded once."""
+
+    OPTIONAL = ("kpj", "bpjs_on", "category", "programmes")
+
+    def __init__(self, session: Session, mapping: dict[str, int], fixed_coop: Cooperative | None, sink: ErrorSink):
+        self.session, self.sink = session, sink
+        self.today = dt.date.today()
+        self.optional = [(k, mapping[k]) for k in self.OPTIONAL if k in mapping]
+        self.fixed_coop_id = fixed_coop.id if fixed_coop is not None else None
+        self.coops: dict[str, int | str] = {}
+        self.names: dict[str, list[tuple[int, str]]] | None = None
+        self.dates: dict[tuple[str, str], dt.date | str] = {}
+        self.k_nik, self.k_name, self.k_role, self.k_since = (mapping[k] for k in ("nik", "name", "role", "since"))
+        # without a fixed cooperative, import_people has made sure the file has the column
+        self.k_coop = mapping["coop"] if fixed_coop is None else -1
+
+    def _date(self, text: str, label: str) -> dt.date | str:
+        key = (text, label)
+        d = self.dates.get(key)
+        if d is None:
+            try:
+                d = validate.parse_date(text, label, allow_future=False, today=self.today)
+            except ValidationError as exc:
+                d = exc.reason
+            self.dates[key] = d
+        return d
+
+    def _by_name(self) -> dict[str, list[tuple[int, str]]]:
+        """Every cooperative by lower(name), read once: a roster naming thousands of
+        cooperatives would otherwise cost one query each (resolve_coop's exact match, the
+        same SQL lower() on the column and Python's on the reference)."""
+        if self.names is None:
+            self.names = {}
+            for cid, lowered, status in self.session.connection().execute(
+                select(COOP.c.id, func.lower(COOP.c.name), COOP.c.status)
+            ):
+                self.names.setdefault(lowered, []).append((cid, status))
+        return self.names
+
+    def _coop(self, ref: str) -> int | str:
+        found = self.coops.get(ref)
+        if found is None:
+            s = ref.strip()
+            exact = None if s.isdigit() else self._by_name().get(s.lower())
+            try:
+                if exact is not None and len(exact) == 1:
+                    cid, status = exact[0]
+                else:  # ids, NIK koperasi, ambiguous, partial or unknown names: the usual rules and messages
+                    c = resolve_coop(self.session, ref)
+                    assert c.id is not None  # a stored cooperative
+                    cid, status = c.id, c.status
+                found = cid if status == "active" else f"cooperative {cid} is inactive"
+            except KoptrackError as exc:
+                found = exc.message
+            self.coops[ref] = found
+        return found
+
+    def check(self, line: int, values: list[str]) -> PersonRow | None:
+        # nik, role, since and coop_id hold a value or, if it is refused, the reason (a str, or
+        # None for the role): typed Any, as only an empty `errors` tells the values are good.
+        n = len(values)
+        errors: list[tuple[str, object, str]] = []
+
+        k = self.k_nik
+        nik_raw = values[k] if k < n else ""
+        nik: Any = validate.nik_fast(nik_raw, self.today)
+        if isinstance(nik_raw, NumberCell):
+            errors.append(
+                (
+                    "nik",
+                    nik_raw,
+                    "is stored as a number, which Excel rounds to 15 digits; format the NIK column as Text",
+                )
+            )
+        elif isinstance(nik, str):
+            errors.append(("nik", nik_raw.strip(), nik))
+
+        k = self.k_name
+        name = values[k].strip() if k < n else ""
+        if not name:
+            errors.append(("name", "", "is required"))
+        else:
+            if not name.isascii():
+                name = unicodedata.normalize("NFC", name)
+            if _CONTROL.search(name):
+                errors.append(
+                    ("name", name.encode("unicode_escape").decode("ascii")[:60], "contains control characters")
+                )
+            elif len(name) > 200:
+                errors.append(("name", name[:40] + "...", "is longer than 200 characters"))
+            elif "  " in name:
+                name = " ".join(name.split())
+
+        k = self.k_role
+        role_raw = values[k].strip() if k < n else ""
+        role: Any = _ROLES.get(role_raw.lower()) or _ROLES.get(" ".join(role_raw.lower().split()))
+        if role is None:
+            errors.append(("role", role_raw, f"must be one of {', '.join(validate.ROLES)}"))
+
+        k = self.k_since
+        since_raw = values[k].strip() if k < n else ""
+        since: Any = self._date(since_raw, "since") if since_raw else "is required (a date like 2021-03-16)"
+        if isinstance(since, str):
+            errors.append(("since", since_raw, since))
+
+        coop_id: Any
+        if self.fixed_coop_id is not None:
+            coop_id = self.fixed_coop_id
+        else:
+            k = self.k_coop
+            ref = values[k].strip() if k < n else ""
+            coop_id = self._coop(ref) if ref else "is required (or give --coop)"
+            if isinstance(coop_id, str):
+                errors.append(("coop", ref, coop_id))
+
+        extra: dict[str, Any] = {}
+        for name_, k in self.optional:
+            v = values[k].strip() if k < n else ""
+            if not v:
+                continue
+            try:
+                if name_ == "kpj":
+                    extra[name_] = validate.parse_kpj(v)
+                elif name_ == "bpjs_on":
+                    d = self._date(v, "bpjs date")
+                    if isinstance(d, str):
+                        raise ValidationError("bpjs date", v, d)
+                    extra[name_] = d
+                elif name_ == "category":
+                    extra[name_] = validate.parse_category(v)
+                else:
+                    extra[name_] = validate.parse_programmes(v) or None
+            except ValidationError as exc:
+                errors.append((name_, v, exc.reason))
+        if not errors and extra and extra.get("bpjs_on") is None:
+            errors.append(("bpjs_on", "", "a BPJS date is needed to enroll (kpj, programmes or category were given)"))
+        if not errors and extra.get("bpjs_on") and extra["bpjs_on"] < since:
+            errors.append(("bpjs_on", extra["bpjs_on"].isoformat(), f"is before the person joined ({since})"))
+        if errors:
+            for column, value, reason in errors:
+                self.sink.add(line, column, value, reason, values)
+            return None
+        nik_s, gender, birth = nik
+        return PersonRow(
+            line,
+            values,
+            nik_s,
+            name,
+            gender,
+            birth,
+            role,
+            since,
+            coop_id,
+            extra.get("bpjs_on"),
+            extra.get("kpj"),
+            extra.get("category"),
+            extra.get("programmes"),
+        )
+
+
+# --- cooperatives ----------------------------------------------------------------------------
+
+# The columns of a cooperative in the order their errors are reported: (column, field, parser).
+_COOP_FIELDS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = tuple(
+    (column, field, COOP_FIELD_PARSERS[field])
+    for column, field in (
+        ("name", "name"),
+        ("kind", "kind"),
+        ("base", "base"),
+        ("desa", "desa"),
+        ("legal_no", "legal_no"),
+        ("nik_koperasi", "nik_koperasi"),
+        ("address", "address"),
+        ("size", "employer_size"),
+        ("note", "note"),
+    )
+)
+
+
+class CoopChecker:
+    """Checks one row of a list of cooperatives at a time: each field by the rules of `coop
+    add`, the kecamatan matched among `choices` (each distinct text once). The row is the
+    cooperative's columns, with `kecamatan_code`."""
+
+    def __init__(
+        self,
+        mapping: dict[str, int],
+        choices: list[tuple[str, str]],
+        prefer_regency: str | None,
+        sink: ErrorSink,
+    ):
+        self.mapping, self.choices, self.prefer, self.sink = mapping, choices, prefer_regency, sink
+        self.kecamatan: dict[str, str | ValidationError] = {}
+
+    def check(self, line: int, values: list[str]) -> dict[str, Any] | None:
+        mapping, sink = self.mapping, self.sink
+        row: dict[str, Any] = {}
+        bad = False
+        for column, key, parse in _COOP_FIELDS:
+            v = _cell(values, mapping, column)
+            try:
+                row[key] = parse(v if not (column == "base" and v is None) else "unknown")
+            except ValidationError as exc:
+                sink.add(line, column, v, exc.reason, values)
+                bad = True
+        kv = _cell(values, mapping, "kecamatan")
+        kkey = str(kv or "")
+        if kkey not in self.kecamatan:
+            try:
+                self.kecamatan[kkey] = validate.match_kecamatan(kv, self.choices, prefer_regency=self.prefer)
+            except ValidationError as exc:
+                self.kecamatan[kkey] = exc
+        found = self.kecamatan[kkey]
+        if isinstance(found, ValidationError):
+            sink.add(line, "kecamatan", kv, found.reason, values)
+            bad = True
+        if bad:
+            return None
+        row["kecamatan_code"] = found
+        return row
+
+
+def _cell(values: list[str], mapping: dict[str, int], name: str) -> object:
+    i = mapping.get(name)
+    if i is None or i >= len(values):
+        return None
+    v = values[i]
+    if isinstance(v, str):
+        v = v.strip()
+        return v or None
+    return v
