@@ -38,12 +38,79 @@ TIERS = {
 }
 KINDS = [("ksp", 0.30), ("produsen", 0.15), ("konsumen", 0.35), ("pemasaran", 0.05), ("jasa", 0.15)]
 BASES = [("masyarakat", 0.6), ("karyawan", 0.3), ("unknown", 0.1)]
-GIVEN = ["Siti", "Budi", "Agus", "Dewi", "Rina", "Andi", "Eko", "Sri", "Yanti", "Dedi", "Asep", "Euis", "Ujang",
-         "Neneng", "Iwan", "Tuti", "Cecep", "Lilis"]
-SURNAMES = ["Aminah", "Santoso", "Hidayat", "Lestari", "Saputra", "Wulandari", "Nugroho", "Rahayu", "Kurniawan",
-            "Permata", "Setiawan", "Handayani", "Pratama", "Susanti", "Firmansyah"]
-PROVINCES = ["11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33", "34", "35", "36", "51",
-             "52", "53", "61", "62", "63", "64", "65", "71", "72", "73", "74", "75", "76", "81", "82", "91", "92"]
+GIVEN = [
+    "Siti",
+    "Budi",
+    "Agus",
+    "Dewi",
+    "Rina",
+    "Andi",
+    "Eko",
+    "Sri",
+    "Yanti",
+    "Dedi",
+    "Asep",
+    "Euis",
+    "Ujang",
+    "Neneng",
+    "Iwan",
+    "Tuti",
+    "Cecep",
+    "Lilis",
+]
+SURNAMES = [
+    "Aminah",
+    "Santoso",
+    "Hidayat",
+    "Lestari",
+    "Saputra",
+    "Wulandari",
+    "Nugroho",
+    "Rahayu",
+    "Kurniawan",
+    "Permata",
+    "Setiawan",
+    "Handayani",
+    "Pratama",
+    "Susanti",
+    "Firmansyah",
+]
+PROVINCES = [
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "16",
+    "17",
+    "18",
+    "19",
+    "21",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "51",
+    "52",
+    "53",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "72",
+    "73",
+    "74",
+    "75",
+    "76",
+    "81",
+    "82",
+    "91",
+    "92",
+]
 KEC_PER_REGENCY = 23
 NOW = "2026-01-01 00:00:00.000000"
 
@@ -120,11 +187,29 @@ def rows(tier: str, seed: int = 2021):
         kec = kecamatan[rng.randrange(len(kecamatan))]
         active = rng.random() < 0.95
         coops.append((coop_id, kind, active))
-        yield "cooperative", (coop_id, f"Koperasi {kind.title()} {c}", kind, pick(rng, BASES), kec,
-                              "active" if active else "inactive", NOW, NOW)
+        yield (
+            "cooperative",
+            (
+                coop_id,
+                f"Koperasi {kind.title()} {c}",
+                kind,
+                pick(rng, BASES),
+                kec,
+                "active" if active else "inactive",
+                NOW,
+                NOW,
+            ),
+        )
         if rng.random() < 0.4:
-            yield "bpjs_registration", (coop_id, day_between(rng, dt.date(2015, 1, 1), dt.date(2021, 12, 31)),
-                                        f"NP{coop_id % 1000000:06d}", NOW)
+            yield (
+                "bpjs_registration",
+                (
+                    coop_id,
+                    day_between(rng, dt.date(2015, 1, 1), dt.date(2021, 12, 31)),
+                    f"NP{coop_id % 1000000:06d}",
+                    NOW,
+                ),
+            )
         if rng.random() < 0.02:
             yield "pkspkb_membership", (coop_id, day_between(rng, dt.date(2019, 1, 1), dt.date(2021, 12, 31)), NOW)
     for c in range(n_people):
@@ -136,8 +221,11 @@ def rows(tier: str, seed: int = 2021):
         employee = rng.random() < (0.2 if kind == "produsen" else 0.4)
         role = "karyawan" if employee else "anggota"
         since = day_between(rng, dt.date(2010, 1, 1), dt.date(2021, 6, 30))
-        until = day_between(rng, dt.date.fromisoformat(since) + dt.timedelta(days=1), dt.date(2022, 12, 31)) \
-            if rng.random() < 0.1 else None
+        until = (
+            day_between(rng, dt.date.fromisoformat(since) + dt.timedelta(days=1), dt.date(2022, 12, 31))
+            if rng.random() < 0.1
+            else None
+        )
         yield "engagement", (person_id, coop_id, role, since, until, NOW)
         in_scope = (role == "anggota") if kind == "produsen" else (role == "karyawan")
         if in_scope and rng.random() < 0.6:
@@ -146,28 +234,42 @@ def rows(tier: str, seed: int = 2021):
             programmes = "jkk,jkm,jht" if rng.random() < 0.7 else "jkk,jkm"
             category = "pu" if role == "karyawan" else "bpu"
             missing = "jht" if category == "pu" and programmes == "jkk,jkm" and rng.random() < 0.5 else ""
-            yield "enrollment", (person_id, coop_id, f"{(person_id * 7) % 10**11:011d}", category, programmes,
-                                 missing, start, None, NOW)
+            yield (
+                "enrollment",
+                (
+                    person_id,
+                    coop_id,
+                    f"{(person_id * 7) % 10**11:011d}",
+                    category,
+                    programmes,
+                    missing,
+                    start,
+                    None,
+                    NOW,
+                ),
+            )
 
 
 INSERTS = {
     "regency": "INSERT OR IGNORE INTO regency (code, name, province) VALUES (?, ?, ?)",
     "kecamatan": "INSERT OR IGNORE INTO kecamatan (code, name, regency_code) VALUES (?, ?, ?)",
     "cooperative": "INSERT INTO cooperative (id, name, kind, base, kecamatan_code, status, created_at, updated_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "bpjs_registration": "INSERT INTO bpjs_registration (coop_id, registered_on, npp, created_at) VALUES (?, ?, ?, ?)",
     "pkspkb_membership": "INSERT INTO pkspkb_membership (coop_id, joined_on, created_at) VALUES (?, ?, ?)",
-    "person": "INSERT INTO person (id, nik, name, gender, birth_date, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    "engagement": "INSERT INTO engagement (person_id, coop_id, role, since, until, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    "enrollment": "INSERT INTO enrollment (person_id, coop_id, kpj, category, programmes, missing_programmes, start_on, "
-                  "end_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "person": "INSERT INTO person (id, nik, name, gender, birth_date, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "engagement": "INSERT INTO engagement (person_id, coop_id, role, since, until, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?)",
+    "enrollment": "INSERT INTO enrollment (person_id, coop_id, kpj, category, programmes, missing_programmes, "
+    "start_on, end_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 }
 
 
 def load_db(tier: str, path: Path, *, quiet: bool = False) -> dict:
     """A koptrack database at `path`: migrated and seeded by koptrack, then the tier's rows."""
-    from koptrack.core import seed
     from koptrack import store
+    from koptrack.core import seed
 
     path = Path(path)
     for suffix in ("", "-wal", "-shm"):
@@ -219,17 +321,21 @@ def write_csv(tier: str, folder: Path) -> dict:
         elif table == "cooperative":
             break
     with open(folder / "regions.yaml", "w", encoding="utf-8") as f:
-        f.write("# Synthetic regions of the benchmark tier (bench/generate.py): not real places.\n"
-                "format: 1\nsources:\n  - {key: bench-synthetic, kind: synthetic, title: bench/generate.py}\n"
-                "regions:\n  regencies:\n")
+        f.write(
+            "# Synthetic regions of the benchmark tier (bench/generate.py): not real places.\n"
+            "format: 1\nsources:\n  - {key: bench-synthetic, kind: synthetic, title: bench/generate.py}\n"
+            "regions:\n  regencies:\n"
+        )
         for reg, *_ in regions.values():
             f.write(f'    - {{code: "{reg[0]}", name: "{reg[1]}", province: "{reg[2]}"}}\n')
         f.write("  kecamatan:\n" if regions else "  kecamatan: []\n")
         for code, (_, *kecs) in regions.items():
             f.write(f'    - source: bench-synthetic\n      regency: "{code}"\n      list:\n')
             f.writelines(f'        - ["{k[0]}", "{k[1]}"]\n' for k in kecs)
-    with open(folder / "coops.csv", "w", newline="", encoding="utf-8") as fc, \
-            open(folder / "people.csv", "w", newline="", encoding="utf-8") as fp:
+    with (
+        open(folder / "coops.csv", "w", newline="", encoding="utf-8") as fc,
+        open(folder / "people.csv", "w", newline="", encoding="utf-8") as fp,
+    ):
         wc, wp = csv.writer(fc), csv.writer(fp)
         wc.writerow(["Nama Koperasi", "Jenis", "Basis", "Kecamatan"])
         wp.writerow(["NIK", "Nama", "Peran", "Tanggal Masuk", "Koperasi", "No KPJ", "Tanggal BPJS", "Program"])

@@ -26,10 +26,43 @@ import time
 from pathlib import Path
 
 COOPS = 200
-SURNAMES = ["Aminah", "Santoso", "Hidayat", "Lestari", "Saputra", "Wulandari", "Nugroho", "Rahayu", "Kurniawan",
-            "Permata", "Setiawan", "Handayani", "Pratama", "Susanti", "Firmansyah"]
-GIVEN = ["Siti", "Budi", "Agus", "Dewi", "Rina", "Andi", "Eko", "Sri", "Yanti", "Dedi", "Asep", "Euis", "Ujang",
-         "Neneng", "Iwan", "Tuti", "Cecep", "Lilis"]
+SURNAMES = [
+    "Aminah",
+    "Santoso",
+    "Hidayat",
+    "Lestari",
+    "Saputra",
+    "Wulandari",
+    "Nugroho",
+    "Rahayu",
+    "Kurniawan",
+    "Permata",
+    "Setiawan",
+    "Handayani",
+    "Pratama",
+    "Susanti",
+    "Firmansyah",
+]
+GIVEN = [
+    "Siti",
+    "Budi",
+    "Agus",
+    "Dewi",
+    "Rina",
+    "Andi",
+    "Eko",
+    "Sri",
+    "Yanti",
+    "Dedi",
+    "Asep",
+    "Euis",
+    "Ujang",
+    "Neneng",
+    "Iwan",
+    "Tuti",
+    "Cecep",
+    "Lilis",
+]
 KECAMATAN = [f"{k:02d}" for k in range(1, 31)]
 
 FLOOR_SQL = """
@@ -84,19 +117,29 @@ def base_db(workdir: Path) -> Path:
         return db
     from sqlalchemy import insert
 
-    from koptrack.core import seed
     from koptrack import store
+    from koptrack.core import seed
     from koptrack.store.models import Cooperative, utcnow
 
     engine = store.open_engine(str(db))
     with store.session_scope(engine, write=True) as s:
         seed.load_seed(s)
         now = utcnow()
-        s.connection().execute(insert(Cooperative.__table__), [
-            {"name": f"Koperasi Bench {i}", "kind": "produsen" if i % 5 == 0 else "ksp", "base": "masyarakat",
-             "kecamatan_code": f"32.15.{i % 30 + 1:02d}", "status": "active", "created_at": now, "updated_at": now}
-            for i in range(COOPS)
-        ])
+        s.connection().execute(
+            insert(Cooperative.__table__),
+            [
+                {
+                    "name": f"Koperasi Bench {i}",
+                    "kind": "produsen" if i % 5 == 0 else "ksp",
+                    "base": "masyarakat",
+                    "kecamatan_code": f"32.15.{i % 30 + 1:02d}",
+                    "status": "active",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(COOPS)
+            ],
+        )
     with engine.connect() as c:
         c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
@@ -123,7 +166,9 @@ def count(db: Path) -> tuple[int, int]:
     import sqlite3
 
     with sqlite3.connect(db) as c:
-        return c.execute("SELECT count(*) FROM person").fetchone()[0], c.execute("SELECT count(*) FROM engagement").fetchone()[0]
+        return c.execute("SELECT count(*) FROM person").fetchone()[0], c.execute(
+            "SELECT count(*) FROM engagement"
+        ).fetchone()[0]
 
 
 def run(rows: int, repeat: int, workdir: Path, peer: bool) -> dict:
@@ -145,8 +190,11 @@ def run(rows: int, repeat: int, workdir: Path, peer: bool) -> dict:
             db = fresh_copy(base, workdir / "peer.db")
             peer_times.append(timed(["sqlite-utils", "insert", str(db), "staging", str(data), "--csv"]))
     out = {
-        "rows": rows, "file_mb": round(data.stat().st_size / 1e6, 1), "repeat": repeat,
-        "floor_s": round(statistics.median(floor_times), 2), "koptrack_s": round(statistics.median(kop_times), 2),
+        "rows": rows,
+        "file_mb": round(data.stat().st_size / 1e6, 1),
+        "repeat": repeat,
+        "floor_s": round(statistics.median(floor_times), 2),
+        "koptrack_s": round(statistics.median(kop_times), 2),
     }
     out["ratio"] = round(out["koptrack_s"] / out["floor_s"], 2)
     if peer_times:

@@ -1,10 +1,17 @@
 """Every test gets its own database; none touches the user's default one.
 
-By default that is a file in tmp_path (SQLite). With KOPTRACK_TEST_DATABASE_URL set to a
-PostgreSQL server URL (`postgresql+psycopg://user@127.0.0.1:5432/postgres`), every test gets a
-fresh database on that server instead, so the whole suite runs a second time on PostgreSQL.
-Tests marked `sqlite_only` check SQLite-specific promises (file modes, pragmas, the sqlite3
-shell); they run in the SQLite pass and are reported as skipped in the PostgreSQL pass.
+By default that is an SQLite file (KOPTRACK_DB) in a private folder beside the test's tmp_path
+(`<tmp_path>-db/koptrack.db`, so tmp_path itself starts empty): a copy, mode 0600, of one
+template that koptrack created and migrated once per session, so no test pays for the
+migrations. With KOPTRACK_TEST_DATABASE_URL set to a PostgreSQL server URL
+(`postgresql+psycopg://user@127.0.0.1:5432/postgres`), every test gets a fresh database on that
+server instead, cloned from a template migrated once, so the whole suite runs a second time on
+PostgreSQL. Tests marked `sqlite_only` check SQLite-specific promises (file modes, pragmas, the
+sqlite3 shell); they run in the SQLite pass and are reported as skipped in the PostgreSQL pass.
+
+Tests marked `new_db` (SQLite pass) get a KOPTRACK_DB path where nothing exists yet, so their
+first command creates and migrates it as it would for a new user. Files others own may not
+carry the marker yet: NEW_DB_TESTS adds it to those by name.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -23,11 +31,33 @@ PG_URL = os.environ.get("KOPTRACK_TEST_DATABASE_URL")
 ON_POSTGRES = bool(PG_URL)
 
 
+# Tests that check what happens to a database koptrack has just created, kept on a path where
+# nothing exists yet (marker `new_db`), as (file name, test function name).
+NEW_DB_TESTS = {
+    ("test_store.py", "test_a_new_database_is_stamped_with_the_head"),
+}
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: checks a promise that only concerns SQLite files")
+    config.addinivalue_line(
+        "markers",
+        "new_db: KOPTRACK_DB does not exist when the test starts; its first command creates it "
+        "(SQLite pass; the PostgreSQL pass clones its template as for every test)",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
+    new_db = pytest.mark.new_db
+    for item in items:
+        if (item.path.name, getattr(item, "originalname", item.name)) in NEW_DB_TESTS:
+            item.add_marker(new_db)
+    # a renamed test must not lose its fresh database silently
+    for item in items:
+        module = getattr(item, "module", None)
+        for file_name, test_name in NEW_DB_TESTS:
+            if module is not None and item.path.name == file_name and not hasattr(module, test_name):
+                raise pytest.UsageError(f"conftest.NEW_DB_TESTS names {file_name}::{test_name}, which does not exist")
     if ON_POSTGRES:
         skip = pytest.mark.skip(reason="SQLite-specific; it runs in the SQLite pass")
         for item in items:
@@ -38,7 +68,7 @@ def pytest_collection_modifyitems(config, items):
 def pytest_report_header(config):
     if ON_POSTGRES:
         return f"koptrack test database: PostgreSQL {store.describe_url(PG_URL)}"
-    return "koptrack test database: SQLite file per test"
+    return "koptrack test database: SQLite file per test, copied from one template migrated once"
 
 
 def _admin_engine():
@@ -67,11 +97,35 @@ def _pg_template():
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> bytes:
+    """The bytes of an SQLite database that koptrack created and migrated, to copy for every test."""
+    path = tmp_path_factory.mktemp("template") / "koptrack.db"
+    store.open_engine(str(path)).dispose()
+    # the last connection closed: SQLite has checkpointed the WAL into the file and removed it,
+    # so the file alone is the whole database
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the template database is more than one file: {leftovers}"
+    return path.read_bytes()
+
+
+def _private_copy(data: bytes, path: Path) -> None:
+    """Write `data` to a new file that only the user may read or write (0600, whatever the umask)."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        os.fchmod(f.fileno(), 0o600)
+        f.write(data)
+
+
 @pytest.fixture(autouse=True)
-def _private_db(request, tmp_path, monkeypatch):
+def _private_db(request, tmp_path, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     if not ON_POSTGRES:
-        db = tmp_path / "koptrack.db"
+        # beside tmp_path, not in it: tests may expect tmp_path to hold only what they made there
+        folder = tmp_path_factory.mktemp(f"{tmp_path.name}-db", numbered=False)
+        db = folder / "koptrack.db"
+        if request.node.get_closest_marker("new_db") is None:
+            _private_copy(request.getfixturevalue("_sqlite_template"), db)
         monkeypatch.setenv("KOPTRACK_DB", str(db))
         yield db
         return
@@ -142,8 +196,9 @@ class Cli:
     def __call__(self, *args: str, ok: bool = True):
         result = self.runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
         if ok and result.exit_code != 0:
-            raise AssertionError(f"koptrack {' '.join(map(str, args))} exited {result.exit_code}:\n"
-                                 f"{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"koptrack {' '.join(map(str, args))} exited {result.exit_code}:\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def json(self, *args: str):

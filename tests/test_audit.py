@@ -12,14 +12,33 @@ NIK = "3215055203900001"
 def test_each_write_is_one_entry_with_user_command_and_masked_nik(cli, engine):
     cli("seed")
     cli("coop", "add", "KSP Maju", "--kind", "ksp", "--kecamatan", "Klari")
-    cli("worker", "add", "--coop", "2", "--nik", NIK, "--name", "Siti Aminah", "--role", "karyawan", "--since", "2021-01-04")
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        NIK,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
     cli("bpjs", "register", "--coop", "2", "--on", "2021-02-01")
     cli("bpjs", "enroll", "--coop", "2", "--nik", NIK, "--on", "2021-04-01", "--kpj", "12345678901")
     cli("targets", "set", "2022", "pkspkb.joined", "3")
     cli("coop", "edit", "2", "--base", "karyawan")
     entries = cli.json("log", "--limit", "0")
     assert [e["command"] for e in reversed(entries)] == [
-        "seed", "coop add", "worker add", "bpjs register", "bpjs enroll", "targets set", "coop edit",
+        "seed",
+        "coop add",
+        "worker add",
+        "bpjs register",
+        "bpjs enroll",
+        "targets set",
+        "coop edit",
     ]
     assert all(e["user"] for e in entries)
     edit = entries[0]

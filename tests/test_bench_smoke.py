@@ -19,14 +19,33 @@ def test_bench_run_tiny_tier_writes_a_row_per_command(tmp_path):
     assert shutil.which("sqlite3"), "the sqlite3 shell is needed for the benchmark floor (apt install sqlite3)"
     out = tmp_path / "benchmarks.md"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--tier", "tiny", "--repeat", "1",
-         "--workdir", str(tmp_path / "work"), "--out", str(out)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run.py"),
+            "--tier",
+            "tiny",
+            "--repeat",
+            "1",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     text = out.read_text(encoding="utf-8")
-    expected = ["koptrack --help", "koptrack --version", "import 2,000 people", "targets 2021 (tiny)",
-                "bpjs status --by kecamatan (tiny)", "bpjs status --kind ksp (tiny)", "coop list (tiny)"]
+    expected = [
+        "koptrack --help",
+        "koptrack --version",
+        "import 2,000 people",
+        "targets 2021 (tiny)",
+        "bpjs status --by kecamatan (tiny)",
+        "bpjs status --kind ksp (tiny)",
+        "coop list (tiny)",
+    ]
     for what in expected:
         row = next((line for line in text.splitlines() if line.startswith(f"| {what} |")), None)
         assert row is not None, f"no row for {what!r} in:\n{text}"

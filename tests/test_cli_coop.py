@@ -17,8 +17,24 @@ SITI = "3215055203900001"
 BUDI = "3215051203850002"
 KPJ = "12345678901"
 
-COOP_KEYS = {"id", "name", "kind", "base", "kecamatan", "kecamatan_code", "regency", "desa", "legal_no",
-             "nik_koperasi", "address", "employer_size", "status", "note", "created_at", "updated_at"}
+COOP_KEYS = {
+    "id",
+    "name",
+    "kind",
+    "base",
+    "kecamatan",
+    "kecamatan_code",
+    "regency",
+    "desa",
+    "legal_no",
+    "nik_koperasi",
+    "address",
+    "employer_size",
+    "status",
+    "note",
+    "created_at",
+    "updated_at",
+}
 LIST_KEYS = {"id", "name", "kind", "base", "kecamatan", "kecamatan_code", "regency", "desa", "status"}
 WORKER_KEYS = {"nik", "name", "gender", "birth_date", "role", "since", "until"}
 
@@ -55,12 +71,37 @@ def office(cli):
 @pytest.fixture
 def ksp(office):
     """A second cooperative with a person of each role."""
-    coop = office.json("coop", "add", "KSP Sejahtera Bersama", "--kind", "ksp", "--base", "masyarakat",
-                       "--kecamatan", "Klari")
-    office("worker", "add", "--coop", coop["id"], "--nik", SITI, "--name", "Siti Aminah", "--role", "karyawan",
-           "--since", "2021-01-04")
-    office("worker", "add", "--coop", coop["id"], "--nik", BUDI, "--name", "Budi Santoso", "--role", "anggota",
-           "--since", "2021-02-01")
+    coop = office.json(
+        "coop", "add", "KSP Sejahtera Bersama", "--kind", "ksp", "--base", "masyarakat", "--kecamatan", "Klari"
+    )
+    office(
+        "worker",
+        "add",
+        "--coop",
+        coop["id"],
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
+    office(
+        "worker",
+        "add",
+        "--coop",
+        coop["id"],
+        "--nik",
+        BUDI,
+        "--name",
+        "Budi Santoso",
+        "--role",
+        "anggota",
+        "--since",
+        "2021-02-01",
+    )
     return coop
 
 
@@ -73,9 +114,23 @@ def test_add_prints_only_the_new_id_and_the_json_record(office):
     assert f"added cooperative {new_id}" in plain.stderr
     assert new_id != 1  # the seed's cooperative keeps id 1
 
-    rec = office.json("coop", "add", "Kopkar Industri Jaya", "--kind", "simpan-pinjam", "--base", "kopkar",
-                      "--kecamatan", "Kec. Telukjambe Timur", "--nik-koperasi", "3215.0300.0000.0042",
-                      "--size", "kecil", "--desa", "Sirnabaya")
+    rec = office.json(
+        "coop",
+        "add",
+        "Kopkar Industri Jaya",
+        "--kind",
+        "simpan-pinjam",
+        "--base",
+        "kopkar",
+        "--kecamatan",
+        "Kec. Telukjambe Timur",
+        "--nik-koperasi",
+        "3215.0300.0000.0042",
+        "--size",
+        "kecil",
+        "--desa",
+        "Sirnabaya",
+    )
     assert set(rec) == COOP_KEYS
     assert rec["id"] not in (1, new_id)
     # aliases and the ways people type a kecamatan end up as the canonical values
@@ -129,29 +184,59 @@ def test_add_before_any_seed_says_to_seed_first(cli, engine):
 
 
 def test_duplicates_are_refused_and_nothing_is_written(office, engine):
-    office("coop", "add", "KSP Sejahtera", "--kind", "ksp", "--kecamatan", "Klari",
-           "--nik-koperasi", "3215050000000001", "--legal-no", "518/BH/XII/2004")
+    office(
+        "coop",
+        "add",
+        "KSP Sejahtera",
+        "--kind",
+        "ksp",
+        "--kecamatan",
+        "Klari",
+        "--nik-koperasi",
+        "3215050000000001",
+        "--legal-no",
+        "518/BH/XII/2004",
+    )
     before = snapshot(engine)
     # the same name in the same kecamatan, in another case
     line = one_error_line(office("coop", "add", "ksp sejahtera", "--kind", "jasa", "--kecamatan", "32.15.05", ok=False))
     assert line.startswith("error: name 'ksp sejahtera'") and "already has this name" in line
-    line = one_error_line(office("coop", "add", "Lain", "--kind", "ksp", "--kecamatan", "Pedes",
-                                 "--nik-koperasi", "3215050000000001", ok=False))
+    line = one_error_line(
+        office(
+            "coop",
+            "add",
+            "Lain",
+            "--kind",
+            "ksp",
+            "--kecamatan",
+            "Pedes",
+            "--nik-koperasi",
+            "3215050000000001",
+            ok=False,
+        )
+    )
     assert line.startswith("error: nik-koperasi '3215050000000001'")
-    line = one_error_line(office("coop", "add", "Lain", "--kind", "ksp", "--kecamatan", "Pedes",
-                                 "--legal-no", "518/BH/XII/2004", ok=False))
+    line = one_error_line(
+        office(
+            "coop", "add", "Lain", "--kind", "ksp", "--kecamatan", "Pedes", "--legal-no", "518/BH/XII/2004", ok=False
+        )
+    )
     assert line.startswith("error: legal-no '518/BH/XII/2004'")
     assert snapshot(engine) == before
     # the same name in another kecamatan is another cooperative
-    assert office.json("coop", "add", "KSP Sejahtera", "--kind", "ksp", "--kecamatan", "Pedes")["kecamatan_code"] \
+    assert (
+        office.json("coop", "add", "KSP Sejahtera", "--kind", "ksp", "--kecamatan", "Pedes")["kecamatan_code"]
         == "32.15.10"
+    )
 
 
 # --- coop list / show ---------------------------------------------------------------------
 
 
 def test_list_filters_and_formats(office):
-    office("coop", "add", "KSP Mekar", "--kind", "ksp", "--base", "masyarakat", "--kecamatan", "Klari", "--desa", "Duren")
+    office(
+        "coop", "add", "KSP Mekar", "--kind", "ksp", "--base", "masyarakat", "--kecamatan", "Klari", "--desa", "Duren"
+    )
     office("coop", "add", "Kop Produsen Tani", "--kind", "produsen", "--kecamatan", "Cikampek")
     names = lambda *f: [r["name"] for r in office.json("coop", "list", *f)]  # noqa: E731
     assert names() == ["Koperasi Makmur Mandiri", "KSP Mekar", "Kop Produsen Tani"]
@@ -193,8 +278,19 @@ def test_show_an_unknown_cooperative(office):
 
 def test_edit_changes_only_what_is_given(office, ksp):
     before = office.json("coop", "show", str(ksp["id"]))
-    after = office.json("coop", "edit", str(ksp["id"]), "--base", "kopkar", "--kecamatan", "Pedes",
-                        "--legal-no", "518/BH/XII/2004", "--size", "medium")
+    after = office.json(
+        "coop",
+        "edit",
+        str(ksp["id"]),
+        "--base",
+        "kopkar",
+        "--kecamatan",
+        "Pedes",
+        "--legal-no",
+        "518/BH/XII/2004",
+        "--size",
+        "medium",
+    )
     assert set(after) == COOP_KEYS
     assert (after["base"], after["kecamatan"], after["kecamatan_code"]) == ("karyawan", "Pedes", "32.15.10")
     assert (after["legal_no"], after["employer_size"]) == ("518/BH/XII/2004", "medium")
@@ -240,11 +336,35 @@ def test_an_edit_with_nothing_to_change_or_into_a_duplicate_is_refused(office, e
 
 def test_worker_add_derives_gender_and_birth_date_and_masks_the_nik(office, engine):
     coop = office.json("coop", "add", "KSP Mekar", "--kind", "ksp", "--kecamatan", "Klari")["id"]
-    plain = office("worker", "add", "--coop", coop, "--nik", SITI, "--name", "Siti Aminah", "--role", "pengelola",
-                   "--since", "04/01/2021")
+    plain = office(
+        "worker",
+        "add",
+        "--coop",
+        coop,
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "pengelola",
+        "--since",
+        "04/01/2021",
+    )
     assert masked(SITI) in plain.stderr and SITI not in plain.stderr + plain.stdout
-    rec = office.json("worker", "add", "--coop", coop, "--nik", BUDI, "--name", "Budi Santoso", "--role", "member",
-                      "--since", "2021-02-01")
+    rec = office.json(
+        "worker",
+        "add",
+        "--coop",
+        coop,
+        "--nik",
+        BUDI,
+        "--name",
+        "Budi Santoso",
+        "--role",
+        "member",
+        "--since",
+        "2021-02-01",
+    )
     assert {"nik", "name", "gender", "birth_date", "role", "since", "until", "coop", "coop_id"} <= set(rec)
     assert rec["nik"] == masked(BUDI) and BUDI not in str(rec)
     assert (rec["gender"], rec["birth_date"], rec["role"], rec["since"]) == ("L", "1985-03-12", "anggota", "2021-02-01")
@@ -256,8 +376,21 @@ def test_worker_add_derives_gender_and_birth_date_and_masks_the_nik(office, engi
 
 
 def test_worker_add_show_nik_reveals(office):
-    rec = office.json("worker", "add", "--coop", "1", "--nik", SITI, "--name", "Siti Aminah", "--role", "karyawan",
-                      "--since", "2021-01-04", "--show-nik")
+    rec = office.json(
+        "worker",
+        "add",
+        "--coop",
+        "1",
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+        "--show-nik",
+    )
     assert rec["nik"] == SITI and (rec["gender"], rec["birth_date"]) == ("P", "1990-03-12")
 
 
@@ -265,8 +398,10 @@ def test_worker_list_masks_in_every_format_unless_show_nik(office, ksp):
     coop = str(ksp["id"])
     rows = office.json("worker", "list", "--coop", coop, "--as-of", "2021-06-30")
     assert all(set(r) == WORKER_KEYS for r in rows)
-    assert {(r["nik"], r["role"], r["gender"]) for r in rows} == {(masked(SITI), "karyawan", "P"),
-                                                                   (masked(BUDI), "anggota", "L")}
+    assert {(r["nik"], r["role"], r["gender"]) for r in rows} == {
+        (masked(SITI), "karyawan", "P"),
+        (masked(BUDI), "anggota", "L"),
+    }
     revealed = office.json("worker", "list", "--coop", coop, "--as-of", "2021-06-30", "--show-nik")
     assert {r["nik"] for r in revealed} == {SITI, BUDI}
     for fmt in ((), ("--csv",)):
@@ -276,9 +411,12 @@ def test_worker_list_masks_in_every_format_unless_show_nik(office, ksp):
         shown = office("worker", "list", "--coop", coop, "--as-of", "2021-06-30", "--show-nik", *fmt).stdout
         assert SITI in shown and BUDI in shown
     # on a day before Budi joined only Siti is listed; --role narrows
-    assert [r["name"] for r in office.json("worker", "list", "--coop", coop, "--as-of", "2021-01-31")] == ["Siti Aminah"]
-    assert [r["name"] for r in office.json("worker", "list", "--coop", coop, "--role", "anggota",
-                                           "--as-of", "2021-06-30")] == ["Budi Santoso"]
+    assert [r["name"] for r in office.json("worker", "list", "--coop", coop, "--as-of", "2021-01-31")] == [
+        "Siti Aminah"
+    ]
+    assert [
+        r["name"] for r in office.json("worker", "list", "--coop", coop, "--role", "anggota", "--as-of", "2021-06-30")
+    ] == ["Budi Santoso"]
 
 
 def test_coop_show_masks_nik_and_kpj_in_table_and_json_unless_show_nik(office, ksp):
@@ -301,9 +439,13 @@ def test_worker_leave_masks_and_ends_the_period(office, ksp):
     coop = str(ksp["id"])
     rec = office.json("worker", "leave", "--coop", coop, "--nik", SITI, "--on", "2022-06-30")
     assert rec["nik"] == masked(SITI) and rec["roles"] == ["karyawan"] and rec["until"] == "2022-06-30"
-    assert [r["name"] for r in office.json("worker", "list", "--coop", coop, "--as-of", "2022-06-30")] == ["Budi Santoso"]
-    assert [r["name"] for r in office.json("worker", "list", "--coop", coop, "--as-of", "2022-06-29")] \
-        == ["Budi Santoso", "Siti Aminah"]
+    assert [r["name"] for r in office.json("worker", "list", "--coop", coop, "--as-of", "2022-06-30")] == [
+        "Budi Santoso"
+    ]
+    assert [r["name"] for r in office.json("worker", "list", "--coop", coop, "--as-of", "2022-06-29")] == [
+        "Budi Santoso",
+        "Siti Aminah",
+    ]
     rec = office.json("worker", "leave", "--coop", coop, "--nik", BUDI, "--on", "2022-07-01", "--show-nik")
     assert rec["nik"] == BUDI
     again = one_error_line(office("worker", "leave", "--coop", coop, "--nik", BUDI, "--on", "2022-08-01", ok=False))
@@ -328,8 +470,14 @@ BAD_WORKER = [
 def test_worker_add_refusals_name_the_field_never_the_full_nik(office, engine):
     before = snapshot(engine)
     for (option, value), field in BAD_WORKER:
-        given = {"--coop": "1", "--nik": SITI, "--name": "Siti Aminah", "--role": "karyawan", "--since": "2021-01-04",
-                 option: value}
+        given = {
+            "--coop": "1",
+            "--nik": SITI,
+            "--name": "Siti Aminah",
+            "--role": "karyawan",
+            "--since": "2021-01-04",
+            option: value,
+        }
         result = office("worker", "add", *[x for kv in given.items() for x in kv], ok=False)
         line = one_error_line(result)
         assert line.startswith(f"error: {field} "), (option, value, line)
@@ -340,8 +488,21 @@ def test_worker_add_refusals_name_the_field_never_the_full_nik(office, engine):
 
 def test_a_nik_registered_under_another_name_is_a_conflict(office, engine, ksp):
     before = snapshot(engine)
-    result = office("worker", "add", "--coop", "1", "--nik", SITI, "--name", "Sri Wahyuni", "--role", "anggota",
-                    "--since", "2021-03-01", ok=False)
+    result = office(
+        "worker",
+        "add",
+        "--coop",
+        "1",
+        "--nik",
+        SITI,
+        "--name",
+        "Sri Wahyuni",
+        "--role",
+        "anggota",
+        "--since",
+        "2021-03-01",
+        ok=False,
+    )
     line = one_error_line(result)
     assert masked(SITI) in line and SITI not in result.stderr and "another name" in line
     assert snapshot(engine) == before
@@ -350,8 +511,23 @@ def test_a_nik_registered_under_another_name_is_a_conflict(office, engine, ksp):
 def test_worker_add_to_an_inactive_cooperative_is_refused(office, engine, ksp):
     office("coop", "edit", str(ksp["id"]), "--status", "inactive")
     before = snapshot(engine)
-    line = one_error_line(office("worker", "add", "--coop", str(ksp["id"]), "--nik", "3215050101800003",
-                                 "--name", "Andi", "--role", "karyawan", "--since", "2021-05-01", ok=False))
+    line = one_error_line(
+        office(
+            "worker",
+            "add",
+            "--coop",
+            str(ksp["id"]),
+            "--nik",
+            "3215050101800003",
+            "--name",
+            "Andi",
+            "--role",
+            "karyawan",
+            "--since",
+            "2021-05-01",
+            ok=False,
+        )
+    )
     assert "inactive" in line
     assert snapshot(engine) == before
 

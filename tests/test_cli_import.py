@@ -32,11 +32,16 @@ def people(cli, coop="2"):
 
 
 def test_indonesian_headers_semicolons_and_bom(office, tmp_path):
-    path = write_csv(tmp_path / "roster.csv", [
-        ["No.", "NIK", "Nama Lengkap", "Jabatan", "Tgl Masuk", "Nama Koperasi"],
-        ["1", SITI, "Siti Aminah", "Pengelola", "04/01/2021", "KSP Sejahtera"],
-        ["2", BUDI, "Budi Santoso", "anggota", "2021-02-01", "2"],
-    ], delimiter=";", encoding="utf-8-sig")
+    path = write_csv(
+        tmp_path / "roster.csv",
+        [
+            ["No.", "NIK", "Nama Lengkap", "Jabatan", "Tgl Masuk", "Nama Koperasi"],
+            ["1", SITI, "Siti Aminah", "Pengelola", "04/01/2021", "KSP Sejahtera"],
+            ["2", BUDI, "Budi Santoso", "anggota", "2021-02-01", "2"],
+        ],
+        delimiter=";",
+        encoding="utf-8-sig",
+    )
     summary = office.json("import", "people", str(path))
     assert summary["created"] == {"people": 2, "engagements": 2, "enrollments": 0} and summary["invalid"] == 0
     assert people(office) == {("Siti Aminah", "karyawan"), ("Budi Santoso", "anggota")}
@@ -44,8 +49,9 @@ def test_indonesian_headers_semicolons_and_bom(office, tmp_path):
 
 def test_windows_1252_file_keeps_its_accents(office, tmp_path):
     path = tmp_path / "excel.csv"
-    path.write_bytes(b"NIK,Nama,Peran,Tanggal Masuk\r\n" +
-                     f"{SITI},Ren\u00e9 Hal\u00e9,karyawan,04/01/2021\r\n".encode("cp1252"))
+    path.write_bytes(
+        b"NIK,Nama,Peran,Tanggal Masuk\r\n" + f"{SITI},Ren\u00e9 Hal\u00e9,karyawan,04/01/2021\r\n".encode("cp1252")
+    )
     office("import", "people", str(path), "--coop", "2")
     assert people(office) == {("Ren\u00e9 Hal\u00e9", "karyawan")}
 
@@ -57,7 +63,9 @@ def test_xlsx_written_by_openpyxl_with_bpjs_columns(office, tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["NIK", "Nama", "Peran", "Tanggal Masuk", "No KPJ", "Tanggal BPJS", "Program"])
-    ws.append([SITI, "Siti Aminah", "karyawan", dt.datetime(2021, 1, 4), "12345678901", dt.date(2021, 4, 1), "jkk,jkm,jht"])
+    ws.append(
+        [SITI, "Siti Aminah", "karyawan", dt.datetime(2021, 1, 4), "12345678901", dt.date(2021, 4, 1), "jkk,jkm,jht"]
+    )
     ws.append([BUDI, "Budi Santoso", "karyawan", "04/01/2021", None, "01/04/2021", None])
     path = tmp_path / "roster.xlsx"
     wb.save(path)
@@ -106,9 +114,14 @@ def test_one_bad_row_among_many_writes_nothing_and_errors_round_trip(office, tmp
 
 
 def test_importing_twice_changes_nothing(office, tmp_path, engine):
-    path = write_csv(tmp_path / "r.csv", [["nik", "nama", "peran", "tanggal masuk", "koperasi"],
-                                          [SITI, "Siti Aminah", "karyawan", "2021-01-04", "2"],
-                                          [SITI, "Siti Aminah", "anggota", "2021-01-04", "1"]])
+    path = write_csv(
+        tmp_path / "r.csv",
+        [
+            ["nik", "nama", "peran", "tanggal masuk", "koperasi"],
+            [SITI, "Siti Aminah", "karyawan", "2021-01-04", "2"],
+            [SITI, "Siti Aminah", "anggota", "2021-01-04", "1"],
+        ],
+    )
     first = office.json("import", "people", str(path))
     assert first["created"] == {"people": 1, "engagements": 2, "enrollments": 0}
     before = table_dump(engine)
@@ -120,14 +133,17 @@ def test_importing_twice_changes_nothing(office, tmp_path, engine):
     assert log[0]["summary"]["rows"] == 2
 
 
-@pytest.mark.parametrize("row, column", [
-    ([SITI, "Siti", "karyawan", "2021-01-04", "99"], "coop"),
-    ([SITI, "Siti", "ketua", "2021-01-04", "2"], "role"),
-    ([SITI, "Siti", "karyawan", "31/02/2021", "2"], "since"),
-    ([SITI, "Siti", "karyawan", "2999-01-01", "2"], "since"),
-    ([SITI[:15], "Siti", "karyawan", "2021-01-04", "2"], "nik"),
-    ([SITI, "", "karyawan", "2021-01-04", "2"], "name"),
-])
+@pytest.mark.parametrize(
+    "row, column",
+    [
+        ([SITI, "Siti", "karyawan", "2021-01-04", "99"], "coop"),
+        ([SITI, "Siti", "ketua", "2021-01-04", "2"], "role"),
+        ([SITI, "Siti", "karyawan", "31/02/2021", "2"], "since"),
+        ([SITI, "Siti", "karyawan", "2999-01-01", "2"], "since"),
+        ([SITI[:15], "Siti", "karyawan", "2021-01-04", "2"], "nik"),
+        ([SITI, "", "karyawan", "2021-01-04", "2"], "name"),
+    ],
+)
 def test_each_bad_field_is_named(office, tmp_path, row, column):
     path = write_csv(tmp_path / "bad.csv", [["nik", "name", "role", "since", "coop"], row])
     summary = office("import", "people", str(path), "--json", ok=False)
@@ -140,19 +156,37 @@ def test_each_bad_field_is_named(office, tmp_path, row, column):
 
 
 def test_same_nik_under_another_name_is_refused(office, tmp_path):
-    office("worker", "add", "--coop", "2", "--nik", SITI, "--name", "Siti Aminah", "--role", "karyawan", "--since", "2021-01-04")
-    path = write_csv(tmp_path / "r.csv", [["nik", "name", "role", "since"], [SITI, "Someone Else", "anggota", "2021-01-04"]])
+    office(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
+    path = write_csv(
+        tmp_path / "r.csv", [["nik", "name", "role", "since"], [SITI, "Someone Else", "anggota", "2021-01-04"]]
+    )
     result = office("import", "people", str(path), "--coop", "2", ok=False)
     assert result.exit_code == 1 and "another name" in result.stderr
 
 
 def test_import_coops_with_aliases(office, tmp_path):
-    path = write_csv(tmp_path / "koperasi.csv", [
-        ["Nama Koperasi", "Jenis", "Kecamatan", "Basis", "No Badan Hukum"],
-        ["Kopkar Pabrik Satu", "konsumen", "Kec. Klari", "kopkar", "518/BH/XII/2004"],
-        ["KSP Dua", "simpan pinjam", "32.15.13", "masyarakat", ""],
-        ["Koperasi Makmur Mandiri", "ksp", "Klari", "", ""],  # already registered: unchanged
-    ])
+    path = write_csv(
+        tmp_path / "koperasi.csv",
+        [
+            ["Nama Koperasi", "Jenis", "Kecamatan", "Basis", "No Badan Hukum"],
+            ["Kopkar Pabrik Satu", "konsumen", "Kec. Klari", "kopkar", "518/BH/XII/2004"],
+            ["KSP Dua", "simpan pinjam", "32.15.13", "masyarakat", ""],
+            ["Koperasi Makmur Mandiri", "ksp", "Klari", "", ""],  # already registered: unchanged
+        ],
+    )
     summary = office.json("import", "coops", str(path))
     assert summary["created"] == {"cooperatives": 2} and summary["unchanged"] == 1
     listed = {c["name"]: (c["kind"], c["base"], c["kecamatan"]) for c in office.json("coop", "list")}
@@ -169,6 +203,7 @@ def test_import_coops_unknown_kecamatan_suggests(office, tmp_path, engine):
 
 
 # --- hostile files (issue: trust) --------------------------------------------------------------
+
 
 def _refused(cli, engine, path, *extra):
     before = table_dump(engine)
@@ -223,18 +258,23 @@ def test_koperasi_column_names_many_cooperatives(office, tmp_path, engine):
     office("coop", "add", "KSP Tutup", "--kind", "ksp", "--kecamatan", "Klari")  # 6
     office("coop", "deactivate", "6")
     header = ["NIK", "Nama", "Peran", "Tanggal Masuk", "Koperasi", "Tanggal BPJS"]
-    good = write_csv(tmp_path / "good.csv", [
-        header,
-        [SITI, "Siti Aminah", "karyawan", "2021-01-04", "ksp sejahtera", "2021-02-01"],
-        [BUDI, "Budi Santoso", "karyawan", "2021-01-04", "KSP BESAR", "2021-02-01"],
-        [ANDI, "Andi Wijaya", "karyawan", "2021-01-04", "Besar", "2021-02-01"],  # a unique part of a name
-    ])
+    good = write_csv(
+        tmp_path / "good.csv",
+        [
+            header,
+            [SITI, "Siti Aminah", "karyawan", "2021-01-04", "ksp sejahtera", "2021-02-01"],
+            [BUDI, "Budi Santoso", "karyawan", "2021-01-04", "KSP BESAR", "2021-02-01"],
+            [ANDI, "Andi Wijaya", "karyawan", "2021-01-04", "Besar", "2021-02-01"],  # a unique part of a name
+        ],
+    )
     summary = office.json("import", "people", str(good))
     assert summary["created"] == {"people": 3, "engagements": 3, "enrollments": 3}
     assert people(office, "2") == {("Siti Aminah", "karyawan")}
     assert people(office, "3") == {("Budi Santoso", "karyawan"), ("Andi Wijaya", "karyawan")}
-    by_coop = {c: {p["name"]: p["programmes"] for p in office.json("coop", "show", c, "--as-of", "2021-12-31")["people"]}
-               for c in ("2", "3")}
+    by_coop = {
+        c: {p["name"]: p["programmes"] for p in office.json("coop", "show", c, "--as-of", "2021-12-31")["people"]}
+        for c in ("2", "3")
+    }
     assert by_coop["2"]["Siti Aminah"] == "jkk,jkm"  # no size: the `any` rule
     assert by_coop["3"]["Budi Santoso"] == by_coop["3"]["Andi Wijaya"] == "jkk,jkm,jht,jp"  # large
 
@@ -258,8 +298,13 @@ def test_a_large_import_leaves_the_planner_statistics_fresh_on_postgresql(office
 
     assert reltuples() in (-1, 0)  # never analyzed (autovacuum waits for 50 changed rows)
     monkeypatch.setattr(people_import, "ANALYZE_AFTER", 3)  # a 10,000-row file in miniature
-    path = write_csv(tmp_path / "roster.csv", [["NIK", "Nama", "Peran", "Tanggal Masuk"],
-                                               [SITI, "Siti Aminah", "karyawan", "2021-01-04"],
-                                               [BUDI, "Budi Santoso", "karyawan", "2021-01-04"]])
+    path = write_csv(
+        tmp_path / "roster.csv",
+        [
+            ["NIK", "Nama", "Peran", "Tanggal Masuk"],
+            [SITI, "Siti Aminah", "karyawan", "2021-01-04"],
+            [BUDI, "Budi Santoso", "karyawan", "2021-01-04"],
+        ],
+    )
     office("import", "people", str(path), "--coop", "2")
     assert reltuples() == 2

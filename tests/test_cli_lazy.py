@@ -21,7 +21,8 @@ def test_top_level_help_loads_no_command_group_and_no_database_code():
         "import sys\n"
         "from koptrack.cli import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith(('koptrack.cli.', 'sqlalchemy', 'sqlmodel', 'openpyxl')))\n"
+        "watched = ('koptrack.cli.', 'sqlalchemy', 'sqlmodel', 'openpyxl')\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(watched))\n"
         "print(','.join(loaded), file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -17,11 +17,30 @@ def office(cli):
     """A seeded office with a KSP (id 2, registered 2021-03-01), a producer coop (3) and a
     kopkar consumer coop (4)."""
     cli("seed")
-    assert cli.json("coop", "add", "KSP Sejahtera", "--kind", "ksp", "--base", "masyarakat", "--kecamatan", "Klari")["id"] == 2
-    assert cli.json("coop", "add", "Kop Produsen Tani", "--kind", "produsen", "--base", "masyarakat",
-                    "--kecamatan", "Cikampek")["id"] == 3
-    assert cli.json("coop", "add", "Kopkar Industri", "--kind", "konsumen", "--base", "karyawan",
-                    "--kecamatan", "Telukjambe Timur")["id"] == 4
+    assert (
+        cli.json("coop", "add", "KSP Sejahtera", "--kind", "ksp", "--base", "masyarakat", "--kecamatan", "Klari")["id"]
+        == 2
+    )
+    assert (
+        cli.json(
+            "coop", "add", "Kop Produsen Tani", "--kind", "produsen", "--base", "masyarakat", "--kecamatan", "Cikampek"
+        )["id"]
+        == 3
+    )
+    assert (
+        cli.json(
+            "coop",
+            "add",
+            "Kopkar Industri",
+            "--kind",
+            "konsumen",
+            "--base",
+            "karyawan",
+            "--kecamatan",
+            "Telukjambe Timur",
+        )["id"]
+        == 4
+    )
     cli("bpjs", "register", "--coop", "2", "--on", "2021-03-01")
     return cli
 
@@ -69,7 +88,20 @@ def test_targets_without_year_lists_years_and_set_adds_one(cli):
 
 def test_enrolled_on_the_as_of_date_counts_a_day_after_does_not(office):
     cli = office
-    cli("worker", "add", "--coop", "2", "--nik", SITI, "--name", "Siti Aminah", "--role", "karyawan", "--since", "2021-01-04")
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
     cli("bpjs", "enroll", "--coop", "2", "--nik", SITI, "--on", "2021-06-01")
     assert status_row(cli, "2", "2021-06-01")["enrolled"] == 1
     before = status_row(cli, "2", "2021-05-31")
@@ -79,8 +111,34 @@ def test_enrolled_on_the_as_of_date_counts_a_day_after_does_not(office):
 
 def test_left_before_as_of_is_out_of_scope_and_leaving_ends_enrollment(office):
     cli = office
-    cli("worker", "add", "--coop", "2", "--nik", SITI, "--name", "Siti Aminah", "--role", "karyawan", "--since", "2021-01-04")
-    cli("worker", "add", "--coop", "2", "--nik", BUDI, "--name", "Budi Santoso", "--role", "karyawan", "--since", "2021-01-04")
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        BUDI,
+        "--name",
+        "Budi Santoso",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
     cli("bpjs", "enroll", "--coop", "2", "--nik", SITI, "--on", "2021-04-01")
     cli("worker", "leave", "--coop", "2", "--nik", SITI, "--on", "2021-09-01")
     on_last_day = status_row(cli, "2", "2021-08-31")
@@ -130,8 +188,34 @@ def test_deregistered_cooperative(office):
 def test_person_in_two_cooperatives(office):
     cli = office
     cli("bpjs", "register", "--coop", "4", "--on", "2021-01-01")
-    cli("worker", "add", "--coop", "2", "--nik", BUDI, "--name", "Budi Santoso", "--role", "karyawan", "--since", "2021-01-04")
-    cli("worker", "add", "--coop", "4", "--nik", BUDI, "--name", "Budi Santoso", "--role", "karyawan", "--since", "2021-02-01")
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        BUDI,
+        "--name",
+        "Budi Santoso",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "4",
+        "--nik",
+        BUDI,
+        "--name",
+        "Budi Santoso",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-02-01",
+    )
     cli("bpjs", "enroll", "--coop", "2", "--nik", BUDI, "--on", "2021-03-01")
     cli("bpjs", "enroll", "--coop", "4", "--nik", BUDI, "--on", "2021-03-01")
     assert status_row(cli, "2", "2021-12-31")["enrolled"] == 1
@@ -144,7 +228,20 @@ def test_producer_cooperative_scope_is_its_members(office):
     cli = office
     cli("bpjs", "register", "--coop", "3", "--on", "2021-02-01")
     cli("worker", "add", "--coop", "3", "--nik", ANDI, "--name", "Andi", "--role", "anggota", "--since", "2020-05-05")
-    cli("worker", "add", "--coop", "3", "--nik", SITI, "--name", "Siti Aminah", "--role", "karyawan", "--since", "2020-05-05")
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "3",
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2020-05-05",
+    )
     row = status_row(cli, "3", "2021-12-31")
     assert row["in_scope"] == 1 and row["state"] == "partial"
     enrolled = cli.json("bpjs", "enroll", "--coop", "3", "--nik", ANDI, "--on", "2021-03-01")
@@ -157,10 +254,36 @@ def test_producer_cooperative_scope_is_its_members(office):
 def test_missing_mandatory_programme_is_flagged_and_keeps_coop_partial(office):
     cli = office
     cli("coop", "edit", "2", "--size", "medium")
-    cli("worker", "add", "--coop", "2", "--nik", SITI, "--name", "Siti Aminah", "--role", "karyawan", "--since", "2021-01-04")
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
     default = cli.json("bpjs", "enroll", "--coop", "2", "--nik", SITI, "--on", "2021-04-01")
     assert default["category"] == "pu" and default["programmes"] == ["jkk", "jkm", "jht", "jp"]
-    cli("worker", "add", "--coop", "2", "--nik", BUDI, "--name", "Budi Santoso", "--role", "karyawan", "--since", "2021-01-04")
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        BUDI,
+        "--name",
+        "Budi Santoso",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
     lacking = cli.json("bpjs", "enroll", "--coop", "2", "--nik", BUDI, "--on", "2021-04-01", "--programs", "jkk,jkm")
     assert lacking["missing_programmes"] == ["jht", "jp"]
     row = status_row(cli, "2", "2021-12-31")
@@ -171,9 +294,26 @@ def test_missing_mandatory_programme_is_flagged_and_keeps_coop_partial(office):
 def test_states_and_only_behind(office):
     cli = office
     states = {r["id"]: r["state"] for r in cli.json("bpjs", "status", "--as-of", "2021-12-31")}
-    assert states == {1: "registered, roster missing", 2: "registered, roster missing", 3: "not registered",
-                      4: "not registered"}
-    cli("worker", "add", "--coop", "2", "--nik", SITI, "--name", "Siti Aminah", "--role", "karyawan", "--since", "2021-01-04")
+    assert states == {
+        1: "registered, roster missing",
+        2: "registered, roster missing",
+        3: "not registered",
+        4: "not registered",
+    }
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
     cli("bpjs", "enroll", "--coop", "2", "--nik", SITI, "--on", "2021-04-01")
     behind = [r["id"] for r in cli.json("bpjs", "status", "--as-of", "2021-12-31", "--only-behind")]
     assert 2 not in behind and sorted(behind) == [1, 3, 4]
@@ -240,7 +380,20 @@ def test_bad_input_is_refused_cleanly_and_writes_nothing(office, engine, args):
 
 def test_coop_show_has_status_and_masked_enrollments(office):
     cli = office
-    cli("worker", "add", "--coop", "2", "--nik", SITI, "--name", "Siti Aminah", "--role", "karyawan", "--since", "2021-01-04")
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
     cli("bpjs", "enroll", "--coop", "2", "--nik", SITI, "--on", "2021-04-01", "--kpj", "12345678901")
     cli("pkspkb", "join", "--coop", "2", "--on", "2021-05-01")
     shown = cli.json("coop", "show", "2", "--as-of", "2021-12-31")

@@ -53,16 +53,31 @@ def read_position(pid: int, target: Path) -> int | None:
 def test_sigkill_in_the_middle_of_an_import_leaves_the_database_as_it_was(cli, db_path, tmp_path):
     cli("seed")
     cli("coop", "add", "KSP Sejahtera", "--kind", "ksp", "--kecamatan", "Cikampek")
-    cli("worker", "add", "--coop", "2", "--nik", "3215055203900001", "--name", "Siti Aminah", "--role", "karyawan",
-        "--since", "2021-01-04")
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        "3215055203900001",
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
     path = roster(tmp_path / "big.csv", ROWS).resolve()
     size = path.stat().st_size
     engine = store.open_engine(str(db_path))
     before = table_dump(engine)
     engine.dispose()
 
-    proc = subprocess.Popen([sys.executable, "-m", "koptrack", "--db", str(db_path), "import", "people", str(path),
-                             "--coop", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "koptrack", "--db", str(db_path), "import", "people", str(path), "--coop", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     killed_at = None
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:

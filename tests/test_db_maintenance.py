@@ -80,8 +80,9 @@ def test_backup_is_a_private_complete_copy(cli, db_path, tmp_path):
 @sqlite_only
 def test_backup_during_a_concurrent_write_is_consistent(cli, db_path, tmp_path):
     cli("seed")
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), "300"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db_path), "300"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     seen = []
     try:
         deadline = time.monotonic() + 60
@@ -138,8 +139,12 @@ def test_restore_upgrades_an_older_backup(cli, tmp_path):
         command.upgrade(cfg, "0001")
         conn.execute(text("INSERT INTO regency (code, name) VALUES ('32.15', 'Kabupaten Karawang')"))
         conn.execute(text("INSERT INTO kecamatan (code, name, regency_code) VALUES ('32.15.05', 'Klari', '32.15')"))
-        conn.execute(text("INSERT INTO cooperative (name, kind, base, kecamatan_code, status, created_at, updated_at) "
-                          "VALUES ('Koperasi Lama', 'ksp', 'masyarakat', '32.15.05', 'active', '2021-01-01', '2021-01-01')"))
+        conn.execute(
+            text(
+                "INSERT INTO cooperative (name, kind, base, kecamatan_code, status, created_at, updated_at) "
+                "VALUES ('Koperasi Lama', 'ksp', 'masyarakat', '32.15.05', 'active', '2021-01-01', '2021-01-01')"
+            )
+        )
     engine.dispose()
     target = tmp_path / "new.db"
     info = cli.json("--db", str(target), "db", "restore", str(old))
@@ -150,11 +155,14 @@ def test_restore_upgrades_an_older_backup(cli, tmp_path):
 
 
 @sqlite_only
-@pytest.mark.parametrize("content, reason", [
-    (b"nik,name\n1,2\n", "not an SQLite database"),
-    (None, "not a koptrack one"),
-    (b"SQLite format 3\x00" + b"\x00" * 200, "cannot be read"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"nik,name\n1,2\n", "not an SQLite database"),
+        (None, "not a koptrack one"),
+        (b"SQLite format 3\x00" + b"\x00" * 200, "cannot be read"),
+    ],
+)
 def test_restore_refuses_what_is_not_a_koptrack_database(cli, db_path, tmp_path, content, reason):
     cli("seed")
     bad = tmp_path / "bad.db"
@@ -179,8 +187,10 @@ def test_check_finds_rows_pointing_at_nothing(cli, db_path):
     cli("seed")
     assert cli("db", "check").exit_code == 0
     conn = sqlite3.connect(db_path)  # foreign keys are off in a plain sqlite3 connection
-    conn.execute("INSERT INTO engagement (person_id, coop_id, role, since, created_at) "
-                 "VALUES (999, 1, 'karyawan', '2021-01-01', '2021-01-01')")
+    conn.execute(
+        "INSERT INTO engagement (person_id, coop_id, role, since, created_at) "
+        "VALUES (999, 1, 'karyawan', '2021-01-01', '2021-01-01')"
+    )
     conn.commit()
     conn.close()
     r = cli("db", "check", "--json", ok=False)

@@ -19,8 +19,10 @@ def office(cli, tmp_path):
     cli("seed")
     cli("coop", "add", "KSP Sejahtera", "--kind", "ksp", "--kecamatan", "Cikampek")  # id 2
     roster = tmp_path / "roster.csv"
-    roster.write_text(f"nik,name,role,since,coop,kpj,bpjs on\n{SITI},Siti Aminah,karyawan,2021-01-04,2,12345678901,2021-04-01\n"
-                      f"{BUDI},Budi Santoso,anggota,2021-02-01,2,,\n")
+    roster.write_text(
+        f"nik,name,role,since,coop,kpj,bpjs on\n{SITI},Siti Aminah,karyawan,2021-01-04,2,12345678901,2021-04-01\n"
+        f"{BUDI},Budi Santoso,anggota,2021-02-01,2,,\n"
+    )
     cli("import", "people", str(roster))
     return cli
 
@@ -44,7 +46,7 @@ def test_targets_workbook_for_the_head_of_office(office, tmp_path):
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert [(r[3], r[4]) for r in rows] == [(t["target"], t["actual"]) for t in expected]
     pct_col = header.index("%")
-    for cells, t in zip(ws.iter_rows(min_row=2), expected):
+    for cells, t in zip(ws.iter_rows(min_row=2), expected, strict=True):
         assert cells[pct_col].number_format == "0.0%"
         assert cells[pct_col].value == pytest.approx(t["percent"] / 100)
     for i, h in enumerate(header, start=1):  # every column at least as wide as its header
@@ -95,23 +97,25 @@ def test_enrollments_and_coops_and_pkspkb(office, tmp_path):
     office("export", "enrollments", "-o", str(tmp_path / "e.json"))
     enrollments = json.loads((tmp_path / "e.json").read_text())
     # imported without a programme column: the PU minimum from the seed's rules (jkk, jkm)
-    assert [(e["name"], e["kpj"], e["category"], e["programmes"], e["start_on"]) for e in enrollments] == \
-        [("Siti Aminah", "12******901", "pu", "jkk,jkm", "2021-04-01")]
+    assert [(e["name"], e["kpj"], e["category"], e["programmes"], e["start_on"]) for e in enrollments] == [
+        ("Siti Aminah", "12******901", "pu", "jkk,jkm", "2021-04-01")
+    ]
     assert "12345678901" not in (tmp_path / "e.json").read_text()
     office("export", "coops", "-o", str(tmp_path / "c.csv"))
     assert [r["name"] for r in read_csv(tmp_path / "c.csv")] == [c["name"] for c in office.json("coop", "list")]
     office("export", "pkspkb", "--format", "csv", "-o", str(tmp_path / "k.out"))
-    assert [(r["coop"], r["joined_on"], r["agreement_no"]) for r in read_csv(tmp_path / "k.out")] == \
-        [("2", "2021-05-01", "PKS/12/2021")]
+    assert [(r["coop"], r["joined_on"], r["agreement_no"]) for r in read_csv(tmp_path / "k.out")] == [
+        ("2", "2021-05-01", "PKS/12/2021")
+    ]
 
 
 def test_formulas_are_neutralised(cli, tmp_path):
     cli("seed")
-    for name in ["=HYPERLINK(\"http://x\",\"klik\")", "+62 Koperasi", "-Koperasi Minus", "@SUM(A1)"]:
+    for name in ['=HYPERLINK("http://x","klik")', "+62 Koperasi", "-Koperasi Minus", "@SUM(A1)"]:
         cli("coop", "add", "--kind", "jasa", "--kecamatan", "Klari", "--", name)
     cli("export", "coops", "-o", str(tmp_path / "c.csv"))
     names = [r["name"] for r in read_csv(tmp_path / "c.csv")][1:]
-    assert names == ["'=HYPERLINK(\"http://x\",\"klik\")", "'+62 Koperasi", "'-Koperasi Minus", "'@SUM(A1)"]
+    assert names == ['\'=HYPERLINK("http://x","klik")', "'+62 Koperasi", "'-Koperasi Minus", "'@SUM(A1)"]
     cli("export", "coops", "-o", str(tmp_path / "c.xlsx"))
     ws = openpyxl.load_workbook(tmp_path / "c.xlsx").active
     cells = [row[1] for row in ws.iter_rows(min_row=3)]

@@ -30,7 +30,7 @@ def documented() -> list[dict[str, tuple[bool, set[str]]]]:
 def test_readme_column_tables_match_the_importer():
     tables = documented()
     assert len(tables) == 2, "expected the people and the coops column tables"
-    for kind, table in zip(("people", "coops"), tables):
+    for kind, table in zip(("people", "coops"), tables, strict=True):
         assert list(table) == list(ALIASES[kind]), kind
         for field, (required, aliases) in table.items():
             assert required == (field in REQUIRED[kind]), (kind, field)

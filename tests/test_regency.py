@@ -37,8 +37,11 @@ def province(cli, tmp_path):
 
 def test_targets_per_regency_count_only_their_regency(province):
     cli = province
-    every = {(r["regency"], r["segment"]): r["actual"] for r in cli.json("targets", "2021", "--regency", "all")
-             if r["metric"] == "bpjs.registered_coops"}
+    every = {
+        (r["regency"], r["segment"]): r["actual"]
+        for r in cli.json("targets", "2021", "--regency", "all")
+        if r["metric"] == "bpjs.registered_coops"
+    }
     assert every[("32.15", "ksp")] == 2  # Makmur Mandiri + KSP Karawang Dua
     assert every[("32.16", "ksp")] == 2
     karawang = cli.json("targets", "2021", "--regency", "32.15")

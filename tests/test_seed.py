@@ -65,48 +65,104 @@ def _control_in_name(d):
 # Each case: the change to the shipped seed, and how the one error line must start (entry and field).
 CASES = {
     "unknown section": (lambda d: d.update(extras=[1]), "error: unknown section(s) extras"),
-    "bad kecamatan code": (lambda d: _kec(d)["list"].__setitem__(3, ["32.16.04", "Ciampel"]),
-                           "error: regions.kecamatan.list[3]: code '32.16.04' must be a kecamatan code in regency 32.15"),
-    "duplicate kecamatan": (lambda d: _kec(d)["list"].append(["32.15.05", "Klari Lagi"]),
-                            "error: regions.kecamatan.list[30]: code 32.15.05 is listed twice (also regions.kecamatan.list[4])"),
-    "kecamatan not [code, name]": (lambda d: _kec(d)["list"].__setitem__(7, "32.15.08 Batujaya"),
-                                   "error: regions.kecamatan.list[7]: must be [code, name]"),
-    "control character in a kecamatan name": (_control_in_name, r"error: regions.kecamatan.list[0].name 'Karawang\\x1b[2JBarat': contains control characters"),
-    "kecamatan list not a list": (lambda d: _kec(d).update(list="32.15.01"), "error: regions.kecamatan.list: must be a list"),
-    "kecamatan group of an unknown source": (lambda d: _kec(d).update(source="nowhere"),
-                                             "error: regions.kecamatan.source 'nowhere': is not a key listed under sources"),
-    "unknown field in regions": (lambda d: d["regions"].update(kecamatans=[]), "error: regions: unknown field(s) kecamatans"),
+    "bad kecamatan code": (
+        lambda d: _kec(d)["list"].__setitem__(3, ["32.16.04", "Ciampel"]),
+        "error: regions.kecamatan.list[3]: code '32.16.04' must be a kecamatan code in regency 32.15",
+    ),
+    "duplicate kecamatan": (
+        lambda d: _kec(d)["list"].append(["32.15.05", "Klari Lagi"]),
+        "error: regions.kecamatan.list[30]: code 32.15.05 is listed twice (also regions.kecamatan.list[4])",
+    ),
+    "kecamatan not [code, name]": (
+        lambda d: _kec(d)["list"].__setitem__(7, "32.15.08 Batujaya"),
+        "error: regions.kecamatan.list[7]: must be [code, name]",
+    ),
+    "control character in a kecamatan name": (
+        _control_in_name,
+        r"error: regions.kecamatan.list[0].name 'Karawang\\x1b[2JBarat': contains control characters",
+    ),
+    "kecamatan list not a list": (
+        lambda d: _kec(d).update(list="32.15.01"),
+        "error: regions.kecamatan.list: must be a list",
+    ),
+    "kecamatan group of an unknown source": (
+        lambda d: _kec(d).update(source="nowhere"),
+        "error: regions.kecamatan.source 'nowhere': is not a key listed under sources",
+    ),
+    "unknown field in regions": (
+        lambda d: d["regions"].update(kecamatans=[]),
+        "error: regions: unknown field(s) kecamatans",
+    ),
     "regencies not a list": (lambda d: d["regions"].update(regencies=5), "error: regions.regencies: must be a list"),
-    "bad regency code": (lambda d: d["regions"]["regencies"][0].update(code="3215"),
-                         "error: regions.regencies[0].code '3215': must look like 32.15"),
-    "duplicate regency": (lambda d: d["regions"]["regencies"].append({"code": "32.15", "name": "Lagi"}),
-                          "error: regions.regencies[1]: code '32.15' is listed twice (also regions.regencies[0])"),
-    "duplicate source": (lambda d: d["sources"].append(dict(d["sources"][2], title="again")),
-                         "error: sources[5]: key 'kemendagri-kode-wilayah' is listed twice (also sources[2])"),
-    "duplicate programme": (lambda d: d["programmes"].append(dict(d["programmes"][0])),
-                            "error: programmes[5]: code 'jkk' is listed twice (also programmes[0])"),
-    "duplicate rule": (lambda d: d["programme_rules"].append(dict(d["programme_rules"][3], programmes=["jkk"])),
-                       "error: programme_rules[6]: category/employer_size ('pu', 'small') is listed twice"),
-    "duplicate cooperative": (_add("cooperatives", {"name": "KOPERASI MAKMUR MANDIRI", "kind": "jasa", "kecamatan": "32.15.05"}),
-                              "error: cooperatives[1]: name/kecamatan ('koperasi makmur mandiri', '32.15.05') is listed twice"),
-    "negative target": (lambda d: d["targets"][0].update(value=-5), "error: targets[0].value -5: must be a whole number above 0"),
-    "zero target": (lambda d: d["targets"][4].update(value=0), "error: targets[4].value 0: must be a whole number above 0"),
-    "negative reported count": (lambda d: d["reported_counts"][1].update(value=-1), "error: reported_counts[1].value -1"),
-    "duplicate target": (lambda d: d["targets"].append(dict(d["targets"][1], value=9)),
-                         "error: targets[5]: year/metric/kind/base/regency (2021, 'bpjs.registered_coops', 'produsen'"),
-    "unknown source": (lambda d: d["targets"][0].update(source="nowhere"),
-                       "error: targets[0].source 'nowhere': is not a key listed under sources"),
-    "source that is a list": (lambda d: d["targets"][2].update(source=["kbe-2021-03-16"]),
-                              "error: targets[2].source ['kbe-2021-03-16']: is not a key"),
-    "unknown metric": (lambda d: d["targets"][3].update(metric="bpjs.everything"), "error: targets[3].metric 'bpjs.everything'"),
+    "bad regency code": (
+        lambda d: d["regions"]["regencies"][0].update(code="3215"),
+        "error: regions.regencies[0].code '3215': must look like 32.15",
+    ),
+    "duplicate regency": (
+        lambda d: d["regions"]["regencies"].append({"code": "32.15", "name": "Lagi"}),
+        "error: regions.regencies[1]: code '32.15' is listed twice (also regions.regencies[0])",
+    ),
+    "duplicate source": (
+        lambda d: d["sources"].append(dict(d["sources"][2], title="again")),
+        "error: sources[5]: key 'kemendagri-kode-wilayah' is listed twice (also sources[2])",
+    ),
+    "duplicate programme": (
+        lambda d: d["programmes"].append(dict(d["programmes"][0])),
+        "error: programmes[5]: code 'jkk' is listed twice (also programmes[0])",
+    ),
+    "duplicate rule": (
+        lambda d: d["programme_rules"].append(dict(d["programme_rules"][3], programmes=["jkk"])),
+        "error: programme_rules[6]: category/employer_size ('pu', 'small') is listed twice",
+    ),
+    "duplicate cooperative": (
+        _add("cooperatives", {"name": "KOPERASI MAKMUR MANDIRI", "kind": "jasa", "kecamatan": "32.15.05"}),
+        "error: cooperatives[1]: name/kecamatan ('koperasi makmur mandiri', '32.15.05') is listed twice",
+    ),
+    "negative target": (
+        lambda d: d["targets"][0].update(value=-5),
+        "error: targets[0].value -5: must be a whole number above 0",
+    ),
+    "zero target": (
+        lambda d: d["targets"][4].update(value=0),
+        "error: targets[4].value 0: must be a whole number above 0",
+    ),
+    "negative reported count": (
+        lambda d: d["reported_counts"][1].update(value=-1),
+        "error: reported_counts[1].value -1",
+    ),
+    "duplicate target": (
+        lambda d: d["targets"].append(dict(d["targets"][1], value=9)),
+        "error: targets[5]: year/metric/kind/base/regency (2021, 'bpjs.registered_coops', 'produsen'",
+    ),
+    "unknown source": (
+        lambda d: d["targets"][0].update(source="nowhere"),
+        "error: targets[0].source 'nowhere': is not a key listed under sources",
+    ),
+    "source that is a list": (
+        lambda d: d["targets"][2].update(source=["kbe-2021-03-16"]),
+        "error: targets[2].source ['kbe-2021-03-16']: is not a key",
+    ),
+    "unknown metric": (
+        lambda d: d["targets"][3].update(metric="bpjs.everything"),
+        "error: targets[3].metric 'bpjs.everything'",
+    ),
     "bad kind": (lambda d: d["cooperatives"][0].update(kind="bank"), "error: cooperatives[0].kind 'bank'"),
-    "unknown kecamatan": (lambda d: d["cooperatives"][0].update(kecamatan="Klarii"),
-                          "error: cooperatives[0].kecamatan 'Klarii': is not a known kecamatan; did you mean 'Klari'?"),
-    "bad nik koperasi": (lambda d: d["cooperatives"][0].update(nik_koperasi="12.34"),
-                         "error: cooperatives[0].nik_koperasi '1234': must be 16 digits"),
-    "unknown field": (lambda d: d["cooperatives"][0].update(npwp="01.234"), "error: cooperatives[0]: unknown field(s) npwp"),
-    "registration date that is not one": (lambda d: d["cooperatives"][0]["bpjs_registration"].update(registered_on="31/02/2021"),
-                                          "error: cooperatives[0].bpjs_registration.registered_on '31/02/2021'"),
+    "unknown kecamatan": (
+        lambda d: d["cooperatives"][0].update(kecamatan="Klarii"),
+        "error: cooperatives[0].kecamatan 'Klarii': is not a known kecamatan; did you mean 'Klari'?",
+    ),
+    "bad nik koperasi": (
+        lambda d: d["cooperatives"][0].update(nik_koperasi="12.34"),
+        "error: cooperatives[0].nik_koperasi '1234': must be 16 digits",
+    ),
+    "unknown field": (
+        lambda d: d["cooperatives"][0].update(npwp="01.234"),
+        "error: cooperatives[0]: unknown field(s) npwp",
+    ),
+    "registration date that is not one": (
+        lambda d: d["cooperatives"][0]["bpjs_registration"].update(registered_on="31/02/2021"),
+        "error: cooperatives[0].bpjs_registration.registered_on '31/02/2021'",
+    ),
     "yes as a key": (lambda d: d["cooperatives"][0].update({True: 1}), "error: cooperatives[0]: a key reads as yes/no"),
     "format 2": (lambda d: d.update(format=2), "error: format 2: this koptrack reads seed format 1"),
 }
@@ -114,9 +170,18 @@ CASES = {
 
 # Run through the CLI against a database (exit code, one line, nothing written); the rest of
 # CASES are checked on the parsed plan alone, which is where every one of them is refused.
-THROUGH_THE_CLI = ["unknown section", "bad kecamatan code", "duplicate kecamatan", "control character in a kecamatan name",
-                   "regencies not a list", "negative target", "unknown source", "source that is a list",
-                   "bad kind", "yes as a key"]
+THROUGH_THE_CLI = [
+    "unknown section",
+    "bad kecamatan code",
+    "duplicate kecamatan",
+    "control character in a kecamatan name",
+    "regencies not a list",
+    "negative target",
+    "unknown source",
+    "source that is a list",
+    "bad kind",
+    "yes as a key",
+]
 
 
 @pytest.mark.parametrize("case", sorted(set(CASES) - set(THROUGH_THE_CLI)))
@@ -162,7 +227,9 @@ def test_a_conflict_with_the_office_s_own_records_is_named_and_nothing_is_writte
     """A seeded cooperative whose NIK koperasi already belongs to another cooperative is only
     found against the database: still one line naming the entry, and nothing written."""
     cli("seed")
-    other = cli.json("coop", "add", "Kop Lain", "--kind", "jasa", "--kecamatan", "Pedes", "--nik-koperasi", "3215100000000001")
+    other = cli.json(
+        "coop", "add", "Kop Lain", "--kind", "jasa", "--kecamatan", "Pedes", "--nik-koperasi", "3215100000000001"
+    )
     before = table_dump(engine)
     path = edited(tmp_path, lambda d: d["cooperatives"][0].update(nik_koperasi="3215100000000001", desa="Duren"))
     result = cli("seed", str(path), ok=False)
@@ -182,12 +249,15 @@ def test_the_seed_matches_a_cooperative_the_office_typed_in_another_case(cli, en
     assert [c["id"] for c in cli.json("coop", "list", "--kecamatan", "Klari")] == [typed["id"]]
 
 
-@pytest.mark.parametrize("content, expected", [
-    (b"- just\n- a list\n", "must be a YAML mapping"),
-    (b"regions: [unclosed\n", "not valid YAML at line"),
-    (b"\xff\xfe\x00garbage", "not UTF-8"),
-    (b"", "must be a YAML mapping"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"- just\n- a list\n", "must be a YAML mapping"),
+        (b"regions: [unclosed\n", "not valid YAML at line"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+        (b"", "must be a YAML mapping"),
+    ],
+)
 def test_files_that_are_not_seeds(cli, engine, tmp_path, content, expected):
     path = tmp_path / "bad.yaml"
     path.write_bytes(content)
@@ -207,8 +277,14 @@ def seed_in_a_subprocess(path: Path, db, timeout: float) -> subprocess.Completed
     """`koptrack seed PATH` in its own process, killed after `timeout` seconds (raises
     subprocess.TimeoutExpired): a test of 'bounded time and memory' must not hang the suite."""
     env = {**os.environ, "KOPTRACK_DB": str(db)}
-    return subprocess.run([sys.executable, "-m", "koptrack", "seed", str(path)], capture_output=True, text=True,
-                          env=env, timeout=timeout, preexec_fn=_limited_memory if sys.platform != "win32" else None)
+    return subprocess.run(
+        [sys.executable, "-m", "koptrack", "seed", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        preexec_fn=_limited_memory if sys.platform != "win32" else None,
+    )
 
 
 def test_a_yaml_alias_bomb_is_refused_at_once(engine, db_path, tmp_path):
@@ -229,10 +305,13 @@ def test_a_yaml_alias_bomb_is_refused_at_once(engine, db_path, tmp_path):
     assert table_dump(engine) == before
 
 
-@pytest.mark.parametrize("content", [
-    "sources:\n  - &s {key: a, kind: b, title: c}\n  - {<<: *s, key: d}\n",  # a merge key is an alias too
-    "regions: *nowhere\n",
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "sources:\n  - &s {key: a, kind: b, title: c}\n  - {<<: *s, key: d}\n",  # a merge key is an alias too
+        "regions: *nowhere\n",
+    ],
+)
 def test_every_alias_is_refused(cli, engine, tmp_path, content):
     path = tmp_path / "alias.yaml"
     path.write_text(content)

@@ -75,7 +75,8 @@ def test_help_and_version_do_not_load_database_code(tmp_path):
         "from koptrack.cli import app\n"
         "for args in (['--help'], ['--version'], ['coop', '--help'], ['targets', '--help']):\n"
         "    try:\n        app(args)\n    except SystemExit:\n        pass\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel', 'alembic')), file=sys.stderr)\n"
+        "heavy = ('sqlalchemy', 'sqlmodel', 'alembic')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0 and r.stderr.strip() == "[]", r.stderr
@@ -159,7 +160,9 @@ def test_pragmas_on_a_write_session_too(tmp_path):
             from sqlalchemy.exc import IntegrityError
 
             with pytest.raises(IntegrityError):
-                conn.exec_driver_sql("INSERT INTO kecamatan (code, name, regency_code) VALUES ('99.99.99', 'X', '99.99')")
+                conn.exec_driver_sql(
+                    "INSERT INTO kecamatan (code, name, regency_code) VALUES ('99.99.99', 'X', '99.99')"
+                )
     finally:
         engine.dispose()
 
@@ -177,13 +180,21 @@ def test_db_option_beats_environment_in_process(cli, tmp_path, monkeypatch):
 
 def test_the_real_entry_point_shows_help_without_database_code(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "KOPTRACK_DB"}
-    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "koptrack", "--help"], capture_output=True,
-                       text=True, cwd=tmp_path, env=env, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "koptrack", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
     assert r.returncode == 0 and "Usage" in r.stdout
     imported = [line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")]
     assert "koptrack.cli" in imported  # the check is live: importtime did report the modules
     loaded = {m.split(".")[0] for m in imported}
-    assert not loaded & {"sqlalchemy", "sqlmodel", "alembic", "yaml"}, sorted(loaded & {"sqlalchemy", "sqlmodel", "alembic", "yaml"})
+    assert not loaded & {"sqlalchemy", "sqlmodel", "alembic", "yaml"}, sorted(
+        loaded & {"sqlalchemy", "sqlmodel", "alembic", "yaml"}
+    )
     assert not list(tmp_path.iterdir())  # and no database was created anywhere here
 
 

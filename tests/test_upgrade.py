@@ -24,14 +24,23 @@ def test_database_at_first_revision_upgrades_and_keeps_its_data(cli, empty_db):
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO regency (code, name) VALUES ('32.15', 'Kabupaten Karawang')"))
         conn.execute(text("INSERT INTO kecamatan (code, name, regency_code) VALUES ('32.15.05', 'Klari', '32.15')"))
-        conn.execute(text(
-            "INSERT INTO cooperative (name, kind, base, kecamatan_code, status, created_at, updated_at) "
-            "VALUES ('Koperasi Lama', 'ksp', 'masyarakat', '32.15.05', 'active', :t, :t)"), {"t": dt.datetime(2021, 1, 1)})
-        conn.execute(text(
-            "INSERT INTO bpjs_registration (coop_id, registered_on, created_at) VALUES (1, '2021-02-01', :t)"),
-            {"t": dt.datetime(2021, 1, 1)})
-        conn.execute(text(
-            "INSERT INTO target (year, metric, kind, base, value) VALUES (2021, 'bpjs.registered_coops', 'ksp', 'any', 3)"))
+        conn.execute(
+            text(
+                "INSERT INTO cooperative (name, kind, base, kecamatan_code, status, created_at, updated_at) "
+                "VALUES ('Koperasi Lama', 'ksp', 'masyarakat', '32.15.05', 'active', :t, :t)"
+            ),
+            {"t": dt.datetime(2021, 1, 1)},
+        )
+        conn.execute(
+            text("INSERT INTO bpjs_registration (coop_id, registered_on, created_at) VALUES (1, '2021-02-01', :t)"),
+            {"t": dt.datetime(2021, 1, 1)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO target (year, metric, kind, base, value) "
+                "VALUES (2021, 'bpjs.registered_coops', 'ksp', 'any', 3)"
+            )
+        )
     engine.dispose()
 
     first = cli("--db", empty_db, "bpjs", "status", "--as-of", "2021-12-31", "--json")

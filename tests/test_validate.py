@@ -25,8 +25,15 @@ def build_nik(province: str, regency: int, kecamatan: int, birth: dt.date, woman
 
 
 births = st.dates(min_value=dt.date(TODAY.year - 99, 1, 1), max_value=TODAY)
-niks = st.builds(build_nik, st.sampled_from(PROVINCES), st.integers(1, 99), st.integers(1, 99), births,
-                 st.booleans(), st.integers(1, 9999))
+niks = st.builds(
+    build_nik,
+    st.sampled_from(PROVINCES),
+    st.integers(1, 99),
+    st.integers(1, 99),
+    births,
+    st.booleans(),
+    st.integers(1, 9999),
+)
 
 
 @given(st.sampled_from(PROVINCES), st.integers(1, 99), st.integers(1, 99), births, st.booleans(), st.integers(1, 9999))
@@ -110,8 +117,9 @@ def test_nik_koperasi_is_sixteen_digits(digits):
             validate.parse_nik_koperasi(digits)
 
 
-@pytest.mark.parametrize("value, ok", [("ab123456", "AB123456"), ("12345678", "12345678"), ("AB12345", None),
-                                       ("AB-12345", None), ("", "")])
+@pytest.mark.parametrize(
+    "value, ok", [("ab123456", "AB123456"), ("12345678", "12345678"), ("AB12345", None), ("AB-12345", None), ("", "")]
+)
 def test_npp(value, ok):
     if ok is None:
         with pytest.raises(ValidationError, match="npp"):
@@ -172,8 +180,9 @@ def test_clean_text_refuses_control_characters_and_trims(text):
         assert out == out.strip() and "  " not in out
 
 
-@pytest.mark.parametrize("value, expected", [("ksp", "ksp"), ("Simpan Pinjam", "ksp"), ("simpan-pinjam", "ksp"),
-                                             ("PRODUSEN", "produsen")])
+@pytest.mark.parametrize(
+    "value, expected", [("ksp", "ksp"), ("Simpan Pinjam", "ksp"), ("simpan-pinjam", "ksp"), ("PRODUSEN", "produsen")]
+)
 def test_kind_aliases(value, expected):
     assert validate.parse_kind(value) == expected
 
@@ -201,7 +210,8 @@ def test_bad_regency(value):
 any_part_niks = st.builds(
     lambda prov, reg, kec, day, month, yy, serial: f"{prov}{reg:02d}{kec:02d}{day:02d}{month:02d}{yy:02d}{serial:04d}",
     st.one_of(st.sampled_from(PROVINCES), st.integers(0, 99).map(lambda n: f"{n:02d}")),
-    st.integers(0, 99), st.integers(0, 99),
+    st.integers(0, 99),
+    st.integers(0, 99),
     st.one_of(st.integers(1, 31), st.integers(41, 71), st.integers(0, 99)),
     st.one_of(st.integers(1, 12), st.integers(0, 99)),
     st.integers(0, 99),
@@ -253,19 +263,22 @@ def test_later_this_year_means_a_century_ago():
         validate.parse_nik("3215052902000001", today=dt.date(2000, 2, 28))
 
 
-@pytest.mark.parametrize("nik, fragment", [
-    ("3215050001900001", "birth day 00"),
-    ("3215054001900001", "birth day 40"),  # 40 is neither a man's day nor a woman's (41-71)
-    ("3215057201900001", "birth day 72"),
-    ("3215050100900001", "birth month 00"),
-    ("3215053104900001", "does not exist"),  # 31 April
-    ("3215057104900001", "does not exist"),  # a woman born 31 April
-    ("3215050101900000", "serial"),
-    ("3200050101900001", "regency code"),
-    ("3215000101900001", "kecamatan code"),
-    ("2015050101900001", "province code 20"),
-    ("0015050101900001", "province code 00"),
-])
+@pytest.mark.parametrize(
+    "nik, fragment",
+    [
+        ("3215050001900001", "birth day 00"),
+        ("3215054001900001", "birth day 40"),  # 40 is neither a man's day nor a woman's (41-71)
+        ("3215057201900001", "birth day 72"),
+        ("3215050100900001", "birth month 00"),
+        ("3215053104900001", "does not exist"),  # 31 April
+        ("3215057104900001", "does not exist"),  # a woman born 31 April
+        ("3215050101900000", "serial"),
+        ("3200050101900001", "regency code"),
+        ("3215000101900001", "kecamatan code"),
+        ("2015050101900001", "province code 20"),
+        ("0015050101900001", "province code 00"),
+    ],
+)
 def test_each_rule_of_the_nik(nik, fragment):
     with pytest.raises(ValidationError) as exc:
         validate.parse_nik(nik, today=TODAY)
@@ -295,14 +308,15 @@ def test_day_and_serial_edges_that_are_valid():
 
 # --- what an error may show -------------------------------------------------------------------
 
+
 # A NIK typed with the usual mistakes: a digit too many or too few, a letter O for a zero, a
 # space or a dash in the middle, a trailing character.
 def _typo(nik: str, kind: int, pos: int) -> str:
     pos = 1 + pos % 15  # inside: a tab or dash at either end could be trimmed as a blank
     return [
         nik + str(pos % 10),
-        nik[:pos] + nik[pos + 1:],
-        nik[:pos] + "O" + nik[pos + 1:],
+        nik[:pos] + nik[pos + 1 :],
+        nik[:pos] + "O" + nik[pos + 1 :],
         nik[:pos] + "-" + nik[pos:],
         nik + "x",
         nik[:pos] + "\t" + nik[pos:],
@@ -340,25 +354,28 @@ def test_no_error_from_parse_kpj_shows_more_than_three_digits_in_a_row(text):
         assert not re.search(r"\d{4,}", str(exc)), str(exc)
 
 
-@pytest.mark.parametrize("parse, value, field", [
-    (validate.parse_kpj, "1234567890", "kpj"),
-    (validate.parse_npp, "AB-12345", "npp"),
-    (validate.parse_nik_koperasi, "12345", "nik-koperasi"),
-    (lambda v, f: validate.parse_date(v, f), "2021-02-30", "since"),
-    (lambda v, f: validate.parse_date(v, f, allow_future=False, today=TODAY), "2026-11-26", "on"),
-    (validate.parse_year, "21", "year"),
-    (validate.parse_kind, "bank", "kind"),
-    (validate.parse_base, "swasta", "base"),
-    (validate.parse_role, "ketua", "role"),
-    (validate.parse_status, "tutup", "status"),
-    (validate.parse_category, "pns", "category"),
-    (validate.parse_employer_size, "huge", "size"),
-    (validate.parse_programmes, "jkn", "programs"),
-    (validate.parse_regency, "Karawang", "regency"),
-    (lambda v, f: validate.clean_text(v, f, required=True), "  ", "name"),
-    (lambda v, f: validate.clean_text(v, f, max_len=5), "Koperasi", "desa"),
-    (lambda v, f: validate.match_kecamatan(v, [("32.15.05", "Klari")], field=f), "Karawang", "kecamatan"),
-])
+@pytest.mark.parametrize(
+    "parse, value, field",
+    [
+        (validate.parse_kpj, "1234567890", "kpj"),
+        (validate.parse_npp, "AB-12345", "npp"),
+        (validate.parse_nik_koperasi, "12345", "nik-koperasi"),
+        (lambda v, f: validate.parse_date(v, f), "2021-02-30", "since"),
+        (lambda v, f: validate.parse_date(v, f, allow_future=False, today=TODAY), "2026-11-26", "on"),
+        (validate.parse_year, "21", "year"),
+        (validate.parse_kind, "bank", "kind"),
+        (validate.parse_base, "swasta", "base"),
+        (validate.parse_role, "ketua", "role"),
+        (validate.parse_status, "tutup", "status"),
+        (validate.parse_category, "pns", "category"),
+        (validate.parse_employer_size, "huge", "size"),
+        (validate.parse_programmes, "jkn", "programs"),
+        (validate.parse_regency, "Karawang", "regency"),
+        (lambda v, f: validate.clean_text(v, f, required=True), "  ", "name"),
+        (lambda v, f: validate.clean_text(v, f, max_len=5), "Koperasi", "desa"),
+        (lambda v, f: validate.match_kecamatan(v, [("32.15.05", "Klari")], field=f), "Karawang", "kecamatan"),
+    ],
+)
 @pytest.mark.parametrize("custom", [False, True])
 def test_every_refusal_starts_with_the_field_it_concerns(parse, value, field, custom):
     name = "rows[7]." + field if custom else field
@@ -389,8 +406,11 @@ def test_today_is_not_the_future_tomorrow_is():
     assert validate.parse_date(dt.datetime(2021, 3, 16, 9, 30), "on") == dt.date(2021, 3, 16)
 
 
-@given(st.text(min_size=1, max_size=30), st.sampled_from([chr(c) for c in (*range(0, 9), *range(11, 32), *range(0x7F, 0xA0))]),
-       st.integers(0, 30))
+@given(
+    st.text(min_size=1, max_size=30),
+    st.sampled_from([chr(c) for c in (*range(0, 9), *range(11, 32), *range(0x7F, 0xA0))]),
+    st.integers(0, 30),
+)
 def test_a_control_character_inside_text_is_refused_and_shown_escaped(text, control, pos):
     pos = min(pos, len(text))
     value = "A" + text[:pos] + control + text[pos:] + "Z"  # inside, so not trimmed away

@@ -24,8 +24,8 @@ from koptrack.cli.common import (
     fmt_of,
     write_workbook,
 )
-from koptrack.report import masked
 from koptrack.io import terminal
+from koptrack.report import masked
 
 app = typer.Typer(
     help="BPJS Ketenagakerjaan: register cooperatives, enroll their people, see coverage.", no_args_is_help=True

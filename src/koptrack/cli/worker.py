@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from koptrack.cli.common import AsOfOpt, CoopOpt, CsvOpt, JsonOpt, NikOpt, OnOpt, ShowNikOpt, db_session, fmt_of
-from koptrack.report import masked
 from koptrack.io import terminal
+from koptrack.report import masked
 
 app = typer.Typer(help="Register a cooperative's employees and members, and their departures.", no_args_is_help=True)
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import difflib
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from koptrack.core import audit
+from koptrack.core.regions import resolve_kecamatan
 from koptrack.domain import validate
 from koptrack.errors import Duplicate, KoptrackError, NotFound
 from koptrack.store.models import Cooperative, Kecamatan, utcnow
-from koptrack.core.regions import resolve_kecamatan
+from koptrack.store.tables import COOP, KEC, coop_where
 
 # Fields a user may set on a cooperative, with their parser.
 COOP_FIELD_PARSERS = {
@@ -85,8 +88,8 @@ def resolve_coop(session: Session, ref: object, field: str = "coop") -> Cooperat
     if len(partial) > 1:
         names = "; ".join(f"{c.id} {c.name}" for c in partial[:5])
         raise KoptrackError(f"{field} {s!r} matches several cooperatives: {names}", hint="give the id or the full name")
-    names = session.exec(select(Cooperative.name).limit(5000)).all()
-    close = difflib.get_close_matches(s, names, n=3, cutoff=0.6)
+    known = list(session.exec(select(Cooperative.name).limit(5000)).all())
+    close = difflib.get_close_matches(s, known, n=3, cutoff=0.6)
     hint = ("did you mean " + " or ".join(repr(n) for n in close) + "?") if close else "see `koptrack coop list`"
     raise NotFound(f"{field} {s!r}: no cooperative has this name", hint=hint)
 
@@ -114,7 +117,8 @@ def _check_unique(session: Session, values: dict, exclude_id: int | None = None)
         other = session.exec(stmt).first()
         if other is not None:
             raise Duplicate(
-                f"name {values['name']!r}: cooperative {other} in kecamatan {values['kecamatan_code']} already has this name",
+                f"name {values['name']!r}: cooperative {other} in kecamatan {values['kecamatan_code']} "
+                "already has this name",
                 hint=f"see `koptrack coop show {other}`",
             )
 
@@ -134,9 +138,18 @@ def add_coop(
     note: str | None = None,
     source_key: str | None = None,
 ) -> dict:
-    raw = dict(name=name, kind=kind, base=base, desa=desa, legal_no=legal_no, nik_koperasi=nik_koperasi,
-               address=address, employer_size=employer_size, note=note)
-    values = {k: COOP_FIELD_PARSERS[k](v) for k, v in raw.items()}
+    raw = dict(
+        name=name,
+        kind=kind,
+        base=base,
+        desa=desa,
+        legal_no=legal_no,
+        nik_koperasi=nik_koperasi,
+        address=address,
+        employer_size=employer_size,
+        note=note,
+    )
+    values: dict[str, Any] = {k: COOP_FIELD_PARSERS[k](v) for k, v in raw.items()}
     values["kecamatan_code"] = resolve_kecamatan(session, kecamatan)
     _check_unique(session, values)
     coop = Cooperative(**values, status="active", source_key=source_key)
@@ -202,34 +215,29 @@ def list_coops(
     regency: str | None = None,
 ) -> Iterator[dict]:
     """Cooperatives matching every filter given, by id; streamed, one dict a row."""
+    C, K = COOP, KEC
     stmt = (
-        select(
-            Cooperative.id, Cooperative.name, Cooperative.kind, Cooperative.base,
-            Kecamatan.name, Cooperative.kecamatan_code, Cooperative.desa, Cooperative.status,
+        sa_select(C.c.id, C.c.name, C.c.kind, C.c.base, K.c.name, C.c.kecamatan_code, C.c.desa, C.c.status)
+        .select_from(C.join(K, K.c.code == C.c.kecamatan_code))
+        .where(
+            *coop_where(
+                kind=validate.parse_kind(kind) if kind else None,
+                base=validate.parse_base(base) if base else None,
+                kecamatan_code=resolve_kecamatan(session, kecamatan) if kecamatan else None,
+                regency=validate.parse_regency(regency),
+            )
         )
-        .join(Kecamatan, Kecamatan.code == Cooperative.kecamatan_code)
-        .order_by(Cooperative.id)
+        .order_by(C.c.id)
     )
-    if kind:
-        stmt = stmt.where(Cooperative.kind == validate.parse_kind(kind))
-    if base:
-        stmt = stmt.where(Cooperative.base == validate.parse_base(base))
-    if kecamatan:
-        stmt = stmt.where(Cooperative.kecamatan_code == resolve_kecamatan(session, kecamatan))
     if status:
-        stmt = stmt.where(Cooperative.status == validate.parse_status(status))
-    reg = validate.parse_regency(regency)
-    if reg:
-        from koptrack.core.coverage import in_regency
-
-        stmt = stmt.where(in_regency(Cooperative.kecamatan_code, reg))
+        stmt = stmt.where(C.c.status == validate.parse_status(status))
     if search:
         like = "%" + search.strip().lower() + "%"
         stmt = stmt.where(
             or_(
-                func.lower(Cooperative.name).like(like),
-                func.lower(func.coalesce(Cooperative.desa, "")).like(like),
-                func.lower(func.coalesce(Cooperative.legal_no, "")).like(like),
+                func.lower(C.c.name).like(like),
+                func.lower(func.coalesce(C.c.desa, "")).like(like),
+                func.lower(func.coalesce(C.c.legal_no, "")).like(like),
             )
         )
     # Filters are checked above, before the first row is asked for: a refused filter must
@@ -237,8 +245,15 @@ def list_coops(
     result = session.connection().execution_options(yield_per=2000).execute(stmt)
     return (
         {
-            "id": row[0], "name": row[1], "kind": row[2], "base": row[3], "kecamatan": row[4],
-            "kecamatan_code": row[5], "regency": row[5][:5], "desa": row[6], "status": row[7],
+            "id": row[0],
+            "name": row[1],
+            "kind": row[2],
+            "base": row[3],
+            "kecamatan": row[4],
+            "kecamatan_code": row[5],
+            "regency": row[5][:5],
+            "desa": row[6],
+            "status": row[7],
         }
         for row in result
     )

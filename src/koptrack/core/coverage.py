@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, select
 from sqlmodel import Session
 
-from koptrack.report import percent
 from koptrack.domain import periods, validate
 from koptrack.domain.vocab import ANY, MEMBER_SCOPED_KINDS
+from koptrack.report import percent
 from koptrack.store.tables import (
     COOP,
     ENGAGEMENT,

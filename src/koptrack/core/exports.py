@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 from sqlmodel import Session
 
-from koptrack.report import Col, Section
 from koptrack.domain import validate
+from koptrack.report import Col, Section
 from koptrack.store.tables import COOP, ENGAGEMENT, ENROLLMENT, KEC, MEMBERSHIP, PERSON, coop_where
 
 # --- what each export holds -------------------------------------------------------------------

@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from koptrack.core import coverage
 from koptrack.core.coverage import CoverageFilter
-from koptrack.report import Col, Record, Section, Tone, View, masked, pct, percent
 from koptrack.errors import KoptrackError
+from koptrack.report import Col, Record, Section, Tone, View, masked, pct, percent
 
 # --- targets ------------------------------------------------------------------------------------
 

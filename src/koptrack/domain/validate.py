@@ -11,26 +11,65 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
+from koptrack.domain.vocab import (
+    CATEGORIES,
+    COOP_BASES,
+    COOP_KINDS,
+    COOP_STATUSES,
+    EMPLOYER_SIZES,
+    PROGRAMMES,
+    ROLES,
+)
 from koptrack.errors import ValidationError
 
 # Province codes of the Kemendagri numbering (first two NIK digits), including the four
 # Papua provinces created in 2022.
 PROVINCE_CODES = frozenset(
     {
-        "11", "12", "13", "14", "15", "16", "17", "18", "19", "21",
-        "31", "32", "33", "34", "35", "36",
-        "51", "52", "53",
-        "61", "62", "63", "64", "65",
-        "71", "72", "73", "74", "75", "76",
-        "81", "82",
-        "91", "92", "93", "94", "95", "96",
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "18",
+        "19",
+        "21",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "51",
+        "52",
+        "53",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "72",
+        "73",
+        "74",
+        "75",
+        "76",
+        "81",
+        "82",
+        "91",
+        "92",
+        "93",
+        "94",
+        "95",
+        "96",
     }
 )
 
-COOP_KINDS = ("ksp", "produsen", "konsumen", "pemasaran", "jasa")
 _KIND_ALIASES = {
     "ksp": "ksp",
     "sp": "ksp",
@@ -47,7 +86,6 @@ _KIND_ALIASES = {
     "jasa": "jasa",
     "koperasi jasa": "jasa",
 }
-COOP_BASES = ("karyawan", "masyarakat", "unknown")
 _BASE_ALIASES = {
     "karyawan": "karyawan",
     "kopkar": "karyawan",
@@ -59,8 +97,6 @@ _BASE_ALIASES = {
     "-": "unknown",
     "tidak diketahui": "unknown",
 }
-COOP_STATUSES = ("active", "inactive")
-ROLES = ("karyawan", "anggota")
 ROLE_ALIASES = {
     "karyawan": "karyawan",
     "pengelola": "karyawan",
@@ -69,9 +105,6 @@ ROLE_ALIASES = {
     "anggota": "anggota",
     "member": "anggota",
 }
-CATEGORIES = ("pu", "bpu")
-PROGRAMMES = ("jkk", "jkm", "jht", "jp", "jkp")
-EMPLOYER_SIZES = ("micro", "small", "medium", "large")
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Bidirectional overrides and isolates: allowed in names, but they must never reorder a table.
@@ -140,9 +173,7 @@ def parse_nik(value: object, field: str = "nik", today: dt.date | None = None) -
         day -= 40
         gender = "P"
     if not 1 <= day <= 31:
-        raise ValidationError(
-            field, shown, f"birth day {s[6:8]} (digits 7-8) must be 01-31, or 41-71 for women"
-        )
+        raise ValidationError(field, shown, f"birth day {s[6:8]} (digits 7-8) must be 01-31, or 41-71 for women")
     if not 1 <= month <= 12:
         raise ValidationError(field, shown, f"birth month {s[8:10]} (digits 9-10) must be 01-12")
     today = today or dt.date.today()
@@ -196,9 +227,7 @@ def parse_nik_koperasi(value: object, field: str = "nik-koperasi") -> str | None
     return s
 
 
-def clean_text(
-    value: object, field: str, *, required: bool = False, max_len: int = 200
-) -> str | None:
+def clean_text(value: object, field: str, *, required: bool = False, max_len: int = 200) -> str | None:
     """Trimmed single-line text. Control characters are refused; empty becomes None."""
     if value is None:
         s = ""
@@ -241,7 +270,7 @@ def parse_date(
         for pattern, order in _DATE_FORMS:
             m = pattern.fullmatch(s)
             if m:
-                parts = dict(zip(order, (int(g) for g in m.groups())))
+                parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
                 try:
                     d = dt.date(parts["y"], parts["m"], parts["d"])
                 except ValueError:
@@ -287,8 +316,13 @@ def parse_role(value: object, field: str = "role") -> str:
 
 
 def parse_status(value: object, field: str = "status") -> str:
-    aliases = {"active": "active", "aktif": "active", "inactive": "inactive", "nonaktif": "inactive",
-               "tidak aktif": "inactive"}
+    aliases = {
+        "active": "active",
+        "aktif": "active",
+        "inactive": "inactive",
+        "nonaktif": "inactive",
+        "tidak aktif": "inactive",
+    }
     return _from_aliases(value, field, aliases, COOP_STATUSES)
 
 
@@ -300,8 +334,16 @@ def parse_category(value: object, field: str = "category") -> str:
 def parse_employer_size(value: object, field: str = "size") -> str | None:
     if value is None or str(value).strip() == "":
         return None
-    aliases = {"micro": "micro", "mikro": "micro", "small": "small", "kecil": "small",
-               "medium": "medium", "menengah": "medium", "large": "large", "besar": "large"}
+    aliases = {
+        "micro": "micro",
+        "mikro": "micro",
+        "small": "small",
+        "kecil": "small",
+        "medium": "medium",
+        "menengah": "medium",
+        "large": "large",
+        "besar": "large",
+    }
     return _from_aliases(value, field, aliases, EMPLOYER_SIZES)
 
 

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from koptrack.report import Col, Section, masked, pct
 from koptrack.errors import KoptrackError
+from koptrack.report import Col, Section, masked, pct
 
 FORMATS = ("csv", "json", "xlsx")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
