@@ -242,7 +242,7 @@ def list_coops(
         )
     # Filters are checked above, before the first row is asked for: a refused filter must
     # fail before any output (a `[` or a CSV header) has been written.
-    result = session.connection().execution_options(yield_per=2000).execute(stmt)
+    result = session.connection().execute(stmt.execution_options(yield_per=2000))
     return (
         {
             "id": row[0],

@@ -175,7 +175,7 @@ def bpjs_status(session: Session, f: CoverageFilter, *, only_behind: bool = Fals
     stmt = select(per).order_by(per.c.kecamatan, per.c.name, per.c.id)
     if only_behind:
         stmt = stmt.where(per.c.state != STATES[3])
-    for r in session.connection().execution_options(yield_per=5000).execute(stmt).mappings():
+    for r in session.connection().execute(stmt.execution_options(yield_per=5000)).mappings():
         yield {
             "id": r["id"],
             "name": r["name"],

@@ -70,7 +70,7 @@ PKSPKB_COLUMNS = [
 def _stream(session: Session, stmt: Select[Any]) -> Iterator[dict]:
     """The rows of `stmt` as dicts, fetched 2,000 at a time (an export of a million rows is
     never held in memory)."""
-    return (dict(r._mapping) for r in session.connection().execution_options(yield_per=2000).execute(stmt))
+    return (dict(r._mapping) for r in session.connection().execute(stmt.execution_options(yield_per=2000)))
 
 
 def _where(session: Session, coop: object = None, regency: object = None) -> list[ColumnElement[bool]]:
