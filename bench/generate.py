@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from koptrack.domain.validate import PROVINCE_CODES
+
 TIERS = {
     "tiny": (30, 1_000, 1),
     "district": (1_200, 60_000, 1),
@@ -75,42 +77,9 @@ SURNAMES = [
     "Susanti",
     "Firmansyah",
 ]
-PROVINCES = [
-    "11",
-    "12",
-    "13",
-    "14",
-    "15",
-    "16",
-    "17",
-    "18",
-    "19",
-    "21",
-    "31",
-    "32",
-    "33",
-    "34",
-    "35",
-    "36",
-    "51",
-    "52",
-    "53",
-    "61",
-    "62",
-    "63",
-    "64",
-    "65",
-    "71",
-    "72",
-    "73",
-    "74",
-    "75",
-    "76",
-    "81",
-    "82",
-    "91",
-    "92",
-]
+# Every province of the NIK numbering but the four Papua provinces of 2022 (the generator's
+# fixed data predates them).
+PROVINCES = sorted(c for c in PROVINCE_CODES if c <= "92")
 KEC_PER_REGENCY = 23
 NOW = "2026-01-01 00:00:00.000000"
 

@@ -54,7 +54,7 @@ class View:
     parts: list[Section | Record]
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    json: Any = None
+    json: dict[str, Any] | None = None
     workbook: list[Section] = field(default_factory=list)  # the sheets of `--xlsx`, when asked for
 
     @property

@@ -125,7 +125,7 @@ def show(
         from koptrack.core import views
 
         view = views.coop_show(session, ref, as_of, reveal=show_nik)
-    terminal.show(view, "json" if json_out else "table", reveal=show_nik)
+    terminal.show(view, fmt_of(json_out), reveal=show_nik)
 
 
 @app.command("edit")

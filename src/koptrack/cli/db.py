@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from koptrack.cli.common import STATE, JsonOpt, fail, upgrade_notice, user_errors
+from koptrack.cli.common import STATE, JsonOpt, fail, fmt_of, upgrade_notice, user_errors
 from koptrack.io import terminal
 
 app = typer.Typer(help="Look after the database: backup, restore, check.", no_args_is_help=True)
@@ -84,6 +84,6 @@ def check(json_out: JsonOpt = False) -> None:
 
         result = database.check(STATE.db, on_upgrade=upgrade_notice)
         view = views.db_check(result)
-    terminal.show(view, "json" if json_out else "table")
+    terminal.show(view, fmt_of(json_out))
     if not result["ok"]:
         fail("the database check found problems (see above)")

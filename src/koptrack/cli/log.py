@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from koptrack.cli.common import JsonOpt, db_session
+from koptrack.cli.common import JsonOpt, db_session, fmt_of
 from koptrack.io import terminal
 
 
@@ -32,4 +32,4 @@ def log(
         from koptrack.core import views
 
         view = views.audit_log(session, coop=coop, since=since, limit=limit or None)
-    terminal.show(view, "json" if json_out else "table")
+    terminal.show(view, fmt_of(json_out))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from koptrack.cli.common import AsOfOpt, CoopOpt, JsonOpt, OnOpt, RegencyOpt, db_session
+from koptrack.cli.common import AsOfOpt, CoopOpt, JsonOpt, OnOpt, RegencyOpt, db_session, fmt_of
 from koptrack.io import terminal
 
 app = typer.Typer(
@@ -80,4 +80,4 @@ def status(
         from koptrack.core import views
 
         view = views.pkspkb_status(session, year=year, as_of=as_of, regency=regency)
-    terminal.show(view, "json" if json_out else "table")
+    terminal.show(view, fmt_of(json_out))

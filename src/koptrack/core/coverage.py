@@ -69,12 +69,8 @@ class CoverageFilter:
         from koptrack.core.coops import resolve_coop
         from koptrack.core.regions import resolve_kecamatan
 
-        if isinstance(as_of, dt.date):
-            day = as_of
-        else:
-            day = validate.parse_date(as_of, "as-of") if as_of else dt.date.today()
         return cls(
-            as_of=day,
+            as_of=validate.parse_as_of(as_of),
             regency=validate.parse_regency(regency),
             coop_id=resolve_coop(session, coop).id if coop not in (None, "") else None,
             kind=validate.parse_kind(kind) if kind else None,

@@ -7,7 +7,6 @@ PKS-PKB membership, so every report counts "on the as-of date" the same way.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import cast
 
 from sqlalchemy import select as sa_select
@@ -187,8 +186,7 @@ def list_workers(
     if role is not None:
         stmt = stmt.where(E.c.role == validate.parse_role(role))
     if not include_left:
-        day = validate.parse_date(as_of, "as-of") if as_of else dt.date.today()
-        stmt = stmt.where(active_on(E.c.since, E.c.until, day))
+        stmt = stmt.where(active_on(E.c.since, E.c.until, validate.parse_as_of(as_of)))
     return [
         {"nik": nik, "name": name, "gender": g, "birth_date": b, "role": r, "since": s, "until": u}
         for nik, name, g, b, r, s, u in session.connection().execute(stmt)

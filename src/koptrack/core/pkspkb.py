@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlmodel import Session, select
 
 from koptrack.core import audit, coverage, targets
@@ -61,12 +59,7 @@ def leave(session: Session, coop_ref: object, *, on: object) -> dict:
 def status(session: Session, *, year: object = None, as_of: object = None, regency: object = None) -> dict:
     """PKS-PKB by year: joins per base (records, or reported counts standing in), and members
     at each year's end (or the as-of date), cumulative. Plus the named members on the as-of date."""
-    if as_of:
-        day = validate.parse_date(as_of, "as-of")
-    elif year:
-        day = targets.default_as_of(validate.parse_year(year))
-    else:
-        day = dt.date.today()
+    day = validate.parse_as_of(as_of, targets.default_as_of(validate.parse_year(year)) if year else None)
     reg = validate.parse_regency(regency) or ANY
     last_year = validate.parse_year(year) if year else day.year
     first_year = last_year

@@ -158,7 +158,7 @@ def report(session: Session, year: object, as_of: object = None, regency: object
     """One row per target of the year (of one regency, if given): target, actual, percent,
     remaining, source, verdict."""
     y = validate.parse_year(year)
-    day = validate.parse_date(as_of, "as-of") if as_of else default_as_of(y)
+    day = validate.parse_as_of(as_of, default_as_of(y))
     reg = validate.parse_regency(regency)
     stmt = select(Target).where(Target.year == y)
     if reg:

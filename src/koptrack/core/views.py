@@ -6,7 +6,7 @@ and hands the `View` to the terminal (io/terminal.py) or its sections to a file 
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from koptrack.core import coverage
 from koptrack.core.coverage import CoverageFilter
+from koptrack.domain import validate
 from koptrack.errors import KoptrackError
 from koptrack.report import Col, Record, Section, Tone, View, masked, pct, percent
 
@@ -73,8 +74,8 @@ def targets(
     from koptrack.core import pkspkb
     from koptrack.core import targets as targets_core
 
-    rows = targets_core.report(session, year, as_of, regency)
-    y = int(str(year))
+    y = validate.parse_year(year)
+    rows = targets_core.report(session, y, as_of, regency)
     title = f"Targets {y}, as of {rows[0]['as_of']}" if rows else f"Targets {y}"
     view = View(
         [Section(title, TARGET_COLUMNS, rows, empty=f"no targets for {y}: see `koptrack targets`")],
@@ -84,7 +85,7 @@ def targets(
     if workbook and rows:
         day = rows[0]["as_of"]
         every = CoverageFilter.parse(session, as_of=day, regency=regency)
-        ksp = CoverageFilter.parse(session, as_of=day, regency=regency, kind="ksp")
+        ksp = dataclasses.replace(every, kind="ksp")
         view.workbook = [
             Section(f"Targets {y}", TARGET_COLUMNS, rows),
             Section("BPJS by kecamatan", BY_KECAMATAN_COLUMNS, coverage.bpjs_status_by_kecamatan(session, every)),
@@ -148,19 +149,13 @@ def bpjs_status(
     `workbook`, both groupings as the sheets of a workbook."""
     if by not in (None, *GROUPINGS):
         raise KoptrackError(f"by {by!r}: can group by kecamatan only")
-    per_coop: list[dict] | None = None
-    per_kec: list[dict] | None = None
-    if by == "kecamatan" or workbook:
-        per_kec = coverage.bpjs_status_by_kecamatan(session, f, only_behind=only_behind)
-    if by is None or workbook:
-        per_coop = list(coverage.bpjs_status(session, f, only_behind=only_behind))
+    per_kec = coverage.bpjs_status_by_kecamatan(session, f, only_behind=only_behind) if by or workbook else []
+    per_coop = list(coverage.bpjs_status(session, f, only_behind=only_behind)) if not by or workbook else []
     if by == "kecamatan":
-        assert per_kec is not None
         rows, columns = per_kec, BY_KECAMATAN_COLUMNS
         totals = _sum(rows, [c.key for c in BY_KECAMATAN_COLUMNS[1:] if c.key != "coverage"])
         totals["kecamatan"] = f"Total ({len(rows)})"
     else:
-        assert per_coop is not None
         rows, columns = per_coop, STATUS_COLUMNS
         totals = _sum(rows, ["in_scope", "enrolled", "missing_programmes"])
         totals["name"] = f"Total ({len(rows)})"
@@ -179,8 +174,8 @@ def bpjs_status(
     )
     if workbook:
         view.workbook = [
-            Section("Cooperatives", STATUS_COLUMNS, per_coop or []),
-            Section("By kecamatan", BY_KECAMATAN_COLUMNS, per_kec or []),
+            Section("Cooperatives", STATUS_COLUMNS, per_coop),
+            Section("By kecamatan", BY_KECAMATAN_COLUMNS, per_kec),
         ]
     return view
 
@@ -282,9 +277,8 @@ def coop_list(session: Session, **filters: Any) -> View:
 def coop_show(session: Session, ref: object, as_of: object = None, *, reveal: bool = False) -> View:
     """One cooperative: its record, its BPJS and PKS-PKB status on the date, and its people."""
     from koptrack.core import coops
-    from koptrack.domain import validate
 
-    day = validate.parse_date(as_of, "as-of") if as_of else dt.date.today()
+    day = validate.parse_as_of(as_of)
     coop = coops.get_coop(session, ref)
     profile = coverage.coop_profile(session, coop["id"], day)
     b, p = profile["bpjs"], profile["pkspkb"]
@@ -345,7 +339,6 @@ def audit_log(session: Session, *, coop: object = None, since: object = None, li
     """The audit trail, newest first: for one cooperative (id or name) and/or from a date on."""
     from koptrack.core import audit
     from koptrack.core.coops import resolve_coop
-    from koptrack.domain import validate
 
     coop_id = resolve_coop(session, coop).id if coop else None
     since_d = validate.parse_date(since, "since") if since else None

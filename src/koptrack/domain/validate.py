@@ -28,46 +28,8 @@ from koptrack.errors import ValidationError
 # Province codes of the Kemendagri numbering (first two NIK digits), including the four
 # Papua provinces created in 2022.
 PROVINCE_CODES = frozenset(
-    {
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "16",
-        "17",
-        "18",
-        "19",
-        "21",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "51",
-        "52",
-        "53",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "72",
-        "73",
-        "74",
-        "75",
-        "76",
-        "81",
-        "82",
-        "91",
-        "92",
-        "93",
-        "94",
-        "95",
-        "96",
-    }
+    "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 71 72 73 74 75 76 81 82 "
+    "91 92 93 94 95 96".split()
 )
 
 _KIND_ALIASES = {
@@ -285,6 +247,13 @@ def parse_date(
         if d > today:
             raise ValidationError(field, d.isoformat(), f"is in the future (today is {today.isoformat()})")
     return d
+
+
+def parse_as_of(value: object, default: dt.date | None = None) -> dt.date:
+    """A report's date (`--as-of`): the date given, else `default`, else today."""
+    if value:
+        return parse_date(value, "as-of")
+    return default if default is not None else dt.date.today()
 
 
 def parse_year(value: object, field: str = "year") -> int:

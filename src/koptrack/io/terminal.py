@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 # loads this module and must stay fast.
 
 TONE_STYLES = {"good": "green", "warn": "yellow", "bad": "red", "muted": "dim"}
-FORMATS = ("table", "json", "csv")
 
 
 def stdout_console() -> Console:
@@ -184,7 +183,7 @@ def show_section(section: Section, fmt: str = "table", *, reveal: bool = False, 
         fmt=fmt,
         title=section.title,
         reveal=reveal,
-        totals=section.totals if fmt == "table" else None,
+        totals=section.totals,
         empty=section.empty,
         stderr=stderr,
     )
@@ -194,7 +193,7 @@ def show(view: View, fmt: str = "table", *, reveal: bool = False) -> None:
     """Everything a command shows. `--json`: the view's document (or its first section's rows,
     streamed); `--csv`: the first section; a table: every part, then warnings and notes."""
     if fmt != "table":
-        if isinstance(view.json, dict):
+        if view.json is not None:
             emit_record(view.json, fmt=fmt, reveal=reveal)
             return
         first = view.sections[0]

@@ -22,8 +22,7 @@ from koptrack.io.readers import NumberCell
 from koptrack.store.models import Cooperative
 from koptrack.store.tables import COOP
 
-# Bound by assignment, not imported: CPython 3.11 compiles `name.method()` on a name bound by an
-# import as an attribute load (fast for modules), which makes a bound method on every call here.
+# Module globals for the per-row checks: one name lookup a row instead of `validate.X`'s two.
 _ROLES = validate.ROLE_ALIASES
 _CONTROL = validate.CONTROL_CHARS
 
