@@ -20,7 +20,7 @@ from koptrack.errors import KoptrackError
 
 # The newest migration in koptrack/store/migrations/versions. tests/test_store.py checks that this
 # constant equals Alembic's head, so opening an up-to-date database never imports Alembic.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 BUSY_TIMEOUT_MS = 30_000
 

@@ -31,6 +31,9 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+RULES_SINCE = dt.date(2015, 7, 1)
+
+
 def utcnow() -> dt.datetime:
     """Timestamps are stored as naive UTC (the same on SQLite and PostgreSQL)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -65,6 +68,17 @@ class Kecamatan(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("regency_code", "name"),)
 
 
+class KecamatanAlias(SQLModel, table=True):
+    """Another spelling of a kecamatan's name (BPS's, an older Kemendagri list's, a common typing):
+    resolved to the kecamatan as its own name is."""
+
+    __tablename__ = "kecamatan_alias"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(foreign_key="kecamatan.code", index=True, max_length=8)
+    alias: str
+    __table_args__ = (UniqueConstraint("code", "alias"),)
+
+
 class Source(SQLModel, table=True):
     """A document a fact comes from: a news article, an MoU, a regulation, an office report."""
 
@@ -90,6 +104,25 @@ class Programme(SQLModel, table=True):
     verified: bool = False
 
 
+class ProgrammeRate(SQLModel, table=True):
+    """A programme's contribution rate for a category, from the day it holds (`valid_from`) until
+    the next rate of the same programme and category: rates change with regulations (JKP 0.46 %
+    under PP 37/2021, 0.36 % from February 2025 under PP 6/2025)."""
+
+    __tablename__ = "programme_rate"
+    id: int | None = Field(default=None, primary_key=True)
+    programme: str = Field(foreign_key="programme.code", max_length=8)
+    category: str = "pu"
+    valid_from: dt.date
+    rate: str
+    legal_basis: str | None = None
+    verified: bool = False
+    __table_args__ = (
+        UniqueConstraint("programme", "category", "valid_from"),
+        CheckConstraint(_in("category", CATEGORIES), name="category"),
+    )
+
+
 class ProgrammeRule(SQLModel, table=True):
     """Mandatory programmes for a participant category (and employer size, for PU)."""
 
@@ -100,8 +133,12 @@ class ProgrammeRule(SQLModel, table=True):
     programmes: str  # "jkk,jkm"
     legal_basis: str | None = None
     verified: bool = False
+    # The day the rule holds from (default: 1 July 2015, when BPJS Ketenagakerjaan began running
+    # the programmes under PP 44/2015 and PP 45/2015); a later rule of the same category and size
+    # replaces it from its own day.
+    valid_from: dt.date = Field(default=RULES_SINCE, sa_column_kwargs={"server_default": RULES_SINCE.isoformat()})
     __table_args__ = (
-        UniqueConstraint("category", "employer_size"),
+        UniqueConstraint("category", "employer_size", "valid_from"),
         CheckConstraint(_in("category", CATEGORIES), name="category"),
     )
 
@@ -118,6 +155,10 @@ class Cooperative(SQLModel, table=True):
     nik_koperasi: str | None = Field(default=None, unique=True, max_length=16)
     address: str | None = None
     employer_size: str | None = None
+    # The office's label of purpose or group (KSU, KUD, KPRI, Kopwan, Kopkar, KSPPS...): kept as
+    # written, beside the kind, which is one of the five.
+    label: str | None = None
+    # The status today, kept in step with the dated periods of CoopInactive (reports use those).
     status: str = Field(default="active", index=True)
     note: str | None = Field(default=None, sa_column=Column(Text))
     source_key: str | None = Field(default=None, foreign_key="source.key")
@@ -134,6 +175,24 @@ class Cooperative(SQLModel, table=True):
             "employer_size IS NULL OR " + _in("employer_size", EMPLOYER_SIZES),
             name="employer_size",
         ),
+    )
+
+
+class CoopInactive(SQLModel, table=True):
+    """A period in which a cooperative was inactive (deactivated `since`, reactivated `until`).
+    Every report counts a cooperative as it was on the report's date."""
+
+    __tablename__ = "coop_inactive"
+    id: int | None = Field(default=None, primary_key=True)
+    coop_id: int = Field(foreign_key="cooperative.id")
+    since: dt.date
+    until: dt.date | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: dt.datetime = _stamp()
+    __table_args__ = (
+        CheckConstraint("until IS NULL OR until > since", name="period"),
+        Index("ix_coop_inactive_coop_dates", "coop_id", "since", "until"),
+        _open_unique("ux_coop_inactive_open", "coop_id", end="until"),
     )
 
 
@@ -157,6 +216,8 @@ class Engagement(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     coop_id: int = Field(foreign_key="cooperative.id")
     role: str
+    # The job title as the roster gives it (Ketua, Kasir, Staf, Manajer...) for a karyawan.
+    position: str | None = None
     since: dt.date
     until: dt.date | None = None
     created_at: dt.datetime = _stamp()
@@ -283,3 +344,6 @@ class AuditEntry(SQLModel, table=True):
     entity_id: str | None = None
     coop_id: int | None = Field(default=None, index=True)
     summary: str | None = Field(default=None, sa_column=Column(Text))
+    # What `koptrack undo` needs to reverse the change (JSON: the rows before and after). It may
+    # hold full identifiers, like the tables it describes; never shown by `koptrack log`.
+    undo: str | None = Field(default=None, sa_column=Column(Text))
