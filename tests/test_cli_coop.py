@@ -31,6 +31,7 @@ COOP_KEYS = {
     "address",
     "employer_size",
     "status",
+    "label",
     "note",
     "created_at",
     "updated_at",
@@ -508,8 +509,8 @@ def test_a_nik_registered_under_another_name_is_a_conflict(office, engine, ksp):
     assert snapshot(engine) == before
 
 
-def test_worker_add_to_an_inactive_cooperative_is_refused(office, engine, ksp):
-    office("coop", "edit", str(ksp["id"]), "--status", "inactive")
+def test_worker_add_to_a_cooperative_inactive_on_that_day_is_refused(office, engine, ksp):
+    office("coop", "deactivate", str(ksp["id"]), "--on", "2021-04-01")
     before = snapshot(engine)
     line = one_error_line(
         office(

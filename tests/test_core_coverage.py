@@ -70,12 +70,12 @@ def figures(row: dict) -> tuple:
     return row["in_scope"], row["enrolled"], row["coverage"], row["missing_programmes"], row["state"]
 
 
-def test_people_in_scope_are_a_producer_coops_anggota_and_everyone_elses_karyawan(db, office):
+def test_people_in_scope_are_every_coops_karyawan_and_a_producer_coops_anggota(db, office):
     rows = status(db, MID)
     assert {cid: r["in_scope"] for cid, r in rows.items()} == {
         office.makmur: 0,
-        office.ksp: 2,  # Siti and Budi; Andi is a member
-        office.produsen: 2,  # Dewi and Eko; Fajar is an employee
+        office.ksp: 2,  # Siti and Budi; Andi is a member of a KSP
+        office.produsen: 3,  # Dewi and Eko, members, and Fajar, its employee (DOMAIN.md: both)
         office.konsumen: 1,
     }
     assert (rows[office.ksp]["name"], rows[office.ksp]["kecamatan"], rows[office.ksp]["as_of"]) == (
@@ -85,29 +85,34 @@ def test_people_in_scope_are_a_producer_coops_anggota_and_everyone_elses_karyawa
     )
 
 
+def test_a_person_in_scope_in_two_roles_counts_once(db, office):
+    people.add_worker(db, office.produsen, nik=FAJAR, name="Orang 0006", role="anggota", since="2021-01-04")
+    bpjs.enroll(db, office.produsen, nik=FAJAR, on="2021-03-01")
+    assert figures(status(db, MID)[office.produsen]) == (3, 1, 33.3, 0, "partial")
+
+
 def test_only_enrollments_of_people_in_scope_count(db, office):
     bpjs.enroll(db, office.ksp, nik=SITI, on="2021-03-01")
     bpjs.enroll(db, office.ksp, nik=ANDI, on="2021-03-01")  # an anggota of a KSP: not in scope
-    bpjs.enroll(db, office.produsen, nik=FAJAR, on="2021-03-01")  # a karyawan of a producer: not in scope
     rows = status(db, MID)
     assert figures(rows[office.ksp]) == (2, 1, 50.0, 0, "partial")
-    assert figures(rows[office.produsen]) == (2, 0, 0.0, 0, "partial")
+    assert figures(rows[office.produsen]) == (3, 0, 0.0, 0, "partial")
     people.add_worker(db, office.produsen, nik=HADI, name="Hadi", role="anggota", since="2021-01-04")
     bpjs.enroll(db, office.produsen, nik=DEWI, on="2021-03-01")
-    assert figures(status(db, MID)[office.produsen]) == (3, 1, 33.3, 0, "partial")
+    bpjs.enroll(db, office.produsen, nik=FAJAR, on="2021-03-01")  # a producer's own employee: in scope
+    assert figures(status(db, MID)[office.produsen]) == (4, 2, 50.0, 0, "partial")
 
 
 def test_the_four_states(db, office):
     bpjs.enroll(db, office.ksp, nik=SITI, on="2021-03-01")
     bpjs.enroll(db, office.ksp, nik=BUDI, on="2021-03-01")
     bpjs.enroll(db, office.produsen, nik=DEWI, on="2021-03-01")
-    bpjs.enroll(db, office.konsumen, nik=GITA, on="2021-03-01")
     rows = status(db, MID)
     assert figures(rows[office.makmur]) == (0, 0, None, 0, "registered, roster missing")
     assert figures(rows[office.ksp]) == (2, 2, 100.0, 0, "fully covered")
-    assert figures(rows[office.produsen]) == (2, 1, 50.0, 0, "partial")
-    # everyone enrolled, but the cooperative itself is not registered
-    assert figures(rows[office.konsumen]) == (1, 1, 100.0, 0, "not registered")
+    assert figures(rows[office.produsen]) == (3, 1, 33.3, 0, "partial")
+    # the cooperative itself is not registered (so nobody can be enrolled through it)
+    assert figures(rows[office.konsumen]) == (1, 0, 0.0, 0, "not registered")
     assert (rows[office.konsumen]["registered"], rows[office.konsumen]["registered_on"]) == (False, None)
     assert (rows[office.ksp]["registered"], rows[office.ksp]["registered_on"]) == (True, D(2021, 3, 1))
     assert {r["state"] for r in rows.values()} == set(coverage.STATES)
@@ -162,7 +167,8 @@ def test_inactive_cooperatives_are_not_counted(db, office):
     assert before == (4, 1, 1, 1)
     klari_before = coverage.bpjs_status_by_kecamatan(db, coverage.CoverageFilter.parse(db, as_of=MID))
     assert sum(k["coops"] for k in klari_before) == 4
-    coops.deactivate_coop(db, office.konsumen)
+    coops.deactivate_coop(db, office.konsumen, on="2021-05-01")
+    assert office.konsumen in status(db, D(2021, 4, 30))  # as it was on the day: still active
     assert office.konsumen not in status(db, MID)
     assert sorted(status(db, MID)) == sorted([office.makmur, office.ksp, office.produsen])
     after = (
@@ -172,6 +178,7 @@ def test_inactive_cooperatives_are_not_counted(db, office):
         coverage.pkspkb_joined(db, D(2021, 1, 1), D(2021, 12, 31)),
     )
     assert after == (3, 0, 0, 0)
+    assert coverage.registered_coops(db, D(2021, 4, 30)) == 4
     by_kec = coverage.bpjs_status_by_kecamatan(db, coverage.CoverageFilter.parse(db, as_of=MID))
     assert sum(k["coops"] for k in by_kec) == 3
     assert "Telukjambe Timur" not in {k["kecamatan"] for k in by_kec}
@@ -219,6 +226,7 @@ def test_registered_coops_by_day_and_segment(db, office):
 
 def test_enrolled_people_counts_each_person_once(db, office):
     people.add_worker(db, office.konsumen, nik=SITI, name="Orang 0001", role="karyawan", since="2021-01-04")
+    bpjs.register(db, office.konsumen, on="2021-04-01")
     bpjs.enroll(db, office.ksp, nik=SITI, on="2021-03-01")
     bpjs.enroll(db, office.konsumen, nik=SITI, on="2021-04-01")  # through a second cooperative
     bpjs.enroll(db, office.produsen, nik=FAJAR, on="2021-03-01")  # out of scope, but enrolled

@@ -70,10 +70,13 @@ def test_close_sets_the_end_and_returns_the_same_object():
     assert closed is p and p.until == D(2021, 6, 1) and p.since == D(2021, 1, 4)
 
 
-def test_close_on_the_start_day_leaves_a_period_holding_no_day():
-    p = periods.close(period(D(2021, 1, 4)), on=D(2021, 1, 4), **KW)
-    assert p.until == D(2021, 1, 4)
-    assert not periods.contains(p.since, p.until, D(2021, 1, 4))
+def test_close_on_the_start_day_is_refused_a_period_of_no_day():
+    p = period(D(2021, 1, 4))
+    with pytest.raises(Conflict, match="must end after the day it starts"):
+        periods.close(p, on=D(2021, 1, 4), **KW)
+    assert p.until is None
+    p = periods.close(p, on=D(2021, 1, 5), **KW)  # one day: 4 January
+    assert periods.contains(p.since, p.until, D(2021, 1, 4)) and not periods.contains(p.since, p.until, D(2021, 1, 5))
 
 
 def test_close_before_the_start_is_refused_and_changes_nothing():

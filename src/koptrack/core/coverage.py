@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, or_, select
 from sqlmodel import Session
 
 from koptrack.domain import periods, validate
@@ -79,20 +79,21 @@ class CoverageFilter:
         )
 
     def where(self) -> list[ColumnElement[bool]]:
-        """The conditions on COOP: active cooperatives of the segment."""
+        """The conditions on COOP: cooperatives of the segment active on the report's date."""
         return coop_where(
             kind=self.kind,
             base=self.base,
             regency=self.regency,
             kecamatan_code=self.kecamatan_code,
             coop_id=self.coop_id,
-            active_only=True,
+            active_on_day=self.as_of,
         )
 
 
-def scope_role(kind_column: Any) -> ColumnElement[str]:
-    """The role whose people a cooperative must enroll (domain/vocab.scope_role, in SQL)."""
-    return case((kind_column.in_(MEMBER_SCOPED_KINDS), literal("anggota")), else_=literal("karyawan"))
+def scoped(kind_column: Any, role_column: Any) -> ColumnElement[bool]:
+    """The people a cooperative must enroll (domain/vocab.in_scope, in SQL): its employees, and
+    a producer cooperative's members too."""
+    return or_(role_column == "karyawan", and_(role_column == "anggota", kind_column.in_(MEMBER_SCOPED_KINDS)))
 
 
 def per_coop(f: CoverageFilter) -> Subquery:
@@ -100,15 +101,25 @@ def per_coop(f: CoverageFilter) -> Subquery:
     registered_on, in_scope, enrolled, missing, state."""
     C, E, N, R, K = COOP, ENGAGEMENT, ENROLLMENT, REGISTRATION, KEC
     d = f.as_of
-    role = scope_role(C.c.kind)
     where = f.where()  # every filter goes into each aggregate too: a segment counts only its own people
-
+    # A person in scope in two roles (a producer cooperative's employee who is also a member) counts once.
     scope = (
-        select(E.c.coop_id, func.count().label("in_scope"))
+        select(E.c.coop_id, func.count(func.distinct(E.c.person_id)).label("in_scope"))
         .select_from(E.join(C, C.c.id == E.c.coop_id))
-        .where(E.c.role == role, active_on(E.c.since, E.c.until, d), *where)
+        .where(scoped(C.c.kind, E.c.role), active_on(E.c.since, E.c.until, d), *where)
         .group_by(E.c.coop_id)
         .subquery("scope")
+    )
+    engaged = (
+        select(E.c.person_id)
+        .where(
+            E.c.coop_id == N.c.coop_id,
+            E.c.person_id == N.c.person_id,
+            scoped(C.c.kind, E.c.role),
+            active_on(E.c.since, E.c.until, d),
+        )
+        .correlate(N, C)
+        .exists()
     )
     enrolled = (
         select(
@@ -116,12 +127,8 @@ def per_coop(f: CoverageFilter) -> Subquery:
             func.count().label("enrolled"),
             func.sum(case((N.c.missing_programmes != "", 1), else_=0)).label("missing"),
         )
-        .select_from(
-            N.join(C, C.c.id == N.c.coop_id).join(
-                E, and_(E.c.coop_id == N.c.coop_id, E.c.role == role, E.c.person_id == N.c.person_id)
-            )
-        )
-        .where(active_on(N.c.start_on, N.c.end_on, d), active_on(E.c.since, E.c.until, d), *where)
+        .select_from(N.join(C, C.c.id == N.c.coop_id))
+        .where(active_on(N.c.start_on, N.c.end_on, d), engaged, *where)
         .group_by(N.c.coop_id)
         .subquery("enrolled")
     )
@@ -242,8 +249,9 @@ def _count(session: Session, stmt: Select[Any]) -> int:
     return int(session.connection().execute(stmt).scalar() or 0)
 
 
-def _segment(kind: str, base: str, regency: str) -> list[ColumnElement[bool]]:
-    return coop_where(kind=kind, base=base, regency=regency, active_only=True)
+def _segment(kind: str, base: str, regency: str, day: dt.date) -> list[ColumnElement[bool]]:
+    """Cooperatives of the segment active on `day` (as they were then, not as they are today)."""
+    return coop_where(kind=kind, base=base, regency=regency, active_on_day=day)
 
 
 def registered_coops(session: Session, day: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY) -> int:
@@ -252,7 +260,7 @@ def registered_coops(session: Session, day: dt.date, kind: str = ANY, base: str 
     stmt = (
         select(func.count(func.distinct(R.c.coop_id)))
         .select_from(R.join(C, C.c.id == R.c.coop_id))
-        .where(active_on(R.c.registered_on, R.c.deregistered_on, day), *_segment(kind, base, regency))
+        .where(active_on(R.c.registered_on, R.c.deregistered_on, day), *_segment(kind, base, regency, day))
     )
     return _count(session, stmt)
 
@@ -263,7 +271,7 @@ def enrolled_people(session: Session, day: dt.date, kind: str = ANY, base: str =
     stmt = (
         select(func.count(func.distinct(N.c.person_id)))
         .select_from(N.join(C, C.c.id == N.c.coop_id))
-        .where(active_on(N.c.start_on, N.c.end_on, day), *_segment(kind, base, regency))
+        .where(active_on(N.c.start_on, N.c.end_on, day), *_segment(kind, base, regency, day))
     )
     return _count(session, stmt)
 
@@ -276,7 +284,7 @@ def pkspkb_joined(
     stmt = (
         select(func.count(func.distinct(M.c.coop_id)))
         .select_from(M.join(C, C.c.id == M.c.coop_id))
-        .where(M.c.joined_on >= first, M.c.joined_on <= last, *_segment(kind, base, regency))
+        .where(M.c.joined_on >= first, M.c.joined_on <= last, *_segment(kind, base, regency, last))
     )
     return _count(session, stmt)
 
@@ -287,7 +295,7 @@ def pkspkb_members(session: Session, day: dt.date, kind: str = ANY, base: str = 
     stmt = (
         select(func.count(func.distinct(M.c.coop_id)))
         .select_from(M.join(C, C.c.id == M.c.coop_id))
-        .where(active_on(M.c.joined_on, M.c.left_on, day), *_segment(kind, base, regency))
+        .where(active_on(M.c.joined_on, M.c.left_on, day), *_segment(kind, base, regency, day))
     )
     return _count(session, stmt)
 
@@ -299,7 +307,7 @@ def pkspkb_joins_by_year(session: Session, last: dt.date, regency: str = ANY) ->
     stmt = (
         select(year.label("year"), C.c.base, func.count(func.distinct(M.c.coop_id)).label("n"))
         .select_from(M.join(C, C.c.id == M.c.coop_id))
-        .where(M.c.joined_on <= last, *_segment(ANY, ANY, regency))
+        .where(M.c.joined_on <= last, *_segment(ANY, ANY, regency, last))
         .group_by(year, C.c.base)
         .order_by(year)
     )
@@ -312,7 +320,7 @@ def pkspkb_members_on(session: Session, day: dt.date, regency: str = ANY) -> lis
     stmt = (
         select(C.c.id, C.c.name, C.c.base, K.c.name, M.c.joined_on, M.c.agreement_no)
         .select_from(M.join(C, C.c.id == M.c.coop_id).join(K, K.c.code == C.c.kecamatan_code))
-        .where(active_on(M.c.joined_on, M.c.left_on, day), *_segment(ANY, ANY, regency))
+        .where(active_on(M.c.joined_on, M.c.left_on, day), *_segment(ANY, ANY, regency, day))
         .order_by(M.c.joined_on, C.c.name)
     )
     return [

@@ -1,5 +1,6 @@
 """The one way a period opens and closes in the database: a person's engagement with a
-cooperative, a cooperative's BPJS registration, an enrollment, a PKS-PKB membership. Each kind
+cooperative, a cooperative's BPJS registration, an enrollment, a PKS-PKB membership, a
+cooperative's inactivity. Each kind
 names its table and its start and end columns; the rules are domain/periods.py's."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any, Generic, TypeVar
 from sqlmodel import Session, SQLModel, select
 
 from koptrack.domain import periods
-from koptrack.store.models import BpjsRegistration, Engagement, Enrollment, PkspkbMembership
+from koptrack.store.models import BpjsRegistration, CoopInactive, Engagement, Enrollment, PkspkbMembership
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -27,6 +28,7 @@ ENGAGED = PeriodKind(Engagement, "since", "until")
 REGISTERED = PeriodKind(BpjsRegistration, "registered_on", "deregistered_on")
 ENROLLED = PeriodKind(Enrollment, "start_on", "end_on")
 MEMBER = PeriodKind(PkspkbMembership, "joined_on", "left_on")
+INACTIVE = PeriodKind(CoopInactive, "since", "until")
 
 
 def _where(kind: PeriodKind[M], key: dict[str, Any]) -> list[Any]:

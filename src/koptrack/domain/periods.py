@@ -34,11 +34,17 @@ def ensure_can_open(periods: Iterable[Any], *, start: str, end: str, on: dt.date
 
 
 def close(period: P | None, *, start: str, end: str, on: dt.date, subject: str, state: str) -> P:
-    """End the open `period` on `on` (not before it started); `period` None means there is none."""
+    """End the open `period` on `on`, after the day it started (a half-open period of no days
+    is refused); `period` None means there is none."""
     if period is None:
         raise NotFound(f"{subject} is not {state}")
     began = getattr(period, start)
     if on < began:
         raise Conflict(f"on {on}: is before {subject} was {state} ({began})")
+    if on == began:
+        raise Conflict(
+            f"on {on}: {subject} became {state} that same day; a period must end after the day it starts",
+            hint="if it was entered in error, remove it instead (see `koptrack log` and `koptrack undo`)",
+        )
     setattr(period, end, on)
     return period

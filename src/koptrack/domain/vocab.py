@@ -14,10 +14,10 @@ EMPLOYER_SIZES = ("micro", "small", "medium", "large")
 METRICS = ("bpjs.registered_coops", "bpjs.enrolled_people", "pkspkb.joined", "pkspkb.members")
 ANY = "any"  # a segment value meaning "every kind" / "every base" / "every regency"
 
-# The role whose people a cooperative must enroll: a producer cooperative's members, every
-# other kind's employees.
+# The people a cooperative must enroll: its employees (wage earners, PU) whatever its kind, and
+# a producer cooperative's members too (informal workers, BPU). DOMAIN.md.
 MEMBER_SCOPED_KINDS = ("produsen",)
 
 
-def scope_role(kind: str) -> str:
-    return "anggota" if kind in MEMBER_SCOPED_KINDS else "karyawan"
+def in_scope(kind: str, role: str) -> bool:
+    return role == "karyawan" or (role == "anggota" and kind in MEMBER_SCOPED_KINDS)

@@ -2,7 +2,8 @@
 report shares. Every module means the same table by the same name:
 
 COOP (cooperative), KEC (kecamatan), PERSON, ENGAGEMENT, REGISTRATION (bpjs_registration),
-ENROLLMENT, MEMBERSHIP (pkspkb_membership), TARGET, REPORTED (reported_count), AUDIT (audit_log).
+ENROLLMENT, MEMBERSHIP (pkspkb_membership), TARGET, REPORTED (reported_count), AUDIT (audit_log),
+INACTIVE (coop_inactive).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, or_
+from sqlalchemy import ColumnElement, Table, and_, exists, not_, or_
 
 from koptrack.store.models import SQLModel
 
@@ -27,6 +28,7 @@ MEMBERSHIP: Table = _T["pkspkb_membership"]
 TARGET: Table = _T["target"]
 REPORTED: Table = _T["reported_count"]
 AUDIT: Table = _T["audit_log"]
+INACTIVE: Table = _T["coop_inactive"]
 
 
 def active_on(start: Any, end: Any, day: dt.date) -> ColumnElement[bool]:
@@ -47,10 +49,11 @@ def coop_where(
     regency: str | None = None,
     kecamatan_code: str | None = None,
     coop_id: int | None = None,
-    active_only: bool = False,
+    active_on_day: dt.date | None = None,
 ) -> list[ColumnElement[bool]]:
     """The conditions on COOP for a segment: kind, base, regency, kecamatan, one cooperative;
-    None or `any` means every one. The one region and segment filter of every report."""
+    None or `any` means every one; with `active_on_day`, only cooperatives active that day (no
+    period of inactivity holds it). The one region and segment filter of every report."""
     from koptrack.domain.vocab import ANY
 
     where: list[ColumnElement[bool]] = []
@@ -64,6 +67,12 @@ def coop_where(
         where.append(COOP.c.kecamatan_code == kecamatan_code)
     if coop_id is not None:
         where.append(COOP.c.id == coop_id)
-    if active_only:
-        where.append(COOP.c.status == "active")
+    if active_on_day is not None:
+        where.append(
+            not_(
+                exists().where(
+                    INACTIVE.c.coop_id == COOP.c.id, active_on(INACTIVE.c.since, INACTIVE.c.until, active_on_day)
+                )
+            )
+        )
     return where
