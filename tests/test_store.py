@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -58,15 +60,18 @@ def test_db_option_beats_environment_which_beats_the_default(tmp_path):
     home = tmp_path / "home"
     env = {"HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share")}
     by_option, by_env = tmp_path / "option.db", tmp_path / "env.db"
-    r = run(["--db", str(by_option), "kecamatan", "list", "--json"], {**env, "KOPTRACK_DB": str(by_env)}, tmp_path)
+    r = run(["--db", str(by_option), "seed", "--json"], {**env, "KOPTRACK_DB": str(by_env)}, tmp_path)
     assert r.returncode == 0, r.stderr
     assert by_option.exists() and not by_env.exists()
-    r = run(["kecamatan", "list", "--json"], {**env, "KOPTRACK_DB": str(by_env)}, tmp_path)
+    r = run(["seed", "--json"], {**env, "KOPTRACK_DB": str(by_env)}, tmp_path)
     assert r.returncode == 0 and by_env.exists()
-    r = run(["kecamatan", "list", "--json"], env, tmp_path)
+    r = run(["seed", "--json"], env, tmp_path)
     assert r.returncode == 0, r.stderr
     default = home / ".local" / "share" / "koptrack" / "koptrack.db"
     assert default.exists() and stat.S_IMODE(default.stat().st_mode) == 0o600
+    assert f"created a new database at {default}" in r.stderr
+    r = run(["kecamatan", "list", "--json"], env, tmp_path)  # and a read finds it there
+    assert r.returncode == 0 and len(json.loads(r.stdout)) == 30
 
 
 def test_help_and_version_do_not_load_database_code(tmp_path):
@@ -174,8 +179,8 @@ def test_db_option_beats_environment_in_process(cli, tmp_path, monkeypatch):
     cli("--db", str(by_option), "seed")
     assert by_option.exists() and not by_env.exists()
     assert len(cli.json("--db", str(by_option), "kecamatan", "list")) == 30
-    assert cli.json("kecamatan", "list") == []  # the environment's database: created empty now
-    assert by_env.exists()
+    r = cli("kecamatan", "list", ok=False)  # the environment's database does not exist: not created by a read
+    assert r.exit_code == 1 and str(by_env) in r.stderr and not by_env.exists()
 
 
 def test_the_real_entry_point_shows_help_without_database_code(tmp_path):
@@ -207,3 +212,92 @@ def test_postgresql_connections_plan_cursors_for_all_their_rows(engine):
         assert s.connection().exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "1"
     with store.session_scope(engine, write=True) as s:  # write transactions too
         assert s.connection().exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "1"
+
+
+# --- 13.5: only a write creates a database; 16.6: another application's file is left alone ---
+
+READ_ONLY = [
+    ["coop", "list"],
+    ["kecamatan", "list"],
+    ["bpjs", "status"],
+    ["targets"],
+    ["log"],
+    ["db", "check"],
+    ["export", "coops", "-o", "{out}"],
+]
+
+
+@sqlite_only
+@pytest.mark.parametrize("args", READ_ONLY, ids=lambda a: " ".join(a[:2]))
+def test_a_read_only_command_on_a_missing_database_is_an_error_and_creates_nothing(cli, tmp_path, args):
+    db = tmp_path / "typo" / "kantr.db"
+    out = tmp_path / "out.csv"
+    r = cli("--db", str(db), *[a.format(out=out) for a in args], ok=False)
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"error: no koptrack database at {str(db)!r}")
+    assert not db.parent.exists() and not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@sqlite_only
+def test_a_write_creates_the_database_and_says_so(cli, tmp_path):
+    db = tmp_path / "new" / "kantor.db"
+    r = cli("--db", str(db), "seed")
+    assert f"created a new database at {db}" in r.stderr and db.exists()
+    r = cli("--db", str(db), "coop", "list")
+    assert "created" not in r.stderr  # said once, when it was made
+
+
+@sqlite_only
+def test_an_empty_file_is_not_read_as_a_database_but_a_write_fills_it(cli, tmp_path):
+    db = tmp_path / "empty.db"
+    db.touch()
+    r = cli("--db", str(db), "coop", "list", ok=False)
+    assert r.exit_code == 1 and "the file is empty" in r.stderr and db.stat().st_size == 0
+    r = cli("--db", str(db), "seed")
+    assert f"created a new database at {db}" in r.stderr
+    assert len(cli.json("--db", str(db), "coop", "list")) == 1
+
+
+def other_app_file(path: Path) -> bytes:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    conn.execute("INSERT INTO notes (text) VALUES ('arisan Kamis')")
+    conn.commit()
+    conn.close()
+    return path.read_bytes()
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["coop", "list"],
+        ["db", "check"],
+        ["seed"],
+        ["coop", "add", "KSP Maju Bersama", "--kind", "ksp", "--kecamatan", "Klari"],
+    ],
+)
+def test_another_application_s_sqlite_file_is_refused_and_left_as_it_was(cli, tmp_path, args):
+    other = tmp_path / "catatan.sqlite"
+    before = other_app_file(other)
+    r = cli("--db", str(other), *args, ok=False)
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"error: {str(other)!r} is not a koptrack database")
+    assert "notes" in r.stderr
+    assert other.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catatan.sqlite"]
+
+
+@sqlite_only
+def test_a_koptrack_database_with_tables_missing_is_refused(cli, tmp_path):
+    db = tmp_path / "k.db"
+    store.open_engine(str(db)).dispose()
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE target")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    r = cli("--db", str(db), "coop", "list", ok=False)
+    assert r.exit_code == 1 and "not a complete koptrack database" in r.stderr and "target" in r.stderr
+    assert db.read_bytes() == before

@@ -48,6 +48,9 @@ RegencyOpt = Annotated[
     ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
+ConfirmOpt = Annotated[
+    bool, typer.Option("--confirm", help="Record it although it looks improbable (an age, a date) after checking it.")
+]
 XlsxOpt = Annotated[
     str | None, typer.Option("--xlsx", help="Also write the report to this Excel file (one sheet per section).")
 ]
@@ -72,7 +75,9 @@ def fail(message: str, hint: str | None = None) -> NoReturn:
 def db_session(
     command: str, *, write: bool = False
 ) -> Iterator[Any]:  # a sqlmodel Session (cli/ does not import the database layer)
-    """Open the database (upgrading its schema), yield one session in one transaction.
+    """Open the database (upgrading its schema), yield one session in one transaction. Only a
+    command that writes creates a database that does not exist yet (and says so on stderr); for
+    the others a missing database is an error naming the path.
 
     A KoptrackError anywhere inside becomes one `error:` line on stderr and exit 1; the
     transaction is rolled back, so the database is exactly as it was.
@@ -82,7 +87,7 @@ def db_session(
         from koptrack.core import audit
 
         audit.set_command(command)
-        engine = store.open_engine(STATE.db, on_upgrade=upgrade_notice)
+        engine = store.open_engine(STATE.db, on_upgrade=upgrade_notice, create=write, on_create=created_notice)
         imports_done()
         try:
             with store.session_scope(engine, write=write) as session:
@@ -106,6 +111,10 @@ def imports_done() -> None:
         gc.enable()
 
 
+def created_notice(path: str) -> None:
+    terminal.info(f"created a new database at {path}")
+
+
 def upgrade_notice(old: str, new: str) -> None:
     terminal.info(f"upgrading the database schema from revision {old} to {new} (once; a large database takes a minute)")
 
@@ -126,11 +135,21 @@ def user_errors(command: str | None = None) -> Iterator[None]:
 
 
 def write_workbook(
-    path: str, sections: list[Any], *, fmt: str = "xlsx", reveal: bool = False, force: bool = False
+    path: str,
+    sections: list[Any],
+    *,
+    fmt: str = "xlsx",
+    reveal: bool = False,
+    force: bool = False,
+    delimiter: str = ",",
 ) -> None:
-    """Write a report's sections to a file (io/writers) and say what was written."""
+    """Write a report's sections to a file (io/writers: never over an existing file without
+    force, never over the database itself) and say what was written."""
+    from koptrack import store
     from koptrack.io import writers
 
-    counts = writers.write(path, sections, fmt, reveal=reveal, force=force)
+    path_of_db = store.sqlite_file(store.resolve_url(STATE.db))
+    protect = () if path_of_db is None else (path_of_db,)
+    counts = writers.write(path, sections, fmt, reveal=reveal, force=force, protect=protect, delimiter=delimiter)
     parts = ", ".join(f"{title}: {n} row{'s' if n != 1 else ''}" for title, n in counts.items())
     terminal.info(f"wrote {path} ({parts})")

@@ -1,6 +1,8 @@
-"""Every file koptrack writes for people to open: created private to the user (0600), written
-whole or not at all (a temporary file renamed into place), personal identifiers masked unless
-asked, and spreadsheet formulas neutralised (a cell beginning with = + - @ is text, not code).
+"""Every file koptrack writes: created private to the user (0600), written whole or not at all
+(a temporary file in the same folder renamed into place), never over an existing file without
+force, never through a link, over a device or folder, or over the file being read; personal
+identifiers masked unless asked, and spreadsheet formulas neutralised (a cell beginning with
+= + - @ is text, not code). `staged` and `open_private` below are the one way to write a file.
 
 A report is a list of sections (a title, columns, rows); CSV takes the first section, JSON and
 xlsx take them all (xlsx: one sheet per section, bold frozen header, widths fitted to the data,
@@ -10,12 +12,15 @@ them in memory.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
 import os
+import shutil
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -46,14 +51,6 @@ def dumps(value: Any) -> str:
 
         _ENCODE = json.JSONEncoder(default=_json_default, ensure_ascii=False).encode
     return _ENCODE(value)
-
-
-def open_private(path: str | Path, mode: str = "w", **kwargs) -> IO:
-    """Open a file for writing, created (or truncated) with mode 0600 whatever the umask."""
-    path = Path(path)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
-    return os.fdopen(fd, mode, **kwargs)
 
 
 def neutralise(value: Any) -> Any:
@@ -88,50 +85,371 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Atomic:
-    """A 0600 temporary file next to `path`, renamed over it only when writing succeeded."""
+# ---------------------------------------------------------------------------------------------
+# The one way a file is written. Every file koptrack writes (exports, workbooks, the refused-rows
+# file, database backups and restores) goes through `staged` or `open_private`:
+# - an existing file is replaced only with force ("add --force to replace it");
+# - never a symbolic link, a folder, a device, a pipe or a socket, even with force;
+# - never a file being read (`protect`: the input, the database), compared by identity;
+# - the data goes to a private (0600) temporary file in the target's folder, named
+#   `.koptrack-tmp-<pid>-...`, renamed over the target only once complete;
+# - on any failure the temporary file is removed, and the next write in the same folder removes
+#   what a killed run (SIGKILL, power cut) left behind: the pid in the name is no longer alive.
 
-    def __init__(self, path: str | Path, force: bool):
-        self.path = Path(path)
-        if self.path.is_dir():
-            raise KoptrackError(f"output {str(self.path)!r} is a folder; give a file name")
-        if self.path.exists() and not force:
-            raise KoptrackError(f"output {str(self.path)!r} already exists", hint="add --force to replace it")
-        if not self.path.parent.is_dir():
-            raise KoptrackError(f"output {str(self.path)!r}: folder {str(self.path.parent)!r} does not exist")
+TMP_PREFIX = ".koptrack-tmp-"
+KILL_HOOK = "KOPTRACK_TEST_SIGKILL_AT"
+WRITE_MODES = ("w", "wt", "wb")
+SIDE_FILES = ("-journal", "-wal", "-shm")  # SQLite's files beside a temporary database
 
-    def __enter__(self) -> Path:
-        fd, tmp = tempfile.mkstemp(prefix=".koptrack-", suffix=self.path.suffix, dir=self.path.parent)
-        os.close(fd)  # mkstemp creates it 0600
-        self.tmp = Path(tmp)
-        return self.tmp
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            os.chmod(self.tmp, 0o600)
-            os.replace(self.tmp, self.path)
+def kill_point(name: str) -> None:
+    """SIGKILL this process at a named point when KOPTRACK_TEST_SIGKILL_AT says so: how the tests
+    prove that a killed write leaves nothing behind. Does nothing otherwise."""
+    if os.environ.get(KILL_HOOK) == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _q(path: str | Path) -> str:
+    return repr(str(path))
+
+
+def _same_file(a: Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): compare where they lead
+        return a.resolve() == Path(b).expanduser().resolve()
+
+
+def check_target(path: str | Path, *, force: bool = False, protect: Iterable[str | Path] = ()) -> Path:
+    """The path, if koptrack may write a file there; else a KoptrackError saying why not."""
+    target = Path(path).expanduser()
+    try:
+        st: os.stat_result | None = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise KoptrackError(f"cannot write {_q(target)}: {exc.strerror}") from None
+    if st is not None:
+        if stat.S_ISLNK(st.st_mode):
+            raise KoptrackError(
+                f"{_q(target)} is a symbolic link; koptrack never writes through one",
+                hint="give the path of the file itself, or another name",
+            )
+        if stat.S_ISDIR(st.st_mode):
+            raise KoptrackError(f"{_q(target)} is a folder; give a file name")
+        if not stat.S_ISREG(st.st_mode):
+            raise KoptrackError(
+                f"{_q(target)} is not a regular file (a device, a pipe or a socket); koptrack never replaces one"
+            )
+    for other in protect:
+        if _same_file(target, other):
+            raise KoptrackError(
+                f"{_q(target)} is the file being read; koptrack never writes over it",
+                hint="choose another name for the file to write",
+            )
+    if st is not None and not force:
+        raise KoptrackError(f"{_q(target)} already exists", hint="add --force to replace it")
+    folder = target.parent
+    if not folder.is_dir():
+        raise KoptrackError(f"cannot write {_q(target)}: folder {_q(folder)} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise KoptrackError(f"cannot write {_q(target)}: no permission to write in folder {_q(folder)}")
+    return target
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: someone else's live process
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    """A temporary file (and SQLite's files beside it) or a temporary folder, gone."""
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
         else:
-            self.tmp.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+    for side in SIDE_FILES:
+        with contextlib.suppress(OSError):
+            path.with_name(path.name + side).unlink(missing_ok=True)
 
 
-def write(path: str | Path, sections: list[Section], fmt: str, *, reveal: bool = False, force: bool = False) -> dict:
-    """Write the sections to `path` in `fmt`; returns {section title: rows written}."""
-    with _Atomic(path, force) as tmp:
+def clean_leftovers(folder: str | Path) -> list[str]:
+    """Remove what killed koptrack runs left in `folder`: `.koptrack-tmp-<pid>-...` files and
+    folders of this user whose process is gone. Returns their names."""
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(TMP_PREFIX):
+            continue
+        pid = entry.name[len(TMP_PREFIX) :].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or _alive(int(pid)) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        _remove(Path(entry.path))
+        removed.append(entry.name)
+    return removed
+
+
+def _temp_file(folder: Path, suffix: str) -> tuple[int, Path]:
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=suffix, dir=folder)
+    except OSError as exc:
+        raise KoptrackError(f"cannot write in folder {_q(folder)}: {exc.strerror}") from None
+    os.fchmod(fd, 0o600)  # mkstemp makes it 0600 already; say so whatever the platform
+    return fd, Path(name)
+
+
+def _commit(tmp: Path, target: Path, *, force: bool, protect: Iterable[str | Path]) -> None:
+    """Rename the complete temporary file over the target, checked again just before."""
+    kill_point("before-rename")
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)  # the data is on disk before the name points to it
+    finally:
+        os.close(fd)
+    os.chmod(tmp, 0o600)
+    check_target(target, force=force, protect=protect)  # nothing changed meanwhile
+    if not force:
+        # create-or-fail in one step: a file that appeared since the check is not replaced
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            raise KoptrackError(f"{_q(target)} already exists", hint="add --force to replace it") from None
+        except OSError:  # a file system without hard links (FAT on a USB stick)
+            os.replace(tmp, target)
+            return
+        tmp.unlink()
+        return
+    os.replace(tmp, target)
+
+
+def _failed(exc: OSError, target: Path) -> KoptrackError:
+    return KoptrackError(f"cannot write {_q(target)}: {exc.strerror or exc}")
+
+
+@contextlib.contextmanager
+def staged(
+    path: str | Path, *, force: bool = False, protect: Iterable[str | Path] = (), suffix: str | None = None
+) -> Iterator[Path]:
+    """A private temporary file in the folder of `path`, for the block to fill; renamed over `path`
+    when the block succeeds, removed on any failure (the rules above)."""
+    protect = tuple(protect)
+    target = check_target(path, force=force, protect=protect)
+    clean_leftovers(target.parent)
+    fd, tmp = _temp_file(target.parent, target.suffix if suffix is None else suffix)
+    os.close(fd)
+    try:
+        yield tmp
+        _commit(tmp, target, force=force, protect=protect)
+    except OSError as exc:
+        _remove(tmp)
+        raise _failed(exc, target) from None
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def private_tempdir(folder: str | Path) -> Iterator[Path]:
+    """A private (0700) folder for a library's own temporary files (openpyxl's sheets, which hold
+    the whole data), inside `folder` and named as ours, so a killed run's is cleaned up; Python's
+    `tempfile` points there meanwhile."""
+    made = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=folder))
+    before = tempfile.tempdir
+    tempfile.tempdir = str(made)
+    try:
+        yield made
+    finally:
+        tempfile.tempdir = before
+        _remove(made)
+
+
+class PrivateFile(IO[Any]):
+    """A file being written through a private temporary file: `close()` (or the end of a `with`
+    block) renames it into place; `discard()` (or an exception in the `with` block, or being
+    dropped unclosed) removes it and leaves the target as it was."""
+
+    def __init__(self, path: str | Path, mode: str, force: bool, protect: Iterable[str | Path], kwargs: Any):
+        if mode not in WRITE_MODES:
+            raise ValueError(f"open_private writes whole files: mode {mode!r}")
+        self._protect = tuple(protect)
+        self._force = force
+        self._target = check_target(path, force=force, protect=self._protect)
+        clean_leftovers(self._target.parent)
+        fd, self._tmp = _temp_file(self._target.parent, self._target.suffix)
+        self._done = False
+        try:
+            self._file: IO[Any] = os.fdopen(fd, mode, **kwargs)
+        except BaseException:
+            os.close(fd)
+            _remove(self._tmp)
+            raise
+
+    @property
+    def mode(self) -> str:
+        return self._file.mode
+
+    @property
+    def name(self) -> str:
+        return str(self._target)
+
+    @property
+    def closed(self) -> bool:
+        return self._done
+
+    def close(self) -> None:
+        """Finish the file and rename it into place."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            self._file.close()
+            _commit(self._tmp, self._target, force=self._force, protect=self._protect)
+        except OSError as exc:
+            _remove(self._tmp)
+            raise _failed(exc, self._target) from None
+        except BaseException:
+            _remove(self._tmp)
+            raise
+
+    def discard(self) -> None:
+        """Drop what was written: the target stays as it was."""
+        if self._done:
+            return
+        self._done = True
+        with contextlib.suppress(OSError):
+            self._file.close()
+        _remove(self._tmp)
+
+    def __del__(self) -> None:
+        if not getattr(self, "_done", True):
+            self.discard()
+
+    def __enter__(self) -> PrivateFile:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.discard()
+
+    def write(self, s: Any) -> int:
+        return self._file.write(s)
+
+    def writelines(self, lines: Iterable[Any]) -> None:
+        self._file.writelines(lines)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def isatty(self) -> bool:
+        return False
+
+    def readable(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._file.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def truncate(self, size: int | None = None) -> int:
+        return self._file.truncate(size)
+
+    def read(self, n: int = -1) -> Any:
+        raise OSError("a file opened by open_private is written, not read")
+
+    def readline(self, limit: int = -1) -> Any:
+        raise OSError("a file opened by open_private is written, not read")
+
+    def readlines(self, hint: int = -1) -> list[Any]:
+        raise OSError("a file opened by open_private is written, not read")
+
+    def __iter__(self) -> Iterator[Any]:
+        raise OSError("a file opened by open_private is written, not read")
+
+    def __next__(self) -> Any:
+        raise OSError("a file opened by open_private is written, not read")
+
+
+def open_private(
+    path: str | Path, mode: str = "w", *, force: bool = False, protect: Iterable[str | Path] = (), **kwargs: Any
+) -> PrivateFile:
+    """A file to write at `path` (keyword arguments as for `open`), under the rules above: its
+    `close()` puts it in place; `discard()`, an exception in its `with` block, or dropping it
+    unclosed leaves the target as it was. `protect`: files it must not be (the input)."""
+    return PrivateFile(path, mode, force, protect, kwargs)
+
+
+DELIMITERS = {",": ",", "comma": ",", ";": ";", "semicolon": ";", "tab": "\t", "\t": "\t", "\\t": "\t"}
+
+
+def delimiter_of(given: str | None) -> str:
+    """The CSV delimiter named by --delimiter: `,` (default), `;` (Excel with Indonesian regional
+    settings), tab; as the character or its name."""
+    if given is None:
+        return ","
+    found = DELIMITERS.get(given.strip().lower() if given.strip() else given)
+    if found is None:
+        raise KoptrackError(
+            f"--delimiter {given!r}: not a CSV delimiter koptrack writes",
+            hint="choose comma (,), semicolon (;) or tab",
+        )
+    return found
+
+
+def write(
+    path: str | Path,
+    sections: list[Section],
+    fmt: str,
+    *,
+    reveal: bool = False,
+    force: bool = False,
+    protect: Iterable[str | Path] = (),
+    delimiter: str = ",",
+) -> dict:
+    """Write the sections to `path` in `fmt` (under the rules above); returns {section title: rows written}."""
+    with staged(path, force=force, protect=protect) as tmp:
         if fmt == "csv":
-            counts = {sections[0].title: _write_csv(tmp, sections[0], reveal)}
+            counts = {sections[0].title: _write_csv(tmp, sections[0], reveal, delimiter)}
         elif fmt == "json":
             counts = _write_json(tmp, sections, reveal)
         else:
-            counts = _write_xlsx(tmp, sections, reveal)
+            with private_tempdir(tmp.parent):
+                counts = _write_xlsx(tmp, sections, reveal)
     return counts
 
 
-def _write_csv(path: Path, section: Section, reveal: bool) -> int:
+def _write_csv(path: Path, section: Section, reveal: bool, delimiter: str = ",") -> int:
     cols = _data_columns(section.columns)
     n = 0
     # utf-8-sig: Excel on Windows reads the BOM and shows Indonesian names correctly.
     with open(path, "w", newline="", encoding="utf-8-sig") as f:
-        writer = csv.writer(f)
+        writer = csv.writer(f, delimiter=delimiter)
         writer.writerow([c.key for c in cols])
         for row in section.rows:
             row = masked(row, reveal)
@@ -261,6 +579,7 @@ def _write_xlsx(path: Path, sections: list[Section], reveal: bool) -> dict:
             ws.append(_xlsx_cells(ws, cols, r))
             n += 1
         counts[section.title] = n
+        kill_point("xlsx-rows")  # openpyxl's temporary sheet holds the rows now
     if not sections:
         wb.create_sheet("Empty")
     wb.save(path)

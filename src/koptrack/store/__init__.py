@@ -14,6 +14,9 @@ from koptrack.store.engine import (
     refusal,
     resolve_url,
     session_scope,
+    sqlite_file,
+    sqlite_uri,
+    sqlite_url,
     upgrade,
 )
 
@@ -29,5 +32,8 @@ __all__ = [
     "refusal",
     "resolve_url",
     "session_scope",
+    "sqlite_file",
+    "sqlite_uri",
+    "sqlite_url",
     "upgrade",
 ]

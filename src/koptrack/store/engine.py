@@ -2,7 +2,9 @@
 
 `--db` (a path or an SQLAlchemy URL), else `KOPTRACK_DB`, else `koptrack.db` in the platform's
 user data folder. The schema is brought to the newest Alembic revision every time a database is
-opened, so a database made by an older koptrack upgrades itself.
+opened, so a database made by an older koptrack upgrades itself. A path becomes a URL with every
+character escaped (`r#1.db` is that file). Only a command that writes creates a database file;
+another application's SQLite file is refused and left as it was.
 """
 
 from __future__ import annotations
@@ -32,17 +34,48 @@ def default_db_path() -> Path:
 
 
 def resolve_url(db: str | None = None) -> str:
-    """A path or URL from --db, else KOPTRACK_DB, else the default data file, as a URL."""
+    """A path or URL from --db, else KOPTRACK_DB, else the default data file, as a URL. A path's
+    `#`, `?`, `%`, spaces and other characters are escaped, so the URL names exactly that file."""
     db = db or os.environ.get("KOPTRACK_DB") or str(default_db_path())
     if "://" in db:
         return db
-    return "sqlite:///" + str(Path(db).expanduser().resolve())
+    return sqlite_url(Path(db).expanduser().resolve())
+
+
+def sqlite_url(path: str | Path) -> str:
+    """The SQLAlchemy URL of an SQLite file, every character of its path escaped."""
+    from sqlalchemy.engine import URL
+
+    return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
+
+
+def sqlite_uri(path: str | Path, mode: str = "rw") -> str:
+    """The URI sqlite3 opens `path` with (`mode`: ro, rw, rwc), every special character escaped:
+    `file:/a/r%231.db` is the file `r#1.db`, not `r` and a fragment."""
+    from urllib.parse import quote
+
+    return f"file:{quote(str(Path(path).absolute()), safe='/')}?mode={mode}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind an SQLite URL; None for another database or an in-memory one."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if not u.drivername.startswith("sqlite") or not u.database or u.database == ":memory:":
+        return None
+    if u.database.startswith("file:"):  # a URI given with ?uri=true: not ours to interpret
+        return None
+    return Path(u.database)
 
 
 def describe_url(url: str) -> str:
-    """The URL without a password, for messages."""
+    """The URL without a password, for messages (an SQLite file's path as typed, unescaped)."""
     from sqlalchemy.engine import make_url
 
+    path = sqlite_file(url)
+    if path is not None:
+        return "sqlite:///" + str(path)
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -108,11 +141,9 @@ def _postgres_session(dbapi_connection, _record) -> None:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        from sqlalchemy.engine import make_url
-
-        database = make_url(url).database
-        if database and database != ":memory:":
-            prepare_sqlite_file(Path(database))
+        path = sqlite_file(url)
+        if path is not None:
+            prepare_sqlite_file(path)
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -154,13 +185,90 @@ def alembic_head() -> str | None:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
+def model_tables() -> set[str]:
+    """The tables of the current models (the schema at SCHEMA_HEAD)."""
+    from sqlmodel import SQLModel
+
+    from koptrack.store import models  # noqa: F401  (registers the tables)
+
+    return set(SQLModel.metadata.tables) | {"alembic_version"}
+
+
+def sqlite_file_state(path: Path) -> str:
+    """What the SQLite file at `path` is to koptrack: "missing", "empty" (no file content, or an
+    SQLite database without a table) or "koptrack" (alembic_version and the cooperative table,
+    complete at the head revision). Anything else (another application's database, a koptrack
+    database with tables missing) is a KoptrackError naming the file, which is left untouched."""
+    import sqlite3
+
+    try:
+        size = os.stat(path).st_size
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        raise KoptrackError(f"cannot open database {str(path)!r}: {exc.strerror}") from None
+    if size == 0:
+        return "empty"
+    try:
+        # mode=rw: never creates the file; reading the schema changes nothing in it
+        conn = sqlite3.connect(sqlite_uri(path, "rw"), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            revision = None
+            if "alembic_version" in tables:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise KoptrackError(
+            f"cannot open database {str(path)!r}: {exc}",
+            hint="check the path given with --db or KOPTRACK_DB",
+        ) from None
+    tables = {t for t in tables if not t.startswith("sqlite_")}
+    if not tables:
+        return "empty"
+    if "alembic_version" not in tables or "cooperative" not in tables:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise KoptrackError(
+            f"{str(path)!r} is not a koptrack database: it holds another application's tables ({shown})",
+            hint="koptrack leaves it as it is; give koptrack its own file with --db or KOPTRACK_DB",
+        )
+    if revision == SCHEMA_HEAD:
+        missing = sorted(model_tables() - tables)
+        if missing:
+            raise KoptrackError(
+                f"{str(path)!r} is not a complete koptrack database: table {', '.join(missing)} missing",
+                hint="restore a backup into a new file: koptrack --db NEW.db db restore BACKUP",
+            )
+    return "koptrack"
+
+
 def open_engine(
-    db: str | None = None, *, url: str | None = None, on_upgrade: Callable[[str, str], None] | None = None
+    db: str | None = None,
+    *,
+    url: str | None = None,
+    on_upgrade: Callable[[str, str], None] | None = None,
+    create: bool = True,
+    on_create: Callable[[str], None] | None = None,
 ) -> Engine:
     """Engine for --db / KOPTRACK_DB / the default file, with the schema brought up to date.
     `on_upgrade(old, new)` is told before an existing database's schema is upgraded (the CLI
-    says so on stderr); a new database is created silently."""
+    says so on stderr). An SQLite file that does not exist yet (or is empty) is created only
+    with `create` (the commands that write), and `on_create(path)` is told; without `create`
+    it is an error naming the path, and nothing is created. Another application's SQLite file
+    is an error, and left as it was."""
     url = url or resolve_url(db)
+    path = sqlite_file(url)
+    new = False
+    if path is not None:
+        state = sqlite_file_state(path)
+        if state != "koptrack" and not create:
+            raise KoptrackError(
+                f"no koptrack database at {str(path)!r}" + (" (the file is empty)" if state == "empty" else ""),
+                hint="check --db or KOPTRACK_DB; a command that writes (koptrack seed, coop add, import) creates one",
+            )
+        new = state != "koptrack"
     try:
         engine = make_engine(url)
         rev = current_revision(engine)
@@ -187,6 +295,8 @@ def open_engine(
             f"cannot open database {describe_url(url)}: {exc.orig}",
             hint="check the path given with --db or KOPTRACK_DB",
         ) from None
+    if new and on_create is not None:
+        on_create(str(path))
     return engine
 
 
