@@ -163,11 +163,12 @@ def test_pkspkb_joined_on_31_december_versus_1_january(office):
     assert target(cli, 2022, "pkspkb.joined", "masyarakat", "--as-of", "2021-12-31")["actual"] == 0
 
 
-def test_deactivated_cooperative_is_not_counted(office):
+def test_deactivated_cooperative_is_not_counted_from_that_day(office):
     cli = office
     assert target(cli, 2021, "bpjs.registered_coops", "ksp")["actual"] == 2
-    cli("coop", "deactivate", "2")
+    cli("coop", "deactivate", "2", "--on", "2021-12-01")
     assert target(cli, 2021, "bpjs.registered_coops", "ksp")["actual"] == 1
+    assert target(cli, 2021, "bpjs.registered_coops", "ksp", "--as-of", "2021-11-30")["actual"] == 2
     assert sorted(r["id"] for r in cli.json("bpjs", "status", "--as-of", "2021-12-31")) == [1, 3, 4]
 
 
@@ -224,7 +225,7 @@ def test_person_in_two_cooperatives(office):
     assert target(cli, 2021, "bpjs.enrolled_people", "all")["actual"] == 1  # one person, counted once
 
 
-def test_producer_cooperative_scope_is_its_members(office):
+def test_producer_cooperative_scope_is_its_members_and_its_employees(office):
     cli = office
     cli("bpjs", "register", "--coop", "3", "--on", "2021-02-01")
     cli("worker", "add", "--coop", "3", "--nik", ANDI, "--name", "Andi", "--role", "anggota", "--since", "2020-05-05")
@@ -243,10 +244,13 @@ def test_producer_cooperative_scope_is_its_members(office):
         "2020-05-05",
     )
     row = status_row(cli, "3", "2021-12-31")
-    assert row["in_scope"] == 1 and row["state"] == "partial"
+    assert row["in_scope"] == 2 and row["state"] == "partial"  # its member and its own employee
     enrolled = cli.json("bpjs", "enroll", "--coop", "3", "--nik", ANDI, "--on", "2021-03-01")
     assert enrolled["category"] == "bpu" and enrolled["programmes"] == ["jkk", "jkm"]
     assert enrolled["missing_programmes"] == []
+    assert status_row(cli, "3", "2021-12-31")["state"] == "partial"
+    employee = cli.json("bpjs", "enroll", "--coop", "3", "--nik", SITI, "--on", "2021-03-01")
+    assert employee["category"] == "pu"
     assert status_row(cli, "3", "2021-12-31")["state"] == "fully covered"
     assert target(cli, 2021, "bpjs.registered_coops", "produsen")["actual"] == 1
 

@@ -185,11 +185,6 @@ def test_report_gives_the_verdict_from_the_actual(db):
     assert mid[("pkspkb.members", "all")]["verdict"] == "behind"  # 11 < 11 + 10 * 182/365
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: actual('pkspkb.members') adds a reported members count of the year to the reported "
-    "joins of past years, which that cumulative count already includes (21 + 11 = 32)",
-)
 def test_a_reported_member_count_is_not_added_to_the_joins_it_already_includes(db):
     # the seed's note: "21 cooperatives in PKS-PKB in total by the end of 2021 (11 from 2020 + 10 new)"
     report(db, 2021, "pkspkb.members", 21)

@@ -131,12 +131,24 @@ def actual(
     """The figure for a metric, year and segment on `as_of`, with reported counts standing in."""
     records = _records(session, metric, year, as_of, kind, base, regency)
     out = Actual(value=records, records=records, reported=0)
+    counted: list[ReportedCount] = []
     for rc in _reported_within(session, metric, kind, base, regency, [year]):
+        before = out.reported
         _stand_in(session, rc, metric, as_of, out)
+        if out.reported > before:
+            counted.append(rc)
     if metric == "pkspkb.members":
+        # Reported joins of past years stand in for the members they made, unless a reported
+        # members count of the year (a running total, which includes them) covers their segment.
         for rc in _reported_within(session, "pkspkb.joined", kind, base, regency, range(1900, as_of.year + 1)):
-            _stand_in(session, rc, "pkspkb.joined", as_of, out)
+            if not any(_covers(m, rc) for m in counted):
+                _stand_in(session, rc, "pkspkb.joined", as_of, out)
     return out
+
+
+def _covers(outer: ReportedCount, inner: ReportedCount) -> bool:
+    """`outer`'s segment holds `inner`'s (`any` holds every value)."""
+    return all(getattr(outer, k) in (ANY, getattr(inner, k)) for k in ("kind", "base", "regency"))
 
 
 def verdict(value: int, target: int, baseline: int, year: int, as_of: dt.date) -> str:
