@@ -213,3 +213,182 @@ def test_check_reports_revision_and_counts(cli):
 def test_backup_on_postgres_points_to_pg_dump(cli, tmp_path):
     r = cli("db", "backup", str(tmp_path / "b.db"), ok=False)
     assert r.exit_code == 1 and "pg_dump" in r.stderr
+
+
+# --- 16.1: a restore proves the file is a whole koptrack database before it touches the live one ---
+
+
+def fake_backup(path, revision=None):
+    """The issue's fake: only alembic_version (a known revision) and an empty cooperative table."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+    conn.execute("INSERT INTO alembic_version VALUES (?)", (revision or store.SCHEMA_HEAD,))
+    conn.execute("CREATE TABLE cooperative (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.commit()
+    conn.close()
+
+
+def live_bytes(db_path) -> dict:
+    """The live database's files, byte for byte (the file and any -wal/-shm beside it)."""
+    folder = db_path.parent
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def one_error(r) -> str:
+    assert r.exit_code == 1 and "Traceback" not in r.stderr, (r.exit_code, r.stderr)
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith("error: ") and all(line.startswith("hint: ") for line in lines[1:]), r.stderr
+    return lines[0]
+
+
+@sqlite_only
+@pytest.mark.parametrize("revision", [None, "0001"], ids=["head", "first-revision"])
+def test_restore_of_a_fake_backup_is_refused_and_the_live_database_stays_as_it_was(cli, db_path, tmp_path, revision):
+    cli("coop", "add", "KSP Maju Bersama", "--kind", "ksp", "--kecamatan", "Klari", ok=False)  # (no seed: no kecamatan)
+    fake = tmp_path / "backup.db"
+    fake_backup(fake, revision)
+    before = live_bytes(db_path)
+    line = one_error(cli("db", "restore", str(fake), "--force", ok=False))
+    assert "not a complete koptrack database" in line and "audit_log" in line
+    assert live_bytes(db_path) == before
+    assert cli.json("db", "check")["ok"] is True
+
+
+def _real_backup(cli, tmp_path):
+    cli("seed")
+    backup = tmp_path / "backup.db"
+    cli("db", "backup", str(backup))
+    return backup
+
+
+@sqlite_only
+def test_restore_refuses_a_backup_without_the_audit_triggers(cli, db_path, tmp_path):
+    backup = _real_backup(cli, tmp_path)
+    conn = sqlite3.connect(backup)
+    conn.execute("DROP TRIGGER audit_log_no_delete")
+    conn.commit()
+    conn.close()
+    before = live_bytes(db_path)
+    line = one_error(cli("db", "restore", str(backup), "--force", ok=False))
+    assert "trigger audit_log_no_delete" in line
+    assert live_bytes(db_path) == before
+
+
+@sqlite_only
+def test_restore_refuses_a_backup_with_rows_pointing_at_nothing(cli, db_path, tmp_path):
+    backup = _real_backup(cli, tmp_path)
+    conn = sqlite3.connect(backup)  # foreign keys are off in a plain sqlite3 connection
+    conn.execute(
+        "INSERT INTO engagement (person_id, coop_id, role, since, created_at) "
+        "VALUES (999, 1, 'karyawan', '2021-01-01', '2021-01-01')"
+    )
+    conn.commit()
+    conn.close()
+    before = live_bytes(db_path)
+    line = one_error(cli("db", "restore", str(backup), "--force", ok=False))
+    assert "pointing at nothing" in line and "engagement" in line
+    assert live_bytes(db_path) == before
+
+
+@sqlite_only
+def test_restore_refuses_a_damaged_backup(cli, db_path, tmp_path):
+    backup = _real_backup(cli, tmp_path)
+    conn = sqlite3.connect(backup)
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'kecamatan'").fetchone()[0]
+    conn.close()
+    data = bytearray(backup.read_bytes())
+    start = (root - 1) * page
+    data[start : start + 12] = b"\xab" * 12  # the b-tree page header of a table: not a page any more
+    backup.write_bytes(bytes(data))
+    before = live_bytes(db_path)
+    one_error(cli("db", "restore", str(backup), "--force", ok=False))
+    assert live_bytes(db_path) == before
+
+
+@sqlite_only
+def test_restore_onto_itself_is_refused(cli, db_path):
+    cli("seed")
+    before = live_bytes(db_path)
+    line = one_error(cli("db", "restore", str(db_path), "--force", ok=False))
+    assert "being read" in line
+    assert live_bytes(db_path) == before
+
+
+def run_koptrack(args, env_extra, cwd):
+    env = {**os.environ, **env_extra}
+    return subprocess.run(
+        [sys.executable, "-m", "koptrack", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+    )
+
+
+@sqlite_only
+def test_a_restore_killed_before_its_rename_leaves_the_live_database_and_no_leftovers(cli, db_path, tmp_path):
+    backup = _real_backup(cli, tmp_path)
+    cli("coop", "add", "Added Later", "--kind", "jasa", "--kecamatan", "Klari")
+    before = live_bytes(db_path)
+    killed = run_koptrack(
+        ["db", "restore", str(backup), "--force"], {"KOPTRACK_TEST_SIGKILL_AT": "restore-checked"}, tmp_path
+    )
+    assert killed.returncode == -9, killed.stderr
+    left = [p.name for p in db_path.parent.iterdir() if p.name.startswith(".koptrack-tmp-")]
+    assert left, "the hook should have killed the restore with its copy beside the database"
+    assert {k: v for k, v in live_bytes(db_path).items() if not k.startswith(".koptrack-tmp-")} == before
+    cli("db", "restore", str(backup), "--force")  # the next run cleans up and restores
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
+    assert [c["name"] for c in cli.json("coop", "list")] == ["Koperasi Makmur Mandiri"]
+
+
+# --- 16.3: a backup goes through the one file writer ---
+
+
+@sqlite_only
+def test_a_backup_killed_half_way_leaves_nothing_after_the_next_backup(cli, db_path, tmp_path):
+    cli("seed")
+    out = tmp_path / "usb"
+    out.mkdir()
+    for _ in range(3):
+        killed = run_koptrack(
+            ["db", "backup", str(out / "b.db")], {"KOPTRACK_TEST_SIGKILL_AT": "backup-copied"}, tmp_path
+        )
+        assert killed.returncode == -9, killed.stderr
+    assert not (out / "b.db").exists()
+    assert [p.name for p in out.iterdir() if p.name.startswith(".koptrack-tmp-")], "full copies were left behind"
+    cli("db", "backup", str(out / "b.db"))
+    assert sorted(p.name for p in out.iterdir()) == ["b.db"]
+    assert counts(out / "b.db") == (1, 0)
+
+
+@sqlite_only
+def test_backup_never_replaces_a_device_a_folder_a_link_or_the_database(cli, db_path, tmp_path):
+    cli("seed")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    link = tmp_path / "link.db"
+    link.symlink_to(victim)
+    for target, words in (
+        (fifo, "not a regular file"),
+        (folder, "is a folder"),
+        (link, "symbolic link"),
+        (db_path, "being read"),
+        (tmp_path / "missing" / "b.db", "does not exist"),
+    ):
+        line = one_error(cli("db", "backup", str(target), "--force", ok=False))
+        assert words in line, (target, line)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and folder.is_dir() and link.is_symlink()
+    assert victim.read_text() == "keep me"
+    assert not (tmp_path / "missing").exists()
+
+
+@sqlite_only
+def test_backup_with_force_replaces_a_file_privately(cli, db_path, tmp_path):
+    cli("seed")
+    out = tmp_path / "b.db"
+    out.write_text("an old backup")
+    os.chmod(out, 0o644)
+    cli("db", "backup", str(out), "--force")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and counts(out) == (1, 0)

@@ -1,16 +1,17 @@
 """Looking after the database file: backup (SQLite's online backup API), restore, checks.
 
 A backup is a consistent copy even while another process writes: the copy is taken inside one
-read transaction (WAL lets writers go on meanwhile). It is written to a 0600 temporary file
-next to the target and renamed into place only once it is complete and checked.
+read transaction (WAL lets writers go on meanwhile). The files themselves are written by
+io/writers.py's rules (core/database.py): a 0600 temporary file next to the target, renamed into
+place only once it is complete and checked. A restore is proved first: every table, column and
+audit trigger of its revision, SQLite's integrity and foreign-key checks, before and after its
+upgrade; only then is it renamed over the live file. Every file is opened through an escaped URI.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,31 +35,87 @@ COUNTED = (
 
 
 def sqlite_path(url: str, what: str) -> Path:
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    if not u.drivername.startswith("sqlite") or not u.database or u.database == ":memory:":
+    path = store.sqlite_file(url)
+    if path is None:
         raise KoptrackError(
             f"{what} works on a koptrack SQLite file; the database is {store.describe_url(url)}",
             hint="on PostgreSQL use pg_dump and pg_restore (docs/deployment.md)",
         )
-    return Path(u.database)
+    return path
 
 
 @contextlib.contextmanager
-def _connect(path: Path, *, readonly: bool = False) -> Iterator[sqlite3.Connection]:
-    uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
-    conn = sqlite3.connect(uri, uri=True, timeout=store.BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+def _connect(
+    path: Path, *, readonly: bool = False, timeout_ms: int = store.BUSY_TIMEOUT_MS
+) -> Iterator[sqlite3.Connection]:
+    # An escaped URI: a `#` or `?` in a file or folder name is part of the name. mode=rw never
+    # creates a file: every file opened here exists already (the temporary copies are made first).
+    uri = store.sqlite_uri(path, "ro" if readonly else "rw")
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout_ms / 1000, isolation_level=None)
     try:
-        conn.execute(f"PRAGMA busy_timeout = {store.BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
         yield conn
     finally:
         conn.close()
 
 
-def describe_file(path: Path) -> dict:
+def _schema(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    """Every table (with its columns) and trigger: {"table:name": {columns}, "trigger:name": set()}."""
+    out: dict[str, set[str]] = {}
+    for kind, name in conn.execute("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')"):
+        if name.startswith("sqlite_"):
+            continue
+        columns = set()
+        if kind == "table":
+            columns = {r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')}
+        out[f"{kind}:{name}"] = columns
+    return out
+
+
+_EXPECTED: dict[str, dict[str, set[str]]] = {}
+
+
+def expected_schema(revision: str) -> dict[str, set[str]]:
+    """The tables, columns and triggers a koptrack database has at `revision`: the migrations
+    run up to it on an empty database in memory."""
+    if revision not in _EXPECTED:
+        from alembic import command
+        from alembic.config import Config
+        from sqlalchemy import create_engine
+
+        engine = create_engine("sqlite://")
+        try:
+            cfg = Config()
+            cfg.set_main_option("script_location", "koptrack.store:migrations")
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+            raw = engine.raw_connection()
+            try:
+                _EXPECTED[revision] = _schema(raw.driver_connection)  # type: ignore[arg-type]
+            finally:
+                raw.close()
+        finally:
+            engine.dispose()
+    return _EXPECTED[revision]
+
+
+def _missing(found: dict[str, set[str]], expected: dict[str, set[str]]) -> list[str]:
+    missing = []
+    for key, columns in sorted(expected.items()):
+        kind, name = key.split(":", 1)
+        if key not in found:
+            missing.append(f"{kind} {name}")
+        else:
+            missing += [f"column {name}.{c}" for c in sorted(columns - found[key])]
+    return missing
+
+
+def describe_file(path: Path, *, complete: bool = False) -> dict:
     """What a file is, as far as koptrack is concerned: its schema revision and integrity.
-    Raises KoptrackError when it is not a koptrack database."""
+    Raises KoptrackError when it is not a koptrack database. With `complete`, proves it is a
+    whole koptrack database of a known revision: every table, column and audit trigger of that
+    revision, SQLite's full integrity check and its foreign-key check."""
     if not path.is_file():
         raise KoptrackError(f"{str(path)!r}: no such file")
     with open(path, "rb") as f:
@@ -67,82 +124,109 @@ def describe_file(path: Path) -> dict:
         raise KoptrackError(f"{str(path)!r} is not an SQLite database, so not a koptrack database")
     try:
         with _connect(path, readonly=True) as conn:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if "alembic_version" not in tables or "cooperative" not in tables:
+            found = _schema(conn)
+            if "table:alembic_version" not in found or "table:cooperative" not in found:
                 raise KoptrackError(
                     f"{str(path)!r} is an SQLite database but not a koptrack one (no koptrack schema in it)"
                 )
             revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-            integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
+            revision = revision[0] if revision else None
+            if revision is None or not store.known_revision(revision):
+                raise KoptrackError(
+                    f"{str(path)!r} has schema revision {revision}, which this koptrack does not know",
+                    hint="upgrade koptrack (pip install -U koptrack)",
+                )
+            if complete:
+                missing = _missing(found, expected_schema(revision))
+                if missing:
+                    shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+                    raise KoptrackError(
+                        f"{str(path)!r} is not a complete koptrack database of revision {revision}: {shown} missing"
+                    )
+                problems = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+                integrity = "ok" if problems == ["ok"] else "; ".join(problems[:3])
+                fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+            else:
+                integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
+                fk = []
     except sqlite3.DatabaseError as exc:
         raise KoptrackError(f"{str(path)!r} cannot be read as a database: {exc}") from None
     if integrity != "ok":
         raise KoptrackError(f"{str(path)!r} is damaged: {integrity}")
-    revision = revision[0] if revision else None
-    if revision is None or not store.known_revision(revision):
+    if fk:
         raise KoptrackError(
-            f"{str(path)!r} has schema revision {revision}, which this koptrack does not know",
-            hint="upgrade koptrack (pip install -U koptrack)",
+            f"{str(path)!r} has {len(fk)} row(s) pointing at nothing (first: table {fk[0][0]}, row {fk[0][1]})",
+            hint="koptrack db check on a copy shows them",
         )
     return {"path": str(path.resolve()), "revision": revision}
 
 
-def _copy(source: Path, target: Path) -> None:
-    """The whole of `source` into `target` in one step of the backup API (one read snapshot)."""
-    with _connect(source, readonly=True) as src, _connect(target) as dst:
-        src.backup(dst, pages=-1)
+def check_complete(path: Path) -> None:
+    """A restored copy, upgraded, is a whole koptrack database at the head revision."""
+    info = describe_file(path, complete=True)
+    if info["revision"] != store.SCHEMA_HEAD:
+        raise KoptrackError(f"{str(path)!r} is at revision {info['revision']}, not {store.SCHEMA_HEAD}")
 
 
-def backup(url: str, target: str | Path, *, force: bool = False) -> dict:
-    """Copy the database at `url` to `target` (0600), consistent while others write."""
+def copy(source: Path, target: Path) -> None:
+    """The whole of `source` into the existing (empty) file `target`, in one step of the backup
+    API (one read snapshot, consistent while others write), as one self-contained file."""
+    try:
+        with _connect(source, readonly=True) as src, _connect(target) as dst:
+            src.backup(dst, pages=-1)
+        with _connect(target) as conn:
+            conn.execute("PRAGMA journal_mode = DELETE")  # no -wal beside it
+    except sqlite3.Error as exc:
+        raise KoptrackError(f"cannot copy {str(source)!r}: {exc}") from None
+
+
+def copy_settle(path: Path) -> None:
+    """A database file koptrack has finished with: one self-contained file (journal_mode
+    DELETE, no -wal or -shm beside it); the next open turns WAL on again."""
+    try:
+        with _connect(path) as conn:
+            conn.execute("PRAGMA journal_mode = DELETE")
+    except sqlite3.Error as exc:
+        raise KoptrackError(f"cannot finish {str(path)!r}: {exc}") from None
+
+
+def backup_into(url: str, tmp: Path) -> dict:
+    """Copy the database at `url` into `tmp` (a private temporary file that the caller renames
+    into place) and check the copy."""
     source = sqlite_path(url, "db backup")
-    target = Path(target).expanduser()
     if not source.is_file():
         raise KoptrackError(f"no database at {str(source)!r} to back up")
-    if target.exists() and not force:
-        raise KoptrackError(f"{str(target)!r} already exists", hint="add --force to replace it")
-    if target.resolve() == source.resolve():
-        raise KoptrackError("the backup file must not be the database itself")
-    if not target.parent.is_dir():
-        raise KoptrackError(f"folder {str(target.parent)!r} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=".koptrack-backup-", suffix=".db", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    copy(source, tmp)
+    return describe_file(tmp)
+
+
+def holds_data(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
+
+
+def release(path: Path) -> None:
+    """Make the live database one self-contained file before a restore renames another over
+    it: its write-ahead log is written into it and removed (journal_mode DELETE), so no stale
+    -wal is applied to the restored file. Refused while another process has it open."""
+    if not holds_data(path):
+        return
     try:
-        _copy(source, tmp)
-        with _connect(tmp) as conn:
-            conn.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
-        info = describe_file(tmp)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    info["path"] = str(target)
-    info["bytes"] = target.stat().st_size
-    return info
-
-
-def restore(url: str, source: str | Path, *, force: bool = False) -> dict:
-    """Replace the database at `url` with the backup `source` (checked first); the schema is
-    upgraded by the next open. Refuses to overwrite a database with data unless `force`."""
-    target = sqlite_path(url, "db restore")
-    source = Path(source).expanduser()
-    info = describe_file(source)
-    if target.exists() and target.stat().st_size > 0:
-        if source.resolve() == target.resolve():
-            raise KoptrackError("the backup file is the database itself")
-        if not force:
-            raise KoptrackError(
-                f"a database already exists at {str(target)!r}; restoring replaces all of it",
-                hint="add --force to replace it (make a backup of it first: koptrack db backup FILE)",
-            )
-    store.prepare_sqlite_file(target)
-    # The backup API writes the target inside one write transaction: a crash leaves it as it was.
-    _copy(source, target)
-    with _connect(target) as conn:
-        conn.execute("PRAGMA journal_mode = WAL")
-    return info
+        with _connect(path, timeout_ms=2000) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise KoptrackError(
+            f"cannot restore over {str(path)!r} now: {exc}",
+            hint="another koptrack is using the database; try again when it has finished",
+        ) from None
+    if str(mode).lower() != "delete":
+        raise KoptrackError(
+            f"cannot restore over {str(path)!r} now: it is in use",
+            hint="another koptrack is using the database; try again when it has finished",
+        )
+    for side in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + side).unlink()
 
 
 def check(engine) -> dict:
