@@ -37,7 +37,7 @@ def test_coop_add_list_show_and_edit_echo_the_name_as_typed(seeded_cli, name):
     _literal(cli("coop", "edit", coop_id, "--note", name, "--desa", name), f"updated cooperative {coop_id}: {name}")
     shown = cli("coop", "show", coop_id).stdout
     assert shown.count(name) >= 3  # name, desa, note
-    _literal(cli("coop", "deactivate", coop_id), f"cooperative {coop_id} {name} is now inactive")
+    _literal(cli("coop", "deactivate", coop_id), f"cooperative {coop_id} {name} is inactive from")
     _literal(cli("log", "--coop", coop_id), "coop add")
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, select
 from sqlmodel import Session
 
 from koptrack.domain import periods, validate
@@ -93,7 +93,10 @@ class CoverageFilter:
 def scoped(kind_column: Any, role_column: Any) -> ColumnElement[bool]:
     """The people a cooperative must enroll (domain/vocab.in_scope, in SQL): its employees, and
     a producer cooperative's members too."""
-    return or_(role_column == "karyawan", and_(role_column == "anggota", kind_column.in_(MEMBER_SCOPED_KINDS)))
+    # Written as `role IN ('karyawan', <anggota for a producer, else karyawan again>)`, not as an
+    # OR: SQLite then probes ix_engagement_scope (coop_id, role, person_id...) once per value.
+    also = case((kind_column.in_(MEMBER_SCOPED_KINDS), literal("anggota")), else_=literal("karyawan"))
+    return role_column.in_([literal("karyawan"), also])
 
 
 def per_coop(f: CoverageFilter) -> Subquery:
