@@ -143,7 +143,9 @@ def test_events_in_the_future_are_refused(day):
         assert validate.parse_date(day.isoformat(), "since", allow_future=False, today=TODAY) == day
 
 
-@pytest.mark.parametrize("text", ["31/02/2021", "2021-13-01", "16.03.2021", "kemarin", "", "0021-01-01"])
+@pytest.mark.parametrize(
+    "text", ["31/02/2021", "2021-13-01", "16.13.2021", "kemarin", "", "0021-01-01", "1 Maretan 2020", "2021", "123456"]
+)
 def test_dates_that_are_not(text):
     with pytest.raises(ValidationError) as exc:
         validate.parse_date(text, "since")
@@ -317,7 +319,7 @@ def _typo(nik: str, kind: int, pos: int) -> str:
         nik + str(pos % 10),
         nik[:pos] + nik[pos + 1 :],
         nik[:pos] + "O" + nik[pos + 1 :],
-        nik[:pos] + "-" + nik[pos:],
+        nik[:pos] + "/" + nik[pos:],
         nik + "x",
         nik[:pos] + "\t" + nik[pos:],
         "NIK " + nik,
@@ -430,3 +432,105 @@ def test_text_is_trimmed_joined_and_bidi_marks_are_kept_as_data():
     rlo = "Kop \u202eX"
     assert validate.clean_text(rlo, "name") == rlo
     assert validate.clean_text("Cafe\u0301", "name") == "Caf\u00e9"  # NFC: one form of each letter
+
+
+# --- the office's ways of writing (issue 13 items 10 and 12) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1 Maret 2020", dt.date(2020, 3, 1)),
+        ("01 maret 2020", dt.date(2020, 3, 1)),
+        ("16 Mar 2021", dt.date(2021, 3, 16)),
+        ("5-Agu-2021", dt.date(2021, 8, 5)),
+        ("17 Agustus 1945", dt.date(1945, 8, 17)),
+        ("30 Nopember 2020", dt.date(2020, 11, 30)),
+        ("2 Desember 2021", dt.date(2021, 12, 2)),
+        ("1 March 2020", dt.date(2020, 3, 1)),
+        ("16.03.2021", dt.date(2021, 3, 16)),
+        ("16-03-2021", dt.date(2021, 3, 16)),
+        ("16/03/2021", dt.date(2021, 3, 16)),
+        ("2021-03-16", dt.date(2021, 3, 16)),
+        ("44271", dt.date(2021, 3, 16)),  # Excel's serial
+        ("44271.0", dt.date(2021, 3, 16)),
+    ],
+)
+def test_dates_as_the_office_writes_them(text, expected):
+    assert validate.parse_date(text, "since") == expected
+
+
+def test_a_month_name_that_is_none_is_named():
+    with pytest.raises(ValidationError, match="no month named 'maretan'"):
+        validate.parse_date("1 Maretan 2020", "since")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["3215 0552 0390 0001", "3215.0552.0390.0001", "3215-0552-0390-0001", "'3215055203900001", " 3215055203900001 "],
+)
+def test_niks_as_written_on_every_path(value):
+    today = dt.date(2024, 1, 1)
+    assert validate.parse_nik(value, today=today).nik == "3215055203900001"
+    assert validate.nik_fast(value, today)[0] == "3215055203900001"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("ksp", ("ksp", None)),
+        ("Simpan Pinjam", ("ksp", None)),
+        ("produksi", ("produsen", None)),
+        ("Konsumsi", ("konsumen", None)),
+        ("KSPPS", ("ksp", "KSPPS")),
+        ("koperasi  syariah", ("ksp", "koperasi syariah")),
+        ("Syariah", ("ksp", "Syariah")),
+        ("KUD", (None, "KUD")),
+        ("KSU", (None, "KSU")),
+        ("KPRI", (None, "KPRI")),
+        ("Kopwan", (None, "Kopwan")),
+        ("Kopkar", (None, "Kopkar")),
+        ("", (None, None)),
+        (None, (None, None)),
+    ],
+)
+def test_split_kind_label(value, expected):
+    assert validate.split_kind_label(value) == expected
+
+
+def test_a_label_is_not_a_kind():
+    with pytest.raises(ValidationError) as exc:
+        validate.parse_kind("KUD")
+    assert str(exc.value) == (
+        "kind 'KUD': is a label, not a kind: "
+        "give the kind (ksp, produsen, konsumen, pemasaran, jasa); the label is kept"
+    )
+    assert validate.parse_kind("KSPPS") == "ksp" and validate.parse_kind("produksi") == "produsen"
+    with pytest.raises(ValidationError, match="must be one of"):
+        validate.split_kind_label("bank")
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("karyawan", ("karyawan", None)),
+        ("Anggota", ("anggota", None)),
+        ("Ketua", ("karyawan", "Ketua")),
+        ("Kasir", ("karyawan", "Kasir")),
+        ("Staf", ("karyawan", "Staf")),
+        ("Karyawan Tetap", ("karyawan", "Karyawan Tetap")),
+        ("Manajer", ("karyawan", "Manajer")),
+        ("Bendahara", ("karyawan", "Bendahara")),
+        ("Sekretaris", ("karyawan", "Sekretaris")),
+        ("Pengelola", ("karyawan", "Pengelola")),
+        ("Wakil  Ketua", ("karyawan", "Wakil Ketua")),
+    ],
+)
+def test_a_job_title_means_an_employee(value, expected):
+    assert validate.parse_role_or_title(value) == expected
+
+
+@pytest.mark.parametrize("value", ["tamu", "", "angota"])
+def test_a_word_that_is_neither_role_nor_title_is_refused(value):
+    with pytest.raises(ValidationError):
+        validate.parse_role_or_title(value)

@@ -47,7 +47,59 @@ _KIND_ALIASES = {
     "koperasi pemasaran": "pemasaran",
     "jasa": "jasa",
     "koperasi jasa": "jasa",
+    # the office's words for the same kinds (UU 25/1992's kinds as Dinkop reports name them)
+    "produksi": "produsen",
+    "koperasi produksi": "produsen",
+    "konsumsi": "konsumen",
+    "koperasi konsumsi": "konsumen",
 }
+# Sharia savings and loan cooperatives are KSPs; the office's word is kept as their label.
+_SHARIA_KSP = frozenset(
+    (
+        "kspps",
+        "ksppsyariah",
+        "ksps",
+        "ksp syariah",
+        "kjks",
+        "syariah",
+        "koperasi syariah",
+        "bmt",
+        "koperasi simpan pinjam dan pembiayaan syariah",
+        "koperasi simpan pinjam syariah",
+    )
+)
+# Labels of purpose or group, not one of the five kinds (DOMAIN.md): kept, the kind asked for.
+_COOP_LABELS = frozenset(
+    (
+        "ksu",
+        "koperasi serba usaha",
+        "serba usaha",
+        "kud",
+        "koperasi unit desa",
+        "kpri",
+        "koperasi pegawai republik indonesia",
+        "kopwan",
+        "koperasi wanita",
+        "kopkar",
+        "koperasi karyawan",
+        "kopeg",
+        "koperasi pegawai",
+        "kopontren",
+        "koperasi pondok pesantren",
+        "kopdes",
+        "koperasi desa",
+        "kkmp",
+        "koperasi desa merah putih",
+        "koperasi kelurahan merah putih",
+        "koperasi merah putih",
+        "primkopad",
+        "primkopal",
+        "primkopau",
+        "primkoppol",
+        "koperasi sekolah",
+        "kopsis",
+    )
+)
 _BASE_ALIASES = {
     "karyawan": "karyawan",
     "kopkar": "karyawan",
@@ -67,6 +119,66 @@ ROLE_ALIASES = {
     "anggota": "anggota",
     "member": "anggota",
 }
+# A roster's Jabatan column holds job titles: each means karyawan, and the title is kept as the
+# person's position. A title is one of these, or begins with one of JOB_TITLE_WORDS
+# ("Karyawan Tetap", "Staf Administrasi", "Kepala Cabang", "Wakil Ketua").
+JOB_TITLES = frozenset(
+    (
+        "ketua",
+        "sekretaris",
+        "bendahara",
+        "manajer",
+        "manager",
+        "kasir",
+        "staf",
+        "staff",
+        "pengelola",
+        "teller",
+        "kolektor",
+        "juru tagih",
+        "juru buku",
+        "akuntan",
+        "admin",
+        "administrasi",
+        "satpam",
+        "sopir",
+        "supir",
+        "office boy",
+        "pramubakti",
+        "direktur",
+        "operator",
+        "marketing",
+        "customer service",
+        "supervisor",
+        "mantri",
+        "account officer",
+    )
+)
+JOB_TITLE_WORDS = frozenset(
+    (
+        "ketua",
+        "wakil",
+        "kepala",
+        "karyawan",
+        "pegawai",
+        "staf",
+        "staff",
+        "manajer",
+        "manager",
+        "kasir",
+        "bendahara",
+        "sekretaris",
+        "petugas",
+        "juru",
+        "admin",
+        "bagian",
+        "direktur",
+        "koordinator",
+        "asisten",
+        "pelaksana",
+        "tenaga",
+    )
+)
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Bidirectional overrides and isolates: allowed in names, but they must never reorder a table.
@@ -112,9 +224,23 @@ def _pivot_year(yy: int, month: int, day: int, today: dt.date) -> int:
     return year
 
 
+_NIK_SEPARATORS = str.maketrans("", "", " .-\u00a0\u2009\u202f")
+
+
+def nik_digits(value: object) -> str:
+    """A NIK as the office writes it, reduced to its digits: spaces, dots and dashes between the
+    digit groups (`3215 0552 0390 0001`, `3215.05.520390.0001`) and the leading apostrophe that
+    keeps Excel from rounding it (`'3215055203900001`) are dropped; anything else stays, to be
+    refused by the checks."""
+    s = "" if value is None else str(value).strip()
+    if s.startswith(("'", "\u2019")):
+        s = s[1:]
+    return s.translate(_NIK_SEPARATORS)
+
+
 def parse_nik(value: object, field: str = "nik", today: dt.date | None = None) -> NikInfo:
     """Check a 16-digit NIK (PP RR DD ddmmyy ssss) and derive birth date and gender."""
-    s = "" if value is None else str(value).strip().replace(" ", "").replace(".", "")
+    s = nik_digits(value)
     shown = mask_nik(s)
     if not s:
         raise ValidationError(field, "", "is required")
@@ -207,10 +333,30 @@ def clean_text(value: object, field: str, *, required: bool = False, max_len: in
 
 
 _DATE_FORMS = (
-    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), ("y", "m", "d")),
-    (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), ("d", "m", "y")),
-    (re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})"), ("d", "m", "y")),
+    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?"), ("y", "m", "d")),
+    (re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"), ("d", "m", "y")),
 )
+# Month names and abbreviations, Indonesian and English: `1 Maret 2020`, `16 Mar 2021`, `5-Agu-2021`.
+MONTHS = {
+    **dict.fromkeys(("januari", "january", "jan"), 1),
+    **dict.fromkeys(("februari", "pebruari", "february", "feb", "peb"), 2),
+    **dict.fromkeys(("maret", "march", "mar"), 3),
+    **dict.fromkeys(("april", "apr"), 4),
+    **dict.fromkeys(("mei", "may"), 5),
+    **dict.fromkeys(("juni", "june", "jun"), 6),
+    **dict.fromkeys(("juli", "july", "jul"), 7),
+    **dict.fromkeys(("agustus", "august", "agu", "agt", "ags", "agus", "aug"), 8),
+    **dict.fromkeys(("september", "sep", "sept"), 9),
+    **dict.fromkeys(("oktober", "october", "okt", "oct"), 10),
+    **dict.fromkeys(("november", "nopember", "nov", "nop"), 11),
+    **dict.fromkeys(("desember", "december", "des", "dec"), 12),
+}
+_NAMED_MONTH = re.compile(r"(\d{1,2})[\s./-]*([a-z]+)\.?[\s./,-]*(\d{4})")
+# Excel stores a date as the days since 1899-12-30: a five-digit number in a date column is one
+# (10000 = 1927-05-18, 99999 = 2173-10-14); a shorter or longer number is no date.
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SERIAL = re.compile(r"(\d{5})(?:[.,]0+)?")
+_DATE_HINT = "write 2021-03-16, 16/03/2021 or 16 Maret 2021"
 
 
 def parse_date(
@@ -220,7 +366,9 @@ def parse_date(
     allow_future: bool = True,
     today: dt.date | None = None,
 ) -> dt.date:
-    """ISO `2021-03-16`, or `16/03/2021` / `16-03-2021` as the office writes them."""
+    """ISO `2021-03-16`, or as the office writes them: `16/03/2021`, `16-03-2021`, `16.03.2021`,
+    `1 Maret 2020` (Indonesian or English month names and abbreviations), or an Excel date
+    serial (`44271`, a date cell that lost its format)."""
     if isinstance(value, dt.datetime):
         d = value.date()
     elif isinstance(value, dt.date):
@@ -229,17 +377,7 @@ def parse_date(
         s = "" if value is None else str(value).strip()
         if not s:
             raise ValidationError(field, "", "is required (a date like 2021-03-16 or 16/03/2021)")
-        for pattern, order in _DATE_FORMS:
-            m = pattern.fullmatch(s)
-            if m:
-                parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
-                try:
-                    d = dt.date(parts["y"], parts["m"], parts["d"])
-                except ValueError:
-                    raise ValidationError(field, s, "is not a date that exists") from None
-                break
-        else:
-            raise ValidationError(field, s, "is not a date; write 2021-03-16 or 16/03/2021")
+        d = _text_date(s, field)
     if d.year < 1900:
         raise ValidationError(field, d.isoformat(), "is before 1900")
     if not allow_future:
@@ -247,6 +385,31 @@ def parse_date(
         if d > today:
             raise ValidationError(field, d.isoformat(), f"is in the future (today is {today.isoformat()})")
     return d
+
+
+def _text_date(s: str, field: str) -> dt.date:
+    for pattern, order in _DATE_FORMS:
+        m = pattern.fullmatch(s)
+        if m:
+            parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
+            return _ymd(parts["y"], parts["m"], parts["d"], s, field)
+    m = _NAMED_MONTH.fullmatch(s.lower())
+    if m:
+        month = MONTHS.get(m.group(2))
+        if month is None:
+            raise ValidationError(field, s, f"has no month named {m.group(2)!r}; {_DATE_HINT}")
+        return _ymd(int(m.group(3)), month, int(m.group(1)), s, field)
+    m = _SERIAL.fullmatch(s)
+    if m:
+        return EXCEL_EPOCH + dt.timedelta(days=int(m.group(1)))
+    raise ValidationError(field, s, f"is not a date; {_DATE_HINT}")
+
+
+def _ymd(y: int, m: int, d: int, s: str, field: str) -> dt.date:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        raise ValidationError(field, s, "is not a date that exists") from None
 
 
 def parse_as_of(value: object, default: dt.date | None = None) -> dt.date:
@@ -270,9 +433,44 @@ def _from_aliases(value: object, field: str, aliases: dict[str, str], allowed: I
     raise ValidationError(field, str(value), f"must be one of {', '.join(allowed)}")
 
 
+def split_kind_label(value: object, field: str = "kind") -> tuple[str | None, str | None]:
+    """What an office writes as a cooperative's jenis, as (kind, label).
+
+    A kind or the office's word for one: `ksp`, `simpan pinjam`, `produksi` (produsen),
+    `konsumsi` (konsumen) -> (kind, None). A sharia savings and loan cooperative, `KSPPS`,
+    `koperasi syariah`, `syariah` -> ("ksp", the word as written). A label of purpose or group,
+    `KSU`, `KUD`, `KPRI`, `Kopwan`, `Kopkar`, ... -> (None, the word as written): it names no
+    kind. Empty -> (None, None). Anything else is refused."""
+    shown = "" if value is None else " ".join(str(value).split())
+    s = shown.lower()
+    if not s:
+        return None, None
+    kind = _KIND_ALIASES.get(s)
+    if kind is not None:
+        return kind, None
+    if s in _SHARIA_KSP:
+        return "ksp", shown
+    if s in _COOP_LABELS:
+        return None, shown
+    raise ValidationError(
+        field,
+        shown,
+        f"must be one of {', '.join(COOP_KINDS)} (or the office's produksi, konsumsi, KSPPS, syariah)",
+    )
+
+
 def parse_kind(value: object, field: str = "kind") -> str:
-    """Jenis koperasi; `simpan-pinjam` and `ksp` are the same kind, stored as `ksp`."""
-    return _from_aliases(value, field, _KIND_ALIASES, COOP_KINDS)
+    """Jenis koperasi; `simpan-pinjam` and `ksp` are the same kind, stored as `ksp`; `produksi` is
+    produsen, `konsumsi` konsumen, `KSPPS` / `syariah` a KSP. A label (KSU, KUD, KPRI, ...) is
+    refused: it does not say which of the five kinds the cooperative is."""
+    kind, label = split_kind_label(value, field)
+    if kind is not None:
+        return kind
+    if label is not None:
+        raise ValidationError(
+            field, label, f"is a label, not a kind: give the kind ({', '.join(COOP_KINDS)}); the label is kept"
+        )
+    raise ValidationError(field, "", f"must be one of {', '.join(COOP_KINDS)}")
 
 
 def parse_base(value: object, field: str = "base") -> str:
@@ -282,6 +480,28 @@ def parse_base(value: object, field: str = "base") -> str:
 
 def parse_role(value: object, field: str = "role") -> str:
     return _from_aliases(value, field, ROLE_ALIASES, ROLES)
+
+
+def parse_role_or_title(value: object, field: str = "role") -> tuple[str, str | None]:
+    """A roster's role column as (role, position): `karyawan` / `anggota` (and their aliases)
+    -> (role, None); a job title (`Ketua`, `Kasir`, `Staf`, `Karyawan Tetap`, `Manajer`, ...) ->
+    ("karyawan", the title as written). Anything else is refused."""
+    shown = "" if value is None else " ".join(str(value).split())
+    s = shown.lower()
+    if not s:
+        raise ValidationError(field, "", f"is required: {', '.join(ROLES)} or a job title")
+    if s in ("karyawan", "anggota", "employee", "member", "pegawai"):
+        return ROLE_ALIASES[s], None
+    first = s.split()[0]
+    if s in JOB_TITLES or first in JOB_TITLE_WORDS:
+        if CONTROL_CHARS.search(shown) or len(shown) > 100:
+            raise ValidationError(field, shown[:40], "is not a job title koptrack can keep")
+        return "karyawan", shown
+    raise ValidationError(
+        field,
+        shown,
+        f"must be one of {', '.join(ROLES)}, or a job title (Ketua, Kasir, Staf, Manajer, ...) for an employee",
+    )
 
 
 def parse_status(value: object, field: str = "status") -> str:
@@ -424,6 +644,8 @@ def nik_fast(value: str, today: dt.date) -> tuple[str, str, dt.date] | str:
     (ddmmyy) is decoded once per distinct value and cached.
     """
     s = value.strip()
+    if len(s) != 16 or not s.isdigit() or not s.isascii():
+        s = nik_digits(s)  # the rare written forms: `3215 0552 ...`, `'3215...`
     if len(s) != 16 or not s.isdigit() or not s.isascii():
         if not s:
             return "is required"
