@@ -21,15 +21,35 @@ app = typer.Typer(
 OutOpt = Annotated[str, typer.Option("--output", "-o", help="File to write: .csv, .json or .xlsx.")]
 FormatOpt = Annotated[str | None, typer.Option("--format", help="csv, json or xlsx (default: from the file name).")]
 CoopFilterOpt = Annotated[str | None, typer.Option("--coop", help="Only this cooperative (id or name).")]
+DelimiterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--delimiter",
+        help="CSV only: comma (,) by default; semicolon (;) for Excel with Indonesian regional settings; or tab.",
+    ),
+]
 
 
-def _export(command: str, out: str, fmt: str | None, force: bool, reveal: bool, build: Callable[[Any], list]) -> None:
+def _export(
+    command: str,
+    out: str,
+    fmt: str | None,
+    force: bool,
+    reveal: bool,
+    build: Callable[[Any], list],
+    delimiter: str | None = None,
+) -> None:
     with user_errors():
+        from koptrack.errors import KoptrackError
         from koptrack.io import writers
 
         fmt = writers.format_of(out, fmt)
+        sep = writers.delimiter_of(delimiter)
+        if delimiter is not None and fmt != "csv":
+            raise KoptrackError(f"--delimiter {delimiter!r}: only a CSV file has a delimiter; this one is {fmt}")
+        writers.check_target(out, force=force)  # before the database is read: refused early, nothing opened
     with db_session(f"export {command}") as session:
-        write_workbook(out, build(session), fmt=fmt, reveal=reveal, force=force)
+        write_workbook(out, build(session), fmt=fmt, reveal=reveal, force=force, delimiter=sep)
 
 
 def _sections(what: str, coop: str | None, regency: str | None) -> Callable[[Any], list]:
@@ -42,7 +62,13 @@ def _sections(what: str, coop: str | None, regency: str | None) -> Callable[[Any
 
 
 @app.command("coops")
-def coops(out: OutOpt, fmt: FormatOpt = None, regency: RegencyOpt = None, force: ForceOpt = False) -> None:
+def coops(
+    out: OutOpt,
+    fmt: FormatOpt = None,
+    regency: RegencyOpt = None,
+    force: ForceOpt = False,
+    delimiter: DelimiterOpt = None,
+) -> None:
     """Every cooperative with all its fields (active and inactive).
 
     Examples:
@@ -51,7 +77,7 @@ def coops(out: OutOpt, fmt: FormatOpt = None, regency: RegencyOpt = None, force:
       koptrack export coops -o koperasi.xlsx
       koptrack export coops -o koperasi.csv
     """
-    _export("coops", out, fmt, force, False, _sections("coops", None, regency))
+    _export("coops", out, fmt, force, False, _sections("coops", None, regency), delimiter)
 
 
 @app.command("people")
@@ -62,6 +88,7 @@ def people(
     regency: RegencyOpt = None,
     show_nik: ShowNikOpt = False,
     force: ForceOpt = False,
+    delimiter: DelimiterOpt = None,
 ) -> None:
     """Every person's engagements (employees and members, current and past) with their cooperative.
 
@@ -73,7 +100,7 @@ def people(
       koptrack export people -o orang.xlsx
       koptrack export people --coop "Makmur Mandiri" --show-nik -o makmur.csv
     """
-    _export("people", out, fmt, force, show_nik, _sections("people", coop, regency))
+    _export("people", out, fmt, force, show_nik, _sections("people", coop, regency), delimiter)
 
 
 @app.command("enrollments")
@@ -84,6 +111,7 @@ def enrollments(
     regency: RegencyOpt = None,
     show_nik: ShowNikOpt = False,
     force: ForceOpt = False,
+    delimiter: DelimiterOpt = None,
 ) -> None:
     """Every BPJS Ketenagakerjaan enrollment: person, cooperative, KPJ, programmes, period.
 
@@ -92,11 +120,17 @@ def enrollments(
     \b
       koptrack export enrollments -o bpjs.xlsx
     """
-    _export("enrollments", out, fmt, force, show_nik, _sections("enrollments", coop, regency))
+    _export("enrollments", out, fmt, force, show_nik, _sections("enrollments", coop, regency), delimiter)
 
 
 @app.command("pkspkb")
-def pkspkb(out: OutOpt, fmt: FormatOpt = None, regency: RegencyOpt = None, force: ForceOpt = False) -> None:
+def pkspkb(
+    out: OutOpt,
+    fmt: FormatOpt = None,
+    regency: RegencyOpt = None,
+    force: ForceOpt = False,
+    delimiter: DelimiterOpt = None,
+) -> None:
     """Every PKS-PKB membership: cooperative, joined, left, agreement.
 
     Example:
@@ -104,7 +138,7 @@ def pkspkb(out: OutOpt, fmt: FormatOpt = None, regency: RegencyOpt = None, force
     \b
       koptrack export pkspkb -o pkspkb.csv
     """
-    _export("pkspkb", out, fmt, force, False, _sections("pkspkb", None, regency))
+    _export("pkspkb", out, fmt, force, False, _sections("pkspkb", None, regency), delimiter)
 
 
 @app.command("targets")
@@ -117,6 +151,7 @@ def targets(
     fmt: FormatOpt = None,
     regency: RegencyOpt = None,
     force: ForceOpt = False,
+    delimiter: DelimiterOpt = None,
 ) -> None:
     """The year's targets report: targets, BPJS coverage by kecamatan, KSPs behind, PKS-PKB by year.
 
@@ -138,4 +173,4 @@ def targets(
             raise KoptrackError(f"no targets for {year}", hint="see `koptrack targets` for the years that have them")
         return sheets
 
-    _export("targets", out, fmt, force, False, build)
+    _export("targets", out, fmt, force, False, build, delimiter)
