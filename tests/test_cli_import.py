@@ -137,7 +137,7 @@ def test_importing_twice_changes_nothing(office, tmp_path, engine):
     "row, column",
     [
         ([SITI, "Siti", "karyawan", "2021-01-04", "99"], "coop"),
-        ([SITI, "Siti", "ketua", "2021-01-04", "2"], "role"),
+        ([SITI, "Siti", "tamu", "2021-01-04", "2"], "role"),
         ([SITI, "Siti", "karyawan", "31/02/2021", "2"], "since"),
         ([SITI, "Siti", "karyawan", "2999-01-01", "2"], "since"),
         ([SITI[:15], "Siti", "karyawan", "2021-01-04", "2"], "nik"),
@@ -282,7 +282,7 @@ def test_koperasi_column_names_many_cooperatives(office, tmp_path, engine):
     for ref, expected in (("KSP Kembar", "ambiguous"), ("KSP Tutup", "inactive"), ("KSP Hilang", "no cooperative")):
         before = table_dump(engine)
         bad = write_csv(tmp_path / "bad.csv", [header, [other, "Dewi Lestari", "karyawan", "2021-01-04", ref, ""]])
-        result = office("import", "people", str(bad), "--errors", str(tmp_path / "refused.csv"), ok=False)
+        result = office("import", "people", str(bad), "--errors", str(tmp_path / "refused.csv"), "--force", ok=False)
         assert result.exit_code == 1 and table_dump(engine) == before
         assert expected in (tmp_path / "refused.csv").read_text(encoding="utf-8-sig"), ref
 

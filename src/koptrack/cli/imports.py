@@ -16,8 +16,12 @@ FileArg = Annotated[Path, typer.Argument(help="A .csv (comma or semicolon, UTF-8
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Worksheet of an .xlsx file (default: the first).")]
 ErrorsOpt = Annotated[
     Path | None,
-    typer.Option("--errors", help="Write the rejected rows, with the reason, to this CSV to fix and re-import."),
+    typer.Option(
+        "--errors",
+        help="Write the rejected rows, with every reason, to this CSV (the input's delimiter) to fix and re-import.",
+    ),
 ]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the --errors file if it exists.")]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Import the good rows and leave out the bad ones.")]
 EncodingOpt = Annotated[
     str | None, typer.Option("--encoding", help="Text encoding of a CSV (default: detected, UTF-8 or cp1252).")
@@ -31,6 +35,7 @@ def _report(result: Any, json_out: bool) -> None:
     made = ", ".join(f"{n:,} {k}" for k, n in result.created.items())
     terminal.info(
         f"{result.file}: {result.rows:,} rows read; created {made}; {result.unchanged:,} unchanged"
+        + (f"; {result.ended:,} periods ended" if result.ended else "")
         + (f"; {result.invalid:,} invalid rows left out" if result.invalid else "")
     )
 
@@ -79,24 +84,39 @@ def people(
     ] = None,
     sheet: SheetOpt = None,
     errors: ErrorsOpt = None,
+    force: ForceOpt = False,
     skip_invalid: SkipOpt = False,
     encoding: EncodingOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Import employees and members: NIK, Nama, Peran (karyawan/anggota), Tanggal Masuk.
+    """Import employees and members: NIK, Nama, Peran (karyawan/anggota) or Jabatan, Tanggal Masuk.
 
     A cooperative column (Koperasi, ID Koperasi or NIK Koperasi) or --coop says whose they are.
-    Optional columns No KPJ, Tanggal BPJS, Program and Kategori enroll them in BPJS
-    Ketenagakerjaan in the same step. All or nothing: one bad row and nothing is written,
-    unless --skip-invalid. Importing the same file twice changes nothing.
+    A job title in the Jabatan column (Ketua, Kasir, Staf, Karyawan Tetap, ...) means an employee,
+    and is kept as the position. A Tgl Keluar (Tanggal Berhenti, until) column records that a
+    person left. Optional columns No KPJ, Tanggal BPJS, Program and Kategori enroll them in BPJS
+    Ketenagakerjaan in the same step. Title rows above the header row are skipped; dates may be
+    written 2021-03-16, 16/03/2021, 16.03.2021 or 16 Maret 2021. All or nothing: one bad row and
+    nothing is written, unless --skip-invalid. Importing the same file twice changes nothing, and
+    so does importing a `koptrack export people --show-nik` file into the database it came from.
 
     Examples:
 
     \b
-      koptrack import people karyawan-makmur.xlsx --coop "Makmur Mandiri"
+      koptrack import people karyawan-maju-bersama.xlsx --coop "KSP Maju Bersama"
       koptrack import people roster.csv --errors ditolak.csv
     """
-    _run("people", file, json_out, errors, coop=coop, sheet=sheet, encoding=encoding, skip_invalid=skip_invalid)
+    _run(
+        "people",
+        file,
+        json_out,
+        errors,
+        coop=coop,
+        sheet=sheet,
+        encoding=encoding,
+        skip_invalid=skip_invalid,
+        force=force,
+    )
 
 
 @app.command("coops")
@@ -104,12 +124,17 @@ def coops(
     file: FileArg,
     sheet: SheetOpt = None,
     errors: ErrorsOpt = None,
+    force: ForceOpt = False,
     skip_invalid: SkipOpt = False,
     encoding: EncodingOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Import cooperatives: Nama Koperasi, Jenis, Kecamatan, and optional Basis, Desa,
-    No Badan Hukum, NIK Koperasi, Alamat, Skala, Keterangan.
+    No Badan Hukum, NIK Koperasi, Alamat, Skala, Keterangan, Label (Jenis Koperasi).
+
+    Jenis is one of ksp, produsen, konsumen, pemasaran, jasa (or produksi, konsumsi, KSPPS,
+    syariah); a label of purpose or group (KSU, KUD, KPRI, Kopwan, Kopkar) goes in a Label
+    column beside the kind.
 
     A cooperative already registered with the same name in the same kecamatan is left as it is.
 
@@ -119,4 +144,4 @@ def coops(
       koptrack import coops daftar-koperasi.xlsx
       koptrack import coops koperasi.csv --errors ditolak.csv
     """
-    _run("coops", file, json_out, errors, sheet=sheet, encoding=encoding, skip_invalid=skip_invalid)
+    _run("coops", file, json_out, errors, sheet=sheet, encoding=encoding, skip_invalid=skip_invalid, force=force)

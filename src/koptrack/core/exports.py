@@ -19,6 +19,7 @@ COOP_COLUMNS = [
     Col("id", "ID"),
     Col("name", "Name"),
     Col("kind", "Kind"),
+    Col("label", "Label"),
     Col("base", "Base"),
     Col("kecamatan", "Kecamatan"),
     Col("kecamatan_code", "Kecamatan code"),
@@ -31,13 +32,16 @@ COOP_COLUMNS = [
     Col("status", "Status"),
     Col("note", "Note"),
 ]
-# Headers that `koptrack import people` reads back (with --show-nik, the export re-imports).
+# Headers that `koptrack import people` reads back (with --show-nik, the export re-imports: the
+# same people and periods, departures and positions included; Cooperative name is checked
+# against the cooperative the Coop id names in the database it goes into).
 PEOPLE_COLUMNS = [
     Col("nik", "NIK"),
     Col("name", "Name"),
     Col("gender", "Gender"),
     Col("birth_date", "Birth date"),
     Col("role", "Role"),
+    Col("position", "Position"),
     Col("since", "Since"),
     Col("until", "Until"),
     Col("coop", "Coop"),
@@ -104,6 +108,7 @@ def people_rows(session: Session, coop: object = None, regency: object = None) -
             P.c.gender,
             P.c.birth_date,
             E.c.role,
+            E.c.position,
             E.c.since,
             E.c.until,
             C.c.id.label("coop"),

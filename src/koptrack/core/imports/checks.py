@@ -19,6 +19,7 @@ from koptrack.core.imports.result import ErrorSink
 from koptrack.domain import validate
 from koptrack.errors import KoptrackError, ValidationError
 from koptrack.io.readers import NumberCell
+from koptrack.io.writers import FORMULA_STARTS
 from koptrack.store.models import Cooperative
 from koptrack.store.tables import COOP
 
@@ -40,6 +41,8 @@ class PersonRow:
     role: str
     since: dt.date
     coop_id: int
+    until: dt.date | None
+    position: str | None
     bpjs_on: dt.date | None
     kpj: str | None
     category: str | None
@@ -60,7 +63,12 @@ class PersonChecker:
         self.coops: dict[str, int | str] = {}
         self.names: dict[str, list[tuple[int, str]]] | None = None
         self.dates: dict[tuple[str, str], dt.date | str] = {}
+        self.roles: dict[str, tuple[str, str | None] | str] = {}
+        self.coop_names: dict[int, str] = {}
         self.k_nik, self.k_name, self.k_role, self.k_since = (mapping[k] for k in ("nik", "name", "role", "since"))
+        self.k_until, self.k_position, self.k_coop_name = (
+            mapping.get(k, -1) for k in ("until", "position", "coop_name")
+        )
         # without a fixed cooperative, import_people has made sure the file has the column
         self.k_coop = mapping["coop"] if fixed_coop is None else -1
 
@@ -74,6 +82,25 @@ class PersonChecker:
                 d = exc.reason
             self.dates[key] = d
         return d
+
+    def _role(self, text: str) -> tuple[str, str | None] | str:
+        """(role, position) of a role cell, or the reason it is refused: each distinct text once."""
+        found = self.roles.get(text)
+        if found is None:
+            try:
+                found = validate.parse_role_or_title(text)
+            except ValidationError as exc:
+                found = exc.reason
+            self.roles[text] = found
+        return found
+
+    def _coop_name(self, coop_id: int) -> str:
+        name = self.coop_names.get(coop_id)
+        if name is None:
+            name = self.coop_names[coop_id] = (
+                self.session.connection().execute(select(COOP.c.name).where(COOP.c.id == coop_id)).scalar_one()
+            )
+        return name
 
     def _by_name(self) -> dict[str, list[tuple[int, str]]]:
         """Every cooperative by lower(name), read once: a roster naming thousands of
@@ -127,6 +154,8 @@ class PersonChecker:
 
         k = self.k_name
         name = values[k].strip() if k < n else ""
+        if name[:1] == "'" and name[1:2] in FORMULA_STARTS:
+            name = name[1:]  # koptrack's export kept a spreadsheet from reading it as a formula
         if not name:
             errors.append(("name", "", "is required"))
         else:
@@ -143,15 +172,39 @@ class PersonChecker:
 
         k = self.k_role
         role_raw = values[k].strip() if k < n else ""
-        role: Any = _ROLES.get(role_raw.lower()) or _ROLES.get(" ".join(role_raw.lower().split()))
-        if role is None:
-            errors.append(("role", role_raw, f"must be one of {', '.join(validate.ROLES)}"))
+        position: str | None = None
+        lowered = role_raw.lower()
+        role: Any = _ROLES.get(lowered)
+        if role is None or lowered == "pengelola":  # a job title: kept as the position
+            found = self._role(role_raw)
+            if isinstance(found, str):
+                errors.append(("role", role_raw, found))
+            else:
+                role, position = found
+        k = self.k_position
+        if 0 <= k < n and values[k].strip():
+            try:
+                position = validate.clean_text(values[k], "position", max_len=100)
+            except ValidationError as exc:
+                errors.append(("position", exc.value, exc.reason))
+            if position and position[:1] == "'" and position[1:2] in FORMULA_STARTS:
+                position = position[1:]
 
         k = self.k_since
         since_raw = values[k].strip() if k < n else ""
         since: Any = self._date(since_raw, "since") if since_raw else "is required (a date like 2021-03-16)"
         if isinstance(since, str):
             errors.append(("since", since_raw, since))
+
+        until: Any = None
+        k = self.k_until
+        until_raw = values[k].strip() if 0 <= k < n else ""
+        if until_raw:
+            until = self._date(until_raw, "until")
+            if isinstance(until, str):
+                errors.append(("until", until_raw, until))
+            elif isinstance(since, dt.date) and until <= since:
+                errors.append(("until", until_raw, f"must be after the day the person joined ({since})"))
 
         coop_id: Any
         if self.fixed_coop_id is not None:
@@ -162,6 +215,20 @@ class PersonChecker:
             coop_id = self._coop(ref) if ref else "is required (or give --coop)"
             if isinstance(coop_id, str):
                 errors.append(("coop", ref, coop_id))
+            elif 0 <= self.k_coop_name < n:
+                # koptrack's export names the cooperative beside its id: in another database the
+                # same id may be another cooperative
+                named = values[self.k_coop_name].strip()
+                if named[:1] == "'" and named[1:2] in FORMULA_STARTS:
+                    named = named[1:]
+                if named and named.casefold() != self._coop_name(coop_id).casefold():
+                    errors.append(
+                        (
+                            "coop",
+                            ref,
+                            f"is {self._coop_name(coop_id)!r} in this database, not {named!r} as the file says",
+                        )
+                    )
 
         extra: dict[str, Any] = {}
         for name_, k in self.optional:
@@ -186,6 +253,8 @@ class PersonChecker:
             errors.append(("bpjs_on", "", "a BPJS date is needed to enroll (kpj, programmes or category were given)"))
         if not errors and extra.get("bpjs_on") and extra["bpjs_on"] < since:
             errors.append(("bpjs_on", extra["bpjs_on"].isoformat(), f"is before the person joined ({since})"))
+        if not errors and until is not None and extra.get("bpjs_on") and extra["bpjs_on"] >= until:
+            errors.append(("bpjs_on", extra["bpjs_on"].isoformat(), f"is not before the person left ({until})"))
         if errors:
             for column, value, reason in errors:
                 self.sink.add(line, column, value, reason, values)
@@ -201,6 +270,8 @@ class PersonChecker:
             role,
             since,
             coop_id,
+            until,
+            position,
             extra.get("bpjs_on"),
             extra.get("kpj"),
             extra.get("category"),
@@ -249,9 +320,23 @@ class CoopChecker:
         for column, key, parse in _COOP_FIELDS:
             v = _cell(values, mapping, column)
             try:
-                row[key] = parse(v if not (column == "base" and v is None) else "unknown")
+                if column == "kind":
+                    # the kind column, or the Jenis Koperasi column standing in for it (a label
+                    # there asks for the kind); the office's word for a kind (KSPPS) is its label
+                    row["kind"], row["label"] = validate.split_kind_label(v)
+                    if row["kind"] is None:
+                        validate.parse_kind(v)  # refused: required, or a label that names no kind
+                else:
+                    row[key] = parse(v if not (column == "base" and v is None) else "unknown")
             except ValidationError as exc:
                 sink.add(line, column, v, exc.reason, values)
+                bad = True
+        lv = _cell(values, mapping, "label")
+        if lv is not None:
+            try:
+                row["label"] = COOP_FIELD_PARSERS["label"](lv)
+            except ValidationError as exc:
+                sink.add(line, "label", lv, exc.reason, values)
                 bad = True
         kv = _cell(values, mapping, "kecamatan")
         kkey = str(kv or "")
@@ -277,5 +362,7 @@ def _cell(values: list[str], mapping: dict[str, int], name: str) -> object:
     v = values[i]
     if isinstance(v, str):
         v = v.strip()
+        if v[:1] == "'" and v[1:2] in FORMULA_STARTS:
+            v = v[1:]  # koptrack's export kept a spreadsheet from reading it as a formula
         return v or None
     return v

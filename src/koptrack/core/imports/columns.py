@@ -3,8 +3,10 @@ ones each kind of file must have (`REQUIRED`), and the header row matched to the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from koptrack.domain import validate
 from koptrack.errors import KoptrackError
 from koptrack.io.readers import norm_header
 
@@ -14,9 +16,24 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "people": {
         "nik": ("nik", "no nik", "nomor nik", "nomor induk kependudukan", "no ktp", "nomor ktp", "ktp"),
         "name": ("name", "nama", "nama lengkap", "nama karyawan", "nama anggota", "nama pegawai"),
-        "role": ("role", "peran", "jabatan", "status", "status keanggotaan"),
+        "role": ("role", "peran", "status", "status keanggotaan"),
+        # a job title (Ketua, Kasir, ...); a Jabatan column is the role column when there is no other
+        "position": ("position", "jabatan", "posisi"),
         "since": ("since", "tanggal masuk", "tgl masuk", "tanggal bergabung", "tgl bergabung", "mulai", "sejak"),
+        "until": (
+            "until",
+            "tanggal keluar",
+            "tgl keluar",
+            "tanggal berhenti",
+            "tgl berhenti",
+            "sampai",
+            "berhenti",
+            "keluar",
+            "tanggal selesai",
+        ),
         "coop": ("coop", "koperasi", "nama koperasi", "id koperasi", "nik koperasi", "nomor induk koperasi"),
+        # koptrack's own export: the name beside the id, checked against the cooperative the id names
+        "coop_name": ("cooperative name", "coop name"),
         "kpj": ("kpj", "no kpj", "nomor kpj", "no kartu bpjs", "nomor kartu bpjs"),
         "bpjs_on": ("bpjs on", "bpjs date", "tanggal bpjs", "tgl bpjs", "tanggal daftar bpjs", "tmt bpjs"),
         "programmes": ("programs", "programmes", "program", "program bpjs"),
@@ -24,7 +41,10 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "coops": {
         "name": ("name", "nama", "nama koperasi"),
-        "kind": ("kind", "jenis", "jenis koperasi"),
+        "kind": ("kind", "jenis"),
+        # the office's label (KSU, KUD, KSPPS, ...); a Jenis Koperasi column is the kind column
+        # when there is no other, its labels then asking for the kind
+        "label": ("label", "jenis koperasi"),
         "base": ("base", "basis", "basis anggota", "kelompok"),
         "kecamatan": ("kecamatan", "kec"),
         "desa": ("desa", "kelurahan", "desa kelurahan"),
@@ -36,6 +56,11 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 REQUIRED = {"people": ("nik", "name", "role", "since"), "coops": ("name", "kind", "kecamatan")}
+# A required column that another column stands in for when the file has none of its own.
+STAND_INS = {"people": {"role": "position"}, "coops": {"kind": "label"}}
+# Every column name an import knows, as norm_header gives them: the header row is found by them.
+KNOWN = {kind: frozenset(a for aliases in fields.values() for a in aliases) for kind, fields in ALIASES.items()}
+_NIK_LIKE = re.compile(r"\d{11,}")
 
 
 def map_headers(kind: str, headers: Sequence[object]) -> dict[str, int]:
@@ -44,13 +69,28 @@ def map_headers(kind: str, headers: Sequence[object]) -> dict[str, int]:
     mapping: dict[str, int] = {}
     for i, h in enumerate(headers):
         name = lookup.get(norm_header(h))
-        if name and name not in mapping:
-            mapping[name] = i
+        if not name:
+            continue
+        if name in mapping:
+            j = mapping[name]
+            raise KoptrackError(
+                f"columns {j + 1} {_shown(headers[j])!r} and {i + 1} {_shown(h)!r} are both the {name} column",
+                hint="delete or rename one of them, so that koptrack knows which to read",
+            )
+        mapping[name] = i
+    for needed, stand_in in STAND_INS[kind].items():
+        if needed not in mapping and stand_in in mapping:
+            mapping[needed] = mapping.pop(stand_in)
     missing = [f for f in REQUIRED[kind] if f not in mapping]
     if missing:
         wanted = "; ".join(f"{f} (or {', '.join(ALIASES[kind][f][1:4])})" for f in missing)
         raise KoptrackError(
             f"the header row has no column for {wanted}",
-            hint=f"found columns: {', '.join(str(h) for h in headers)[:300]}",
+            hint=f"found columns: {', '.join(_shown(h) for h in headers)[:300]}",
         )
     return mapping
+
+
+def _shown(header: object) -> str:
+    """A header cell as a message shows it: a NIK or KPJ typed where a header belongs is masked."""
+    return _NIK_LIKE.sub(lambda m: validate.mask_nik(m.group()), str(header))

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from koptrack.core import audit
 from koptrack.core.config import default_regency
 from koptrack.core.imports.checks import CoopChecker
-from koptrack.core.imports.columns import map_headers
+from koptrack.core.imports.columns import KNOWN, map_headers
 from koptrack.core.imports.result import ErrorSink, ImportRejected, ImportResult
 from koptrack.core.imports.writer import BATCH
 from koptrack.core.regions import kecamatan_choices
@@ -32,6 +32,7 @@ def import_coops(
     encoding: str | None = None,
     skip_invalid: bool = False,
     errors_path: str | Path | None = None,
+    force: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import a list of cooperatives: name, kind, kecamatan, and optional base, desa, legal
@@ -55,9 +56,16 @@ def import_coops(
             v: i for i, v in conn.execute(select(C.c.id, C.c.nik_koperasi).where(C.c.nik_koperasi.is_not(None)))
         },
     }
-    with open_table(path, sheet=sheet, encoding=encoding) as table:
+    with open_table(path, sheet=sheet, encoding=encoding, known=KNOWN["coops"]) as table:
         mapping = map_headers("coops", table.headers)
-        sink = ErrorSink(result, table.headers, Path(errors_path) if errors_path else None)
+        sink = ErrorSink(
+            result,
+            table.headers,
+            Path(errors_path) if errors_path else None,
+            delimiter=table.delimiter,
+            force=force,
+            protect=(path,),
+        )
         checker = CoopChecker(mapping, choices, prefer, sink)
         batch: list[dict[str, Any]] = []
         now = utcnow()
@@ -106,6 +114,7 @@ def import_coops(
         rows=result.rows,
         created=result.created,
         unchanged=result.unchanged,
+        ended=result.ended,
         invalid=result.invalid,
     )
     return result

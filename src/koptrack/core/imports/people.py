@@ -11,7 +11,7 @@ from sqlmodel import Session
 from koptrack.core import audit
 from koptrack.core.coops import resolve_coop
 from koptrack.core.imports.checks import PersonChecker, PersonRow
-from koptrack.core.imports.columns import map_headers
+from koptrack.core.imports.columns import KNOWN, map_headers
 from koptrack.core.imports.result import ErrorSink, ImportRejected, ImportResult
 from koptrack.core.imports.writer import BATCH, PeopleWriter
 from koptrack.errors import KoptrackError
@@ -30,6 +30,7 @@ def import_people(
     encoding: str | None = None,
     skip_invalid: bool = False,
     errors_path: str | Path | None = None,
+    force: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import a roster: nik, name, role, since, and the cooperative (unless `coop` is given);
@@ -39,14 +40,21 @@ def import_people(
     fixed_coop = resolve_coop(session, coop) if coop not in (None, "") else None
     if fixed_coop is not None and fixed_coop.status != "active":
         raise KoptrackError(f"cooperative {fixed_coop.id} {fixed_coop.name!r} is inactive")
-    with open_table(path, sheet=sheet, encoding=encoding) as table:
+    with open_table(path, sheet=sheet, encoding=encoding, known=KNOWN["people"]) as table:
         mapping = map_headers("people", table.headers)
         if fixed_coop is None and "coop" not in mapping:
             raise KoptrackError(
                 "the file has no cooperative column (Koperasi / Nama Koperasi / ID Koperasi)",
                 hint="add one, or give the cooperative for every row with --coop",
             )
-        sink = ErrorSink(result, table.headers, Path(errors_path) if errors_path else None)
+        sink = ErrorSink(
+            result,
+            table.headers,
+            Path(errors_path) if errors_path else None,
+            delimiter=table.delimiter,
+            force=force,
+            protect=(path,),
+        )
         checker = PersonChecker(session, mapping, fixed_coop, sink)
         writer = PeopleWriter(session, result, sink)
         batch: list[PersonRow] = []
@@ -81,6 +89,7 @@ def import_people(
         rows=result.rows,
         created=result.created,
         unchanged=result.unchanged,
+        ended=result.ended,
         invalid=result.invalid,
     )
     return result

@@ -1,16 +1,20 @@
 """What an import reports: its counts (`ImportResult`), the bad rows (`RowError`), the refusal
 of an all-or-nothing import (`ImportRejected`), and the sink every check reports a bad row to
-(`ErrorSink`: the first errors kept for display, every bad row written to the --errors CSV)."""
+(`ErrorSink`: the first errors kept for display, every bad row written to the --errors CSV with
+every reason it was refused for)."""
 
 from __future__ import annotations
 
 import csv
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from koptrack.domain import validate
 from koptrack.errors import KoptrackError
+from koptrack.io.readers import norm_header
 from koptrack.io.writers import open_private
 
 if TYPE_CHECKING:
@@ -34,6 +38,7 @@ class ImportResult:
     rows: int = 0
     created: dict[str, int] = field(default_factory=dict)
     unchanged: int = 0
+    ended: int = 0  # recorded open periods that the file ended (a departure date)
     invalid: int = 0
     errors: list[RowError] = field(default_factory=list)
 
@@ -44,6 +49,7 @@ class ImportResult:
             "rows": self.rows,
             "created": self.created,
             "unchanged": self.unchanged,
+            "ended": self.ended,
             "invalid": self.invalid,
             "errors": [e.__dict__ for e in self.errors],
         }
@@ -61,29 +67,68 @@ class ImportRejected(KoptrackError):
         )
 
 
-class ErrorSink:
-    """Keeps the first errors for display and writes every bad row to the --errors CSV."""
+ERROR_COLUMN = "error"
+_NIK_LIKE = re.compile(r"\d{11,}")
 
-    def __init__(self, result: ImportResult, headers: list[str], path: Path | None):
+
+class ErrorSink:
+    """Keeps the first errors for display and writes every bad row to the --errors CSV: the
+    row as it was read, and an `error` column with every reason, `column: reason | column: reason`.
+    The CSV has the input's delimiter (`;` in, `;` out: Excel with Indonesian settings), and an
+    input that is itself a refused-rows file (corrected, imported again) has its old `error`
+    column replaced. The file is never the input, and never an existing file unless `force`."""
+
+    def __init__(
+        self,
+        result: ImportResult,
+        headers: list[str],
+        path: Path | None,
+        *,
+        delimiter: str = ",",
+        force: bool = False,
+        protect: Sequence[Path] = (),
+    ):
         self.result = result
         self.file: IO[str] | None = None
         self.writer: Writer | None = None
+        # an `error` column of the input (a refused-rows file corrected) is not copied
+        self.width = len(headers) - 1 if headers and norm_header(headers[-1]) == ERROR_COLUMN else None
         if path is not None:
-            self.file = open_private(path, newline="", encoding="utf-8-sig")
-            self.writer = csv.writer(self.file)
-            self.writer.writerow([*headers, "error"])
+            self.file = open_private(path, newline="", encoding="utf-8-sig", force=force, protect=tuple(protect))
+            self.writer = csv.writer(self.file, delimiter=delimiter)
+            self.writer.writerow([*headers[: self.width], ERROR_COLUMN])
         self._lines: set[int] = set()
+        # the reasons of the row being reported (a row's reasons come one after another)
+        self._line: int | None = None
+        self._raw: list[str] | None = None
+        self._reasons: list[str] = []
 
     def add(self, line: int, column: str, value: object, reason: str, raw: list[str] | None) -> None:
-        shown = validate.mask_nik(str(value)) if column == "nik" and value else ("" if value is None else str(value))
+        if value is None:
+            shown = ""
+        elif column == "nik":
+            shown = validate.mask_nik(str(value)) if value else ""
+        elif column == "kpj":
+            shown = validate.mask_kpj(str(value)) or ""
+        else:
+            shown = _NIK_LIKE.sub(lambda m: validate.mask_nik(m.group()), str(value))
         if len(self.result.errors) < MAX_SHOWN_ERRORS:
             self.result.errors.append(RowError(line, column, shown[:80], reason))
+        if line != self._line:
+            self._flush()
+            self._line, self._raw = line, raw
+        self._reasons.append(f"{column}: {reason}")
         if line not in self._lines:
             self._lines.add(line)
             self.result.invalid += 1
-            if self.writer is not None and raw is not None:
-                self.writer.writerow([*("" if v is None else v for v in raw), f"{column}: {reason}"])
+
+    def _flush(self) -> None:
+        if self.writer is not None and self._raw is not None and self._reasons:
+            row = ["" if v is None else v for v in self._raw[: self.width]]
+            self.writer.writerow([*row, " | ".join(self._reasons)])
+        self._line, self._raw, self._reasons = None, None, []
 
     def close(self) -> None:
+        self._flush()
         if self.file is not None:
             self.file.close()

@@ -1,14 +1,15 @@
 """Writing the checked rows of a roster: what to insert, batch by batch, inside the caller's
 transaction. A person is found by NIK (a NIK already registered under another name is a bad
-row), an engagement or enrollment already recorded counts as unchanged, one that would overlap
-a recorded period is a bad row; the rest is inserted in bulk (store.bulk)."""
+row), an engagement or enrollment already recorded (the same start and end) counts as unchanged,
+an open one that the file ends (a departure date) is ended, one that would overlap a recorded
+period is a bad row; the rest is inserted in bulk (store.bulk)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from koptrack.core import bpjs
@@ -27,7 +28,7 @@ class PeopleWriter:
     """Writes checked rows batch by batch: persons, engagements, enrollments."""
 
     PERSON_COLUMNS = ("nik", "name", "gender", "birth_date", "created_at", "updated_at")
-    ENGAGEMENT_COLUMNS = ("person_id", "coop_id", "role", "since", "created_at")
+    ENGAGEMENT_COLUMNS = ("person_id", "coop_id", "role", "position", "since", "until", "created_at")
     ENROLLMENT_COLUMNS = (
         "person_id",
         "coop_id",
@@ -36,6 +37,7 @@ class PeopleWriter:
         "programmes",
         "missing_programmes",
         "start_on",
+        "end_on",
         "created_at",
     )
 
@@ -128,60 +130,81 @@ class PeopleWriter:
             ordered = sorted(new.values())  # NIK order: index locality
             ids.update(self._insert_persons(ordered))
             self.result.created["people"] += len(new)
-        # periods already recorded for persons known before this batch
+        # periods already recorded for persons known before this batch: [start, end, id]
         known_ids = [ids[n] for n in known]
-        engaged: dict[tuple[int, int, str], list[tuple[dt.date, dt.date | None]]] = {}
-        enrolled: dict[tuple[int, int], list[tuple[dt.date, dt.date | None]]] = {}
+        engaged: dict[tuple[int, int, str], list[list[Any]]] = {}
+        enrolled: dict[tuple[int, int], list[list[Any]]] = {}
         if known_ids:
-            for pid, cid, role, since, until in conn.execute(
-                select(E.c.person_id, E.c.coop_id, E.c.role, E.c.since, E.c.until).where(E.c.person_id.in_(known_ids))
+            for eid, pid, cid, role, since, until in conn.execute(
+                select(E.c.id, E.c.person_id, E.c.coop_id, E.c.role, E.c.since, E.c.until).where(
+                    E.c.person_id.in_(known_ids)
+                )
             ):
-                engaged.setdefault((pid, cid, role), []).append((since, until))
-            for pid, cid, start, end in conn.execute(
-                select(N.c.person_id, N.c.coop_id, N.c.start_on, N.c.end_on).where(N.c.person_id.in_(known_ids))
+                engaged.setdefault((pid, cid, role), []).append([since, until, eid])
+            for nid, pid, cid, start, end in conn.execute(
+                select(N.c.id, N.c.person_id, N.c.coop_id, N.c.start_on, N.c.end_on).where(N.c.person_id.in_(known_ids))
             ):
-                enrolled.setdefault((pid, cid), []).append((start, end))
+                enrolled.setdefault((pid, cid), []).append([start, end, nid])
         new_engagements: list[tuple[Any, ...]] = []
         new_enrollments: list[tuple[Any, ...]] = []
+        ended_engagements: list[dict[str, Any]] = []
+        ended_enrollments: list[dict[str, Any]] = []
         for r in rows:
             pid = ids[r.nik]
             key = (pid, r.coop_id, r.role)
             periods_ = engaged.get(key)
             if periods_ is None:  # the common case: nothing recorded for this person here yet
                 periods_ = engaged[key] = []
-                verdict = "new"
+                verdict, at = "new", -1
             else:
-                verdict = fits(periods_, r.since)
+                verdict, at = fits(periods_, r.since, r.until)
             if verdict == "conflict":
                 self.sink.add(
                     r.line,
                     "since",
                     r.since.isoformat(),
-                    f"overlaps this person's earlier period as {r.role} of cooperative {r.coop_id}",
+                    f"overlaps this person's earlier period as {r.role} of cooperative {r.coop_id}"
+                    + (f" ({_period(periods_[at])})" if at >= 0 else ""),
                     r.raw,
                 )
                 continue
-            changed = False
-            if verdict == "new":
-                new_engagements.append((pid, r.coop_id, r.role, d(r.since), now))
-                periods_.append((r.since, None))
-                changed = True
+            eperiods: list[list[Any]] = []
+            everdict, eat = "same", -1
             if r.bpjs_on is not None:
                 eperiods = enrolled.setdefault((pid, r.coop_id), [])
-                everdict = fits(eperiods, r.bpjs_on)
-                if everdict == "conflict":
+                everdict, eat = fits(eperiods, r.bpjs_on, r.until)
+                if everdict == "conflict":  # the row is refused whole: no engagement without its enrollment
                     self.sink.add(
                         r.line,
                         "bpjs_on",
                         r.bpjs_on.isoformat(),
-                        f"overlaps an enrollment through cooperative {r.coop_id}",
+                        f"overlaps an enrollment through cooperative {r.coop_id}"
+                        + (f" ({_period(eperiods[eat])})" if eat >= 0 else ""),
                         r.raw,
                     )
-                    if verdict == "new":  # keep the row whole: no engagement without its enrollment
-                        new_engagements.pop()
-                        periods_.pop()
                     continue
-                if everdict == "new":
+            changed = False
+            if verdict == "new":
+                new_engagements.append(
+                    (pid, r.coop_id, r.role, r.position, d(r.since), d(r.until) if r.until else None, now)
+                )
+                periods_.append([r.since, r.until, None])
+                changed = True
+            elif verdict == "end":  # the person has left: the open period ends
+                ended_engagements.append({"eid": periods_[at][2], "day": r.until})
+                periods_[at][1] = r.until
+                changed = True
+                if r.bpjs_on is None:  # the enrollments through the cooperative end too (as `worker leave`)
+                    for p in enrolled.get((pid, r.coop_id), ()):
+                        if p[1] is None and p[0] < r.until and p[2] is not None:
+                            ended_enrollments.append({"eid": p[2], "day": r.until})
+                            p[1] = r.until
+            if r.bpjs_on is not None:
+                if everdict == "end":
+                    ended_enrollments.append({"eid": eperiods[eat][2], "day": r.until})
+                    eperiods[eat][1] = r.until
+                    changed = True
+                elif everdict == "new":
                     category = r.category or bpjs.default_category(r.role)
                     required = self._minimum(category, r.coop_id)
                     progs = r.programmes or required
@@ -194,10 +217,11 @@ class PeopleWriter:
                             validate.format_programmes(progs),
                             validate.format_programmes(p for p in required if p not in progs),
                             d(r.bpjs_on),
+                            d(r.until) if r.until else None,
                             now,
                         )
                     )
-                    eperiods.append((r.bpjs_on, None))
+                    eperiods.append([r.bpjs_on, r.until, None])
                     changed = True
             if not changed:
                 self.result.unchanged += 1
@@ -205,15 +229,29 @@ class PeopleWriter:
         self.result.created["engagements"] += len(new_engagements)
         bulk_insert(conn, N, self.ENROLLMENT_COLUMNS, new_enrollments)
         self.result.created["enrollments"] += len(new_enrollments)
+        for table, end, ended in ((E, E.c.until, ended_engagements), (N, N.c.end_on, ended_enrollments)):
+            if ended:
+                conn.execute(update(table).where(table.c.id == bindparam("eid")).values({end: bindparam("day")}), ended)
+        self.result.ended += len(ended_engagements)
 
 
-def fits(periods: list[tuple[dt.date, dt.date | None]], start: dt.date) -> str:
-    """'same' if an open period starts on `start` (nothing to do), 'new' if a period may start
-    then, 'conflict' otherwise (another open period, or an overlap with a closed one)."""
-    verdict = "new"
-    for since, until in periods:
-        if until is None:
-            return "same" if since == start else "conflict"
-        if start < until:
-            verdict = "conflict"
-    return verdict
+def fits(periods: list[list[Any]], start: dt.date, end: dt.date | None = None) -> tuple[str, int]:
+    """What a period [start, end) from the file means beside the recorded `periods` ([start,
+    end, id] each), and the index of the recorded period concerned (-1 if none):
+    'same' if it is recorded already (nothing to do); 'end' if the recorded open period starting
+    on `start` is the one the file ends (the person has left); 'new' if it overlaps none;
+    'conflict' otherwise."""
+    for i, (since, until, _) in enumerate(periods):
+        if since == start and until == end:
+            return "same", i
+    verdict, at = "new", -1
+    for i, (since, until, pid) in enumerate(periods):
+        if until is None and end is not None and since == start and pid is not None:
+            verdict, at = "end", i
+        elif (until is None or start < until) and (end is None or since < end):
+            return "conflict", i
+    return verdict, at
+
+
+def _period(p: list[Any]) -> str:
+    return f"{p[0]} until {p[1]}" if p[1] is not None else f"since {p[0]}"
