@@ -392,3 +392,52 @@ def test_backup_with_force_replaces_a_file_privately(cli, db_path, tmp_path):
     os.chmod(out, 0o644)
     cli("db", "backup", str(out), "--force")
     assert stat.S_IMODE(out.stat().st_mode) == 0o600 and counts(out) == (1, 0)
+
+
+@sqlite_only
+def test_check_reports_a_damaged_database_instead_of_crashing(cli, db_path):
+    cli("seed")
+    conn = sqlite3.connect(db_path)
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'kecamatan'").fetchone()[0]
+    conn.close()
+    data = bytearray(db_path.read_bytes())
+    data[(root - 1) * page : (root - 1) * page + 12] = b"\xab" * 12
+    db_path.write_bytes(bytes(data))
+    r = cli("db", "check", "--json", ok=False)
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    import json
+
+    result = json.loads(r.stdout)
+    assert result["ok"] is False and "malformed" in result["integrity"]
+
+
+@sqlite_only
+def test_restore_of_a_backup_with_another_page_size_into_a_wal_database(cli, db_path, tmp_path):
+    backup = _real_backup(cli, tmp_path)
+    src = sqlite3.connect(backup)
+    src.execute("PRAGMA page_size = 16384")
+    src.execute("VACUUM")  # the backup now has 16 KiB pages; the live database has 4 KiB and WAL
+    src.close()
+    cli("coop", "add", "KSP Maju Bersama", "--kind", "ksp", "--kecamatan", "Klari")
+    cli("db", "restore", str(backup), "--force")
+    assert [c["name"] for c in cli.json("coop", "list")] == ["Koperasi Makmur Mandiri"]
+    assert cli.json("db", "check")["ok"] is True
+
+
+@sqlite_only
+def test_restore_while_another_process_holds_the_database_is_refused(cli, db_path, tmp_path):
+    backup = _real_backup(cli, tmp_path)
+    cli("coop", "add", "KSP Maju Bersama", "--kind", "ksp", "--kecamatan", "Klari")
+    holder = sqlite3.connect(db_path, timeout=1)
+    holder.execute("PRAGMA journal_mode = WAL")
+    holder.execute("BEGIN")
+    holder.execute("SELECT count(*) FROM cooperative").fetchone()  # a reader in the middle of its work
+    try:
+        line = one_error(cli("db", "restore", str(backup), "--force", ok=False))
+        assert "cannot restore over" in line
+    finally:
+        holder.rollback()
+        holder.close()
+    assert len(cli.json("coop", "list")) == 2  # the live database as it was
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]

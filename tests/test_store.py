@@ -301,3 +301,32 @@ def test_a_koptrack_database_with_tables_missing_is_refused(cli, tmp_path):
     r = cli("--db", str(db), "coop", "list", ok=False)
     assert r.exit_code == 1 and "not a complete koptrack database" in r.stderr and "target" in r.stderr
     assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("foo://bar", "not a database koptrack can open"),
+        ("postgresql+nodriver://u@localhost/k", "not a database koptrack can open"),
+        ("mysql://u@localhost/k", "is not installed"),
+    ],
+)
+def test_a_database_url_koptrack_cannot_open_is_one_error(cli, tmp_path, url, words):
+    r = cli("--db", url, "coop", "list", ok=False)
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("error: ") and words in r.stderr.splitlines()[0]
+
+
+@sqlite_only
+def test_an_older_database_that_only_looks_like_koptrack_s_is_refused_before_its_upgrade(cli, tmp_path):
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+    conn.execute("INSERT INTO alembic_version VALUES ('0001')")
+    conn.execute("CREATE TABLE cooperative (id INTEGER PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    r = cli("--db", str(db), "seed", ok=False)
+    assert r.exit_code == 1 and "not a complete koptrack database of revision 0001" in r.stderr.splitlines()[0]
+    assert db.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["old.db"]

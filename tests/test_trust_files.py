@@ -202,3 +202,27 @@ def test_leftovers_of_dead_runs_are_removed_and_live_ones_kept(tmp_path):
     with writers.open_private(tmp_path / "new.csv") as f:
         f.write("x")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "new.csv", "user.txt"])
+
+
+def test_a_full_disk_is_one_error_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+
+    target = tmp_path / "report.json"
+    with pytest.raises(KoptrackError, match="No space left on device") as e:
+        with writers.staged(target) as tmp:
+            tmp.write_text("part of it")
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert str(target) in e.value.message
+    f = writers.open_private(tmp_path / "refused.csv")
+
+    class Full:
+        def write(self, _s):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(f, "_file", Full())
+    with pytest.raises(KoptrackError, match="No space left on device"):
+        f.write("row\n")
+    assert list(tmp_path.iterdir()) == []

@@ -347,14 +347,27 @@ class PrivateFile(IO[Any]):
         else:
             self.discard()
 
+    def _failed(self, exc: OSError) -> KoptrackError:
+        self.discard()  # a full disk, a removed folder: nothing half-written stays behind
+        return _failed(exc, self._target)
+
     def write(self, s: Any) -> int:
-        return self._file.write(s)
+        try:
+            return self._file.write(s)
+        except OSError as exc:
+            raise self._failed(exc) from None
 
     def writelines(self, lines: Iterable[Any]) -> None:
-        self._file.writelines(lines)
+        try:
+            self._file.writelines(lines)
+        except OSError as exc:
+            raise self._failed(exc) from None
 
     def flush(self) -> None:
-        self._file.flush()
+        try:
+            self._file.flush()
+        except OSError as exc:
+            raise self._failed(exc) from None
 
     def fileno(self) -> int:
         return self._file.fileno()

@@ -241,7 +241,34 @@ def sqlite_file_state(path: Path) -> str:
                 f"{str(path)!r} is not a complete koptrack database: table {', '.join(missing)} missing",
                 hint="restore a backup into a new file: koptrack --db NEW.db db restore BACKUP",
             )
+    elif revision is not None and known_revision(revision):
+        from koptrack.store import maintenance
+
+        # an older database: whole at its revision before it is upgraded (and touched at all)
+        maintenance.check_schema(path, revision)
     return "koptrack"
+
+
+def _checked_url(url: str) -> Path | None:
+    """The SQLite file of `url` (None for a server), once the URL is known to be usable: a
+    database kind koptrack can open, with its driver installed."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        u = make_url(url)
+        u.get_dialect().import_dbapi()  # an unknown kind, or a driver not installed, fails here
+    except (ArgumentError, ValueError):
+        raise KoptrackError(
+            f"--db {url!r}: not a database koptrack can open",
+            hint="give a file path, or a URL such as postgresql+psycopg://user@host/koptrack",
+        ) from None
+    except ImportError as exc:
+        raise KoptrackError(
+            f"--db {describe_url(url)!r}: the driver for {make_url(url).drivername} is not installed ({exc.name})",
+            hint="koptrack works with SQLite files and PostgreSQL (postgresql+psycopg://...)",
+        ) from None
+    return sqlite_file(url)
 
 
 def open_engine(
@@ -259,7 +286,7 @@ def open_engine(
     it is an error naming the path, and nothing is created. Another application's SQLite file
     is an error, and left as it was."""
     url = url or resolve_url(db)
-    path = sqlite_file(url)
+    path = _checked_url(url)
     new = False
     if path is not None:
         state = sqlite_file_state(path)

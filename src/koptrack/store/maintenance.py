@@ -111,6 +111,26 @@ def _missing(found: dict[str, set[str]], expected: dict[str, set[str]]) -> list[
     return missing
 
 
+def check_schema(path: Path, revision: str) -> None:
+    """The database at `path` has every table, column and trigger of `revision` (checked before
+    an upgrade, which would otherwise fail half-way on a file that only looks like koptrack's)."""
+    try:
+        with _connect(path) as conn:
+            found = _schema(conn)
+    except sqlite3.Error as exc:
+        raise KoptrackError(f"cannot read database {str(path)!r}: {exc}") from None
+    missing = _missing(found, expected_schema(revision))
+    if missing:
+        raise KoptrackError(
+            f"{str(path)!r} is not a complete koptrack database of revision {revision}: {_listed(missing)} missing",
+            hint="restore a backup into a new file: koptrack --db NEW.db db restore BACKUP",
+        )
+
+
+def _listed(missing: list[str]) -> str:
+    return ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+
+
 def describe_file(path: Path, *, complete: bool = False) -> dict:
     """What a file is, as far as koptrack is concerned: its schema revision and integrity.
     Raises KoptrackError when it is not a koptrack database. With `complete`, proves it is a
@@ -118,8 +138,11 @@ def describe_file(path: Path, *, complete: bool = False) -> dict:
     revision, SQLite's full integrity check and its foreign-key check."""
     if not path.is_file():
         raise KoptrackError(f"{str(path)!r}: no such file")
-    with open(path, "rb") as f:
-        magic = f.read(16)
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(16)
+    except OSError as exc:
+        raise KoptrackError(f"cannot read {str(path)!r}: {exc.strerror}") from None
     if magic != b"SQLite format 3\x00":
         raise KoptrackError(f"{str(path)!r} is not an SQLite database, so not a koptrack database")
     try:
@@ -139,9 +162,9 @@ def describe_file(path: Path, *, complete: bool = False) -> dict:
             if complete:
                 missing = _missing(found, expected_schema(revision))
                 if missing:
-                    shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
                     raise KoptrackError(
-                        f"{str(path)!r} is not a complete koptrack database of revision {revision}: {shown} missing"
+                        f"{str(path)!r} is not a complete koptrack database of revision {revision}: "
+                        f"{_listed(missing)} missing"
                     )
                 problems = [r[0] for r in conn.execute("PRAGMA integrity_check")]
                 integrity = "ok" if problems == ["ok"] else "; ".join(problems[:3])
@@ -230,18 +253,29 @@ def release(path: Path) -> None:
 
 
 def check(engine) -> dict:
-    """Integrity and foreign-key checks (SQLite), schema revision, row counts."""
+    """Integrity and foreign-key checks (SQLite), schema revision, row counts. A damaged file is
+    reported (the check's own words, a table that cannot be read counted as None), not raised."""
     from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
 
     result: dict = {
         "database": store.describe_url(str(engine.url.render_as_string(hide_password=False))),
         "revision": store.current_revision(engine),
         "expected_revision": store.SCHEMA_HEAD,
     }
+    damaged: list[str] = []
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
-            integrity = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
-            fk = [dict(table=r[0], rowid=r[1], parent=r[2]) for r in conn.exec_driver_sql("PRAGMA foreign_key_check")]
+            try:
+                integrity = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+            except DatabaseError as exc:
+                integrity = [f"damaged: {exc.orig}"]
+            try:
+                fk = [
+                    dict(table=r[0], rowid=r[1], parent=r[2]) for r in conn.exec_driver_sql("PRAGMA foreign_key_check")
+                ]
+            except DatabaseError as exc:
+                fk, damaged = [], [f"foreign-key check failed: {exc.orig}"]
             result["integrity"] = "ok" if integrity == ["ok"] else "; ".join(integrity[:20])
             result["foreign_key_problems"] = fk[:100]
             result["foreign_key_problem_count"] = len(fk)
@@ -249,7 +283,16 @@ def check(engine) -> dict:
             result["integrity"] = "checked by the server"
             result["foreign_key_problems"] = []
             result["foreign_key_problem_count"] = 0
-        result["rows"] = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in COUNTED}
+        rows: dict[str, int | None] = {}
+        for t in COUNTED:
+            try:
+                rows[t] = conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+            except DatabaseError as exc:
+                rows[t] = None
+                damaged.append(f"table {t} cannot be read: {exc.orig}")
+        result["rows"] = rows
+    if damaged:
+        result["integrity"] = "; ".join(([] if result["integrity"] == "ok" else [result["integrity"]]) + damaged)
     result["ok"] = (
         result["integrity"] in ("ok", "checked by the server")
         and not result["foreign_key_problem_count"]
