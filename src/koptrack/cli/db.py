@@ -22,7 +22,10 @@ def backup(
 ) -> None:
     """Copy the database to FILE: a consistent copy even while others are writing.
 
-    The copy is private to you (0600): it holds the same personal data as the database.
+    The copy is private to you (0600): it holds the same personal data as the database. It is
+    written beside FILE under a temporary name and renamed only when complete, so FILE is
+    never half a copy. An existing FILE is replaced only with --force, and never when it is a
+    link, a folder, a device or the database itself.
 
     Examples:
 
@@ -48,8 +51,12 @@ def restore(
 ) -> None:
     """Replace the database with the backup FILE.
 
-    FILE must be a koptrack database (checked first); an older schema is upgraded. A database
-    that already exists is replaced only with --force. The restore is recorded in `koptrack log`.
+    FILE must be a whole koptrack database of a known schema revision: every table and
+    column, the audit log's triggers, SQLite's integrity and foreign-key checks. All of this
+    is proved on a private copy beside the database (an older schema upgraded there, the
+    restore recorded in `koptrack log`), which then replaces the database in one step; if
+    anything fails, the database is exactly as it was. A database that already holds data is
+    replaced only with --force.
 
     Examples:
 
@@ -72,7 +79,8 @@ def restore(
 def check(json_out: JsonOpt = False) -> None:
     """Check the database: SQLite's integrity and foreign-key checks, schema revision, row counts.
 
-    Exits 1 when a check fails.
+    Exits 1 when a check fails (damage is reported, table by table). A database that does not
+    exist is an error: it is not created.
 
     Example:
 
