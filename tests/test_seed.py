@@ -112,7 +112,7 @@ CASES = {
     ),
     "duplicate rule": (
         lambda d: d["programme_rules"].append(dict(d["programme_rules"][3], programmes=["jkk"])),
-        "error: programme_rules[6]: category/employer_size ('pu', 'small') is listed twice",
+        "error: programme_rules[6]: category/employer_size/valid_from ('pu', 'small', '2015-07-01') is listed twice",
     ),
     "duplicate cooperative": (
         _add("cooperatives", {"name": "KOPERASI MAKMUR MANDIRI", "kind": "jasa", "kecamatan": "32.15.05"}),

@@ -1,5 +1,6 @@
-"""Load a seed YAML (data/seed.yaml by default): sources, regions, programmes and their rules,
-cooperatives with their BPJS registration, targets, and reported counts.
+"""Load a seed YAML (data/seed.yaml by default): sources, regions (regencies, kecamatan and the
+kecamatan's aliases), programmes and their rules, cooperatives with their BPJS registration,
+targets, and reported counts.
 
 The whole file is parsed and checked first; an error names the entry and field
 (`cooperatives[0].kecamatan`). Only then is anything written, in the caller's transaction.
@@ -19,15 +20,19 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from koptrack.core import audit
+from koptrack.core.regions import KecamatanNames, kecamatan_aliases
 from koptrack.domain import validate
 from koptrack.domain.vocab import ANY, METRICS
 from koptrack.errors import KoptrackError, ValidationError
 from koptrack.store.models import (
+    RULES_SINCE,
     BpjsRegistration,
     Cooperative,
     Kecamatan,
+    KecamatanAlias,
     PkspkbMembership,
     Programme,
+    ProgrammeRate,
     ProgrammeRule,
     Regency,
     ReportedCount,
@@ -184,7 +189,48 @@ def read_seed(path: Path) -> dict:
     return doc
 
 
-def plan_seed(doc: dict, existing_kecamatan: Sequence[tuple[str, str]] = ()) -> dict:
+def _plan_aliases(aliases, plan: dict, existing_kecamatan: Sequence[tuple[str, str]], source) -> None:
+    """regions.aliases: other spellings of a kecamatan of this file or the database, as
+    [code, alias] lists in groups with their source (one group, or a list of groups)."""
+    names = dict(existing_kecamatan) | {k["code"]: k["name"] for k in plan["kecamatan"]}
+    seen: dict[tuple[str, str], str] = {}
+    groups = aliases if isinstance(aliases, list) else [aliases] if aliases else []
+    for g, group in enumerate(groups):
+        where = "regions.aliases" if isinstance(aliases, dict) else f"regions.aliases[{g}]"
+        e = _Entry(group, where, {"source", "list"})
+        source(e)
+        items = e.get("list", required=True)
+        if not isinstance(items, list):
+            raise SeedError(f"{where}.list: must be a list of [code, alias]")
+        for j, item in enumerate(items):
+            item_where = f"{where}.list[{j}]"
+            if not (isinstance(item, list) and len(item) == 2):
+                raise SeedError(f"{item_where}: must be [code, alias]")
+            how, code = validate.kecamatan_key(item[0])
+            if how != "code" or code not in names:
+                raise SeedError(
+                    f"{item_where}: code {str(item[0])!r} is not a kecamatan of this file or of the database"
+                )
+            try:
+                alias = cast(str, validate.clean_text(item[1], "alias", required=True))  # never None
+            except ValidationError as exc:
+                raise _err(item_where, "alias", exc.value, exc.reason) from None
+            if validate.kecamatan_key(alias)[0] != "name":
+                raise SeedError(f"{item_where}: alias {alias!r} reads as a code, not as a name")
+            if alias.casefold() == names[code].casefold():
+                raise SeedError(f"{item_where}: alias {alias!r} is the name of kecamatan {code} itself")
+            key = (code, alias.casefold())
+            if key in seen:
+                raise SeedError(f"{item_where}: alias {alias!r} of {code} is listed twice (also {seen[key]})")
+            seen[key] = item_where
+            plan["aliases"].append(dict(code=code, alias=alias))
+
+
+def plan_seed(
+    doc: dict,
+    existing_kecamatan: Sequence[tuple[str, str]] = (),
+    existing_aliases: Sequence[tuple[str, str]] = (),
+) -> dict:
     """Check the whole document; return plain values ready to write. Raises SeedError."""
     known_sections = {
         "format",
@@ -192,6 +238,7 @@ def plan_seed(doc: dict, existing_kecamatan: Sequence[tuple[str, str]] = ()) -> 
         "regions",
         "programmes",
         "programme_rules",
+        "programme_rates",
         "cooperatives",
         "targets",
         "reported_counts",
@@ -202,7 +249,19 @@ def plan_seed(doc: dict, existing_kecamatan: Sequence[tuple[str, str]] = ()) -> 
     if doc.get("format", 1) != 1:
         raise SeedError(f"format {doc.get('format')!r}: this koptrack reads seed format 1")
     plan: dict[str, list] = {
-        k: [] for k in ("sources", "regencies", "kecamatan", "programmes", "rules", "coops", "targets", "reported")
+        k: []
+        for k in (
+            "sources",
+            "regencies",
+            "kecamatan",
+            "aliases",
+            "programmes",
+            "rules",
+            "rates",
+            "coops",
+            "targets",
+            "reported",
+        )
     }
 
     for i, raw in enumerate(_list(doc, "sources")):
@@ -230,7 +289,7 @@ def plan_seed(doc: dict, existing_kecamatan: Sequence[tuple[str, str]] = ()) -> 
     regions = doc.get("regions") or {}
     if not isinstance(regions, dict):
         raise SeedError("regions: must be a mapping with regencies and kecamatan")
-    unknown = set(regions) - {"regencies", "kecamatan"}
+    unknown = set(regions) - {"regencies", "kecamatan", "aliases"}
     if unknown:
         raise SeedError(f"regions: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
     for i, raw in enumerate(_list(regions, "regencies", "regions.regencies")):
@@ -275,6 +334,7 @@ def plan_seed(doc: dict, existing_kecamatan: Sequence[tuple[str, str]] = ()) -> 
         if k["code"] in seen:
             raise SeedError(f"{item_where}: code {k['code']} is listed twice (also {seen[k['code']]})")
         seen[k["code"]] = item_where
+    _plan_aliases(regions.get("aliases"), plan, existing_kecamatan, source)
 
     for i, raw in enumerate(_list(doc, "programmes")):
         e = _Entry(raw, f"programmes[{i}]", {"code", "name", "pu_rate", "paid_by", "legal_basis", "verified"})
@@ -292,7 +352,11 @@ def plan_seed(doc: dict, existing_kecamatan: Sequence[tuple[str, str]] = ()) -> 
             )
         )
     for i, raw in enumerate(_list(doc, "programme_rules")):
-        e = _Entry(raw, f"programme_rules[{i}]", {"category", "employer_size", "programmes", "legal_basis", "verified"})
+        e = _Entry(
+            raw,
+            f"programme_rules[{i}]",
+            {"category", "employer_size", "programmes", "valid_from", "legal_basis", "verified"},
+        )
         size = e.get("employer_size", default=ANY)
         if size != ANY:
             size = e.get("employer_size", validate.parse_employer_size)
@@ -301,16 +365,47 @@ def plan_seed(doc: dict, existing_kecamatan: Sequence[tuple[str, str]] = ()) -> 
                 category=e.get("category", validate.parse_category, required=True),
                 employer_size=size,
                 programmes=validate.format_programmes(e.get("programmes", validate.parse_programmes, required=True)),
+                valid_from=e.get("valid_from", _date, default=RULES_SINCE),
+                legal_basis=e.text("legal_basis"),
+                verified=bool(e.get("verified", default=False)),
+            )
+        )
+    programme_codes = {p["code"] for p in plan["programmes"]}
+    for i, raw in enumerate(_list(doc, "programme_rates")):
+        e = _Entry(
+            raw, f"programme_rates[{i}]", {"programme", "category", "valid_from", "rate", "legal_basis", "verified"}
+        )
+        code = e.get("programme", required=True)
+        if code not in programme_codes:
+            raise _err(e.where, "programme", code, "is not listed under programmes")
+        plan["rates"].append(
+            dict(
+                programme=code,
+                category=e.get("category", validate.parse_category, default="pu"),
+                valid_from=e.get("valid_from", _date, required=True),
+                rate=e.text("rate", required=True),
                 legal_basis=e.text("legal_basis"),
                 verified=bool(e.get("verified", default=False)),
             )
         )
     _no_repeats(plan["programmes"], "programmes", lambda p: p["code"], "code")
     _no_repeats(
-        plan["rules"], "programme_rules", lambda r: (r["category"], r["employer_size"]), "category/employer_size"
+        plan["rules"],
+        "programme_rules",
+        lambda r: (r["category"], r["employer_size"], r["valid_from"].isoformat()),
+        "category/employer_size/valid_from",
+    )
+    _no_repeats(
+        plan["rates"],
+        "programme_rates",
+        lambda r: (r["programme"], r["category"], r["valid_from"].isoformat()),
+        "programme/category/valid_from",
     )
 
-    kec_choices = list(existing_kecamatan) + [(k["code"], k["name"]) for k in plan["kecamatan"]]
+    kec_names = KecamatanNames(
+        list(existing_kecamatan) + [(k["code"], k["name"]) for k in plan["kecamatan"]],
+        list(existing_aliases) + [(a["code"], a["alias"]) for a in plan["aliases"]],
+    )
     for i, raw in enumerate(_list(doc, "cooperatives")):
         e = _Entry(
             raw,
@@ -335,7 +430,7 @@ def plan_seed(doc: dict, existing_kecamatan: Sequence[tuple[str, str]] = ()) -> 
             name=e.text("name", required=True),
             kind=e.get("kind", validate.parse_kind, required=True),
             base=e.get("base", validate.parse_base, default="unknown"),
-            kecamatan_code=e.get("kecamatan", lambda v: validate.match_kecamatan(v, kec_choices), required=True),
+            kecamatan_code=e.get("kecamatan", kec_names.match, required=True),
             desa=e.text("desa"),
             legal_no=e.text("legal_no"),
             nik_koperasi=e.get("nik_koperasi", validate.parse_nik_koperasi),
@@ -430,10 +525,19 @@ def apply_seed(session: Session, plan: dict) -> dict[str, int]:
         put(
             "rules",
             ProgrammeRule,
-            {"category": r["category"], "employer_size": r["employer_size"]},
-            {k: v for k, v in r.items() if k not in ("category", "employer_size")},
+            {"category": r["category"], "employer_size": r["employer_size"], "valid_from": r["valid_from"]},
+            {k: v for k, v in r.items() if k not in ("category", "employer_size", "valid_from")},
         )
     session.flush()
+    for r in plan["rates"]:  # after the flush: a rate refers to its programme
+        put(
+            "rates",
+            ProgrammeRate,
+            {"programme": r["programme"], "category": r["category"], "valid_from": r["valid_from"]},
+            {k: v for k, v in r.items() if k not in ("programme", "category", "valid_from")},
+        )
+    for a in plan["aliases"]:  # after the flush: an alias refers to its kecamatan
+        put("aliases", KecamatanAlias, {"code": a["code"], "alias": a["alias"]}, {})
     for i, (coop_values, reg, pks) in enumerate(plan["coops"]):
         # Matched as `koptrack coop add` refuses duplicates: the name in any case, in the kecamatan.
         match = session.exec(
@@ -482,7 +586,18 @@ def load_seed(session: Session, path: str | Path | None = None) -> dict[str, int
     path = Path(path) if path else default_seed_path()
     doc = read_seed(path)
     existing = [(c, n) for c, n in session.exec(select(Kecamatan.code, Kecamatan.name)).all()]
-    plan = plan_seed(doc, existing)
+    plan = plan_seed(doc, existing, kecamatan_aliases(session))
     created = apply_seed(session, plan)
-    audit.record(session, "seed", path.name, action="seed", file=str(path), created=created)
+    # A kecamatan whose stored name differs from the file's (a typo corrected) is renamed in place:
+    # its code, and so every cooperative in it, stays.
+    before = dict(existing)
+    renamed = {
+        k["code"]: [before[k["code"]], k["name"]]
+        for k in plan["kecamatan"]
+        if before.get(k["code"], k["name"]) != k["name"]
+    }
+    if renamed:
+        audit.record(session, "seed", path.name, action="seed", file=str(path), created=created, renamed=renamed)
+    else:
+        audit.record(session, "seed", path.name, action="seed", file=str(path), created=created)
     return created
