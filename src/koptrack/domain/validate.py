@@ -355,7 +355,7 @@ _NAMED_MONTH = re.compile(r"(\d{1,2})[\s./-]*([a-z]+)\.?[\s./,-]*(\d{4})")
 # Excel stores a date as the days since 1899-12-30: a five-digit number in a date column is one
 # (10000 = 1927-05-18, 99999 = 2173-10-14); a shorter or longer number is no date.
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-_SERIAL = re.compile(r"(\d{5})(?:[.,]0+)?")
+_SERIAL = re.compile(r"(\d{5})(?:[.,]\d+)?")  # a fraction is the time of day
 _DATE_HINT = "write 2021-03-16, 16/03/2021 or 16 Maret 2021"
 
 

@@ -28,7 +28,9 @@ class PeopleWriter:
     """Writes checked rows batch by batch: persons, engagements, enrollments."""
 
     PERSON_COLUMNS = ("nik", "name", "gender", "birth_date", "created_at", "updated_at")
-    ENGAGEMENT_COLUMNS = ("person_id", "coop_id", "role", "position", "since", "until", "created_at")
+    ENGAGEMENT_COLUMNS = ("person_id", "coop_id", "role", "since", "created_at")
+    # a position or a departure: the rarer rows, inserted apart so the common ones bind fewer values
+    ENGAGEMENT_FULL = ("person_id", "coop_id", "role", "since", "created_at", "position", "until")
     ENROLLMENT_COLUMNS = (
         "person_id",
         "coop_id",
@@ -146,6 +148,7 @@ class PeopleWriter:
             ):
                 enrolled.setdefault((pid, cid), []).append([start, end, nid])
         new_engagements: list[tuple[Any, ...]] = []
+        full_engagements: list[tuple[Any, ...]] = []
         new_enrollments: list[tuple[Any, ...]] = []
         ended_engagements: list[dict[str, Any]] = []
         ended_enrollments: list[dict[str, Any]] = []
@@ -185,9 +188,12 @@ class PeopleWriter:
                     continue
             changed = False
             if verdict == "new":
-                new_engagements.append(
-                    (pid, r.coop_id, r.role, r.position, d(r.since), d(r.until) if r.until else None, now)
-                )
+                if r.position is None and r.until is None:
+                    new_engagements.append((pid, r.coop_id, r.role, d(r.since), now))
+                else:
+                    full_engagements.append(
+                        (pid, r.coop_id, r.role, d(r.since), now, r.position, d(r.until) if r.until else None)
+                    )
                 periods_.append([r.since, r.until, None])
                 changed = True
             elif verdict == "end":  # the person has left: the open period ends
@@ -226,7 +232,8 @@ class PeopleWriter:
             if not changed:
                 self.result.unchanged += 1
         bulk_insert(conn, E, self.ENGAGEMENT_COLUMNS, new_engagements)
-        self.result.created["engagements"] += len(new_engagements)
+        bulk_insert(conn, E, self.ENGAGEMENT_FULL, full_engagements)
+        self.result.created["engagements"] += len(new_engagements) + len(full_engagements)
         bulk_insert(conn, N, self.ENROLLMENT_COLUMNS, new_enrollments)
         self.result.created["enrollments"] += len(new_enrollments)
         for table, end, ended in ((E, E.c.until, ended_engagements), (N, N.c.end_on, ended_enrollments)):
