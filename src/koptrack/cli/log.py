@@ -20,13 +20,16 @@ def log(
 ) -> None:
     """Show the audit trail: every change, with time (UTC), user, command and what changed.
 
-    NIKs appear masked only; an import is one entry with its counts.
+    A correction shows its old and new values (`name: Siti Aminah -> Siti Aminah Putri`). NIKs
+    and KPJs appear masked only; an import is one entry with its counts. The # column numbers
+    each change: `koptrack undo N` reverses one.
 
     Examples:
 
     \b
-      koptrack log --coop 1
+      koptrack log --coop "KSP Maju Bersama"
       koptrack log --since 2021-03-01 --json
+      koptrack undo 42
     """
     with db_session("log") as session:
         from koptrack.core import views
