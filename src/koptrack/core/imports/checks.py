@@ -17,6 +17,7 @@ from sqlmodel import Session
 from koptrack.core.coops import COOP_FIELD_PARSERS, resolve_coop
 from koptrack.core.imports.result import ErrorSink
 from koptrack.domain import validate
+from koptrack.domain.vocab import COOP_KINDS
 from koptrack.errors import KoptrackError, ValidationError
 from koptrack.io.readers import NumberCell
 from koptrack.io.writers import FORMULA_STARTS
@@ -324,8 +325,15 @@ class CoopChecker:
                     # the kind column, or the Jenis Koperasi column standing in for it (a label
                     # there asks for the kind); the office's word for a kind (KSPPS) is its label
                     row["kind"], row["label"] = validate.split_kind_label(v)
+                    if row["kind"] is None and row["label"] is not None:
+                        raise ValidationError(
+                            "kind",
+                            v,
+                            f"is a label, not a kind: give the kind ({', '.join(COOP_KINDS)}) in a Jenis column "
+                            "and the label in a Label column, where it is kept",
+                        )
                     if row["kind"] is None:
-                        validate.parse_kind(v)  # refused: required, or a label that names no kind
+                        validate.parse_kind(v)  # refused: required
                 else:
                     row[key] = parse(v if not (column == "base" and v is None) else "unknown")
             except ValidationError as exc:
