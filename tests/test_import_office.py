@@ -470,3 +470,10 @@ def test_an_overlapping_different_period_is_still_a_conflict(history, tmp_path, 
     result = history("import", "people", str(path), "--json", ok=False)
     assert result.exit_code == 1 and table_dump(engine) == before
     assert "overlaps this person's earlier period" in result.stdout
+
+
+def test_a_file_without_a_header_row_shows_its_columns_with_niks_masked(office, tmp_path):
+    path = write_csv(tmp_path / "tanpa-judul.csv", [[SITI, "Siti Aminah", "karyawan", "2021-01-04"]] * 2)
+    result = office("import", "people", str(path), "--coop", "2", ok=False)
+    assert result.exit_code == 1 and result.stderr.startswith("error: the header row has no column for nik")
+    assert SITI not in result.stderr and "321505******0001" in result.stderr

@@ -33,8 +33,10 @@ def import_people(
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Import a roster: nik, name, role, since, and the cooperative (unless `coop` is given);
-    optional kpj, bpjs date, programmes and category enroll them in BPJS in the same step."""
+    """Import a roster: nik, name, role (or a job title, kept as the position), since, and the
+    cooperative (unless `coop` is given); an optional departure (until) ends the period, and
+    optional kpj, bpjs date, programmes and category enroll them in BPJS in the same step. The
+    --errors file (`errors_path`) is never the input, nor an existing file unless `force`."""
     path = Path(path)
     result = ImportResult(kind="people", file=path.name, created={"people": 0, "engagements": 0, "enrollments": 0})
     fixed_coop = resolve_coop(session, coop) if coop not in (None, "") else None
