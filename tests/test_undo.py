@@ -289,8 +289,14 @@ def test_plain_undo_takes_the_current_users_last_change(cli, engine, office, mon
     assert {p["name"] for p in table_dump(engine)["person"]} >= {"Siti Aminah", "Budi S."}
 
 
-def test_the_seed_and_imports_cannot_be_undone(cli, engine, office):
+def test_the_seed_and_imports_cannot_be_undone(cli, engine, office, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"NIK,Nama,Peran,Tanggal Masuk\n{ANDI},Andi,anggota,2021-02-01\n", encoding="utf-8")
+    cli("import", "people", str(roster), "--coop", "3")
+    imported = last_id(cli)
     before = state(engine)
+    err = refused(cli("undo", ok=False))  # the user's last change is the import
+    assert f"change {imported} (import people) cannot be undone: restore a backup" in err
     err = refused(cli("undo", 1, ok=False))
     assert "change 1 (seed) cannot be undone: restore a backup" in err
     assert state(engine) == before
