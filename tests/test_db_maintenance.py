@@ -441,3 +441,16 @@ def test_restore_while_another_process_holds_the_database_is_refused(cli, db_pat
         holder.close()
     assert len(cli.json("coop", "list")) == 2  # the live database as it was
     assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
+
+
+@sqlite_only
+def test_restore_refuses_a_backup_with_a_column_missing(cli, db_path, tmp_path):
+    backup = _real_backup(cli, tmp_path)
+    conn = sqlite3.connect(backup)
+    conn.execute("ALTER TABLE cooperative DROP COLUMN note")
+    conn.commit()
+    conn.close()
+    before = live_bytes(db_path)
+    line = one_error(cli("db", "restore", str(backup), "--force", ok=False))
+    assert line.endswith("column cooperative.note missing")
+    assert live_bytes(db_path) == before

@@ -101,14 +101,16 @@ def expected_schema(revision: str) -> dict[str, set[str]]:
 
 
 def _missing(found: dict[str, set[str]], expected: dict[str, set[str]]) -> list[str]:
-    missing = []
-    for key, columns in sorted(expected.items()):
-        kind, name = key.split(":", 1)
-        if key not in found:
-            missing.append(f"{kind} {name}")
-        else:
-            missing += [f"column {name}.{c}" for c in sorted(columns - found[key])]
-    return missing
+    """What `found` lacks of `expected`: tables and triggers first; columns only when every
+    table is there (a table that is missing is not listed column by column)."""
+    absent = [key.replace(":", " ", 1) for key in sorted(expected) if key not in found]
+    if absent:
+        return absent
+    return [
+        f"column {key.split(':', 1)[1]}.{c}"
+        for key, columns in sorted(expected.items())
+        for c in sorted(columns - found[key])
+    ]
 
 
 def check_schema(path: Path, revision: str) -> None:
