@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -226,3 +227,19 @@ def test_a_full_disk_is_one_error_and_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(KoptrackError, match="No space left on device"):
         f.write("row\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_older_koptrack_s_hidden_copies_are_removed_once_an_hour_old(tmp_path):
+    """koptrack before this writer left `.koptrack-backup-XXXXXXXX.db` (a full copy of the
+    database) and `.koptrack-XXXXXXXX.xlsx` when killed; they carry no pid, so their age tells."""
+    old = [".koptrack-backup-ab12cd_3.db", ".koptrack-backup-ab12cd_3.db-journal", ".koptrack-x1y2z3w4.xlsx"]
+    recent = ".koptrack-backup-recent01.db"  # perhaps an older koptrack still at work
+    other = [".koptrack-notes.txt", ".koptrack-backup-mine.db", "koptrack-ab12cd_3.db"]  # not its names
+    for name in [*old, recent, *other]:
+        (tmp_path / name).write_text("copy")
+    two_hours_ago = time.time() - 7200
+    for name in [*old, *other]:
+        os.utime(tmp_path / name, (two_hours_ago, two_hours_ago))
+    with writers.open_private(tmp_path / "new.csv") as f:
+        f.write("x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([recent, *other, "new.csv"])

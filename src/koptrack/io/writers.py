@@ -17,9 +17,11 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -181,20 +183,38 @@ def _remove(path: Path) -> None:
             path.with_name(path.name + side).unlink(missing_ok=True)
 
 
+# The temporary files of koptrack before this writer, which carry no pid: a backup's full copy
+# (`.koptrack-backup-XXXXXXXX.db`) and an export's (`.koptrack-XXXXXXXX.csv`). Removed once they
+# are an hour old: no backup or export of that version ran for an hour.
+OLD_TEMPS = re.compile(r"\.koptrack-(backup-)?[a-z0-9_]{8}\.(db|csv|json|xlsx)(-journal|-wal|-shm)?")
+OLD_TEMP_AGE_S = 3600
+
+
+def _leftover(entry: os.DirEntry) -> bool:
+    """A file a killed koptrack left in the folder (this user's; its process gone)."""
+    st = entry.stat(follow_symlinks=False)
+    if st.st_uid != os.getuid():
+        return False
+    if entry.name.startswith(TMP_PREFIX):
+        pid = entry.name[len(TMP_PREFIX) :].split("-", 1)[0]
+        return pid.isdigit() and not _alive(int(pid))
+    if OLD_TEMPS.fullmatch(entry.name):
+        return stat.S_ISREG(st.st_mode) and time.time() - st.st_mtime > OLD_TEMP_AGE_S
+    return False
+
+
 def clean_leftovers(folder: str | Path) -> list[str]:
     """Remove what killed koptrack runs left in `folder`: `.koptrack-tmp-<pid>-...` files and
-    folders of this user whose process is gone. Returns their names."""
+    folders of this user whose process is gone (and an older koptrack's temporary copies).
+    Returns their names."""
     removed: list[str] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return removed
     for entry in entries:
-        if not entry.name.startswith(TMP_PREFIX):
-            continue
-        pid = entry.name[len(TMP_PREFIX) :].split("-", 1)[0]
         try:
-            if not pid.isdigit() or _alive(int(pid)) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+            if not _leftover(entry):
                 continue
         except OSError:
             continue
