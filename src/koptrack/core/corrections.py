@@ -196,7 +196,10 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any]
 
 
 def _words(old: dict[str, Any], new: dict[str, Any]) -> str:
-    return "; ".join(f"{k} {old.get(k)!s} -> {new.get(k)!s}" for k in new)
+    def word(v: object) -> str:
+        return "none" if v is None else str(v)
+
+    return "; ".join(f"{k} {word(old.get(k))} -> {word(new.get(k))}" for k in new)
 
 
 def _result(
