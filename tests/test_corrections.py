@@ -148,6 +148,16 @@ def test_a_wrong_person_correction_is_refused_and_changes_nothing(cli, engine, o
     assert SITI not in err
 
 
+def test_a_new_nik_that_makes_an_improbable_age_needs_confirming(cli, engine, office):
+    child = "3215051203110001"  # born 2011-03-12: nine years old when engaged as karyawan
+    before = state(engine)
+    err = refused(cli("worker", "edit", "--nik", SITI, "--new-nik", child, ok=False))
+    assert "improbable" in err and "--confirm" in err
+    assert state(engine) == before
+    out = cli.json("worker", "edit", "--nik", SITI, "--new-nik", child, "--confirm")
+    assert out["after"]["birth_date"] == "2011-03-12"
+
+
 # --- engagements -----------------------------------------------------------------------------------
 
 

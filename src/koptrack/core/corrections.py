@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -252,10 +253,12 @@ def edit_worker(
     new_until: object = None,
     new_role: object = None,
     position: object = None,
+    confirm: bool = False,
     reveal: bool = False,
 ) -> dict:
     """Correct a person (name, NIK: sex and birth date follow the NIK) and/or one of their
-    engagements with `coop` (start, end, role, position). One audit entry, old and new."""
+    engagements with `coop` (start, end, role, position). One audit entry, old and new. An age
+    that becomes improbable (rules.check_age) is refused unless `confirm`."""
     coop_row = resolve_coop(session, coop) if coop not in (None, "") else None
     person = resolve_person(session, coop_row, ref)
     person_before = audit.snapshot(person)
@@ -335,6 +338,8 @@ def edit_worker(
             changes.append(audit.updated(engagement, e_before))
             old.update(o)
             new.update(n)
+    if new_nik is not None or new_since is not None or new_role is not None:
+        _check_ages(session, person, confirm)
     if not (name is not None or new_nik is not None or period_asked):
         raise KoptrackError(
             "nothing to change", hint="give --name or --new-nik (the person), or --new-since, --new-until, --new-role"
@@ -368,6 +373,18 @@ def edit_worker(
         reveal=reveal,
         message=f"change {change_id}: {entity} {row_id} of {_who(person, reveal)}: {_words(s_old, s_new)}",
     )
+
+
+def _check_ages(session: Session, person: Person, confirm: bool) -> None:
+    """Every engagement of the person starts after their birth, at an age that is probable for
+    the role (or the office confirms it)."""
+    from koptrack.domain import rules
+
+    who = f"nik {validate.mask_nik(person.nik)}"
+    for e in session.exec(select(Engagement).where(Engagement.person_id == person.id)).all():
+        improbable = rules.check_age(person.birth_date, e.since, e.role, who=who).improbable
+        if improbable and not confirm:
+            raise rules.NeedsConfirmation(improbable)
 
 
 def remove_engagement(
@@ -793,18 +810,15 @@ def undo(session: Session, ref: object = None) -> dict:
     undone_by = _undone_by(session)
     me = audit.os_user()
     if ref in (None, ""):
-        entries = session.exec(
-            select(AuditEntry).where(AuditEntry.os_user == me).order_by(col(AuditEntry.id).desc())
-        ).all()
-        entry = next(
-            (
-                e
-                for e in entries
-                if _is_undone(e.id, undone_by) is None  # type: ignore[arg-type]
-                and not (e.undo and "undoes" in json.loads(e.undo))
-            ),
-            None,
+        # the user's latest change that is in force and is not itself an undo
+        undone = [i for i in undone_by if _is_undone(i, undone_by) is not None]
+        stmt = select(AuditEntry).where(
+            AuditEntry.os_user == me,
+            or_(col(AuditEntry.undo).is_(None), ~col(AuditEntry.undo).like('%"undoes"%')),
         )
+        if undone:
+            stmt = stmt.where(col(AuditEntry.id).not_in(undone))
+        entry = session.exec(stmt.order_by(col(AuditEntry.id).desc()).limit(1)).first()
         if entry is None:
             raise NotFound(f"user {me!r} has no change to undo", hint="see `koptrack log`; undo a change by its id")
     else:
