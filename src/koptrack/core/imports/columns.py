@@ -33,7 +33,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "coop": ("coop", "koperasi", "nama koperasi", "id koperasi", "nik koperasi", "nomor induk koperasi"),
         # koptrack's own export: the name beside the id, checked against the cooperative the id names
-        "coop_name": ("cooperative name", "coop name"),
+        "coop_name": ("coop name", "cooperative name"),
         "kpj": ("kpj", "no kpj", "nomor kpj", "no kartu bpjs", "nomor kartu bpjs"),
         "bpjs_on": ("bpjs on", "bpjs date", "tanggal bpjs", "tgl bpjs", "tanggal daftar bpjs", "tmt bpjs"),
         "programmes": ("programs", "programmes", "program", "program bpjs"),
