@@ -243,3 +243,16 @@ def test_an_older_koptrack_s_hidden_copies_are_removed_once_an_hour_old(tmp_path
     with writers.open_private(tmp_path / "new.csv") as f:
         f.write("x")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([recent, *other, "new.csv"])
+
+
+def test_a_folder_one_may_not_write_in_is_one_error(tmp_path, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(locked) else real_access(p, mode))
+    with pytest.raises(KoptrackError, match="no permission to write in folder"):
+        writers.open_private(locked / "refused.csv")
+    with pytest.raises(KoptrackError, match="no permission to write in folder"):
+        with writers.staged(locked / "b.db"):
+            pass
+    assert list(locked.iterdir()) == []

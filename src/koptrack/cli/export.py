@@ -76,6 +76,7 @@ def coops(
     \b
       koptrack export coops -o koperasi.xlsx
       koptrack export coops -o koperasi.csv
+      koptrack export coops -o koperasi.csv --delimiter semicolon   (Excel with Indonesian settings)
     """
     _export("coops", out, fmt, force, False, _sections("coops", None, regency), delimiter)
 
@@ -98,7 +99,7 @@ def people(
 
     \b
       koptrack export people -o orang.xlsx
-      koptrack export people --coop "Makmur Mandiri" --show-nik -o makmur.csv
+      koptrack export people --coop "KSP Maju Bersama" --show-nik -o maju-bersama.csv --delimiter ";"
     """
     _export("people", out, fmt, force, show_nik, _sections("people", coop, regency), delimiter)
 
