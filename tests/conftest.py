@@ -10,8 +10,9 @@ PostgreSQL. Tests marked `sqlite_only` check SQLite-specific promises (file mode
 sqlite3 shell); they run in the SQLite pass and are reported as skipped in the PostgreSQL pass.
 
 Tests marked `new_db` (SQLite pass) get a KOPTRACK_DB path where nothing exists yet, so their
-first command creates and migrates it as it would for a new user. Files others own may not
-carry the marker yet: NEW_DB_TESTS adds it to those by name.
+first command that writes (or `store.open_engine`, which creates by default) creates and
+migrates it as it would for a new user; a command that only reads refuses a database that does
+not exist. Files others own may not carry the marker yet: NEW_DB_TESTS adds it to those by name.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: checks a promise that only concerns SQLite files")
     config.addinivalue_line(
         "markers",
-        "new_db: KOPTRACK_DB does not exist when the test starts; its first command creates it "
+        "new_db: KOPTRACK_DB does not exist when the test starts; its first write creates it "
         "(SQLite pass; the PostgreSQL pass clones its template as for every test)",
     )
 
