@@ -203,7 +203,8 @@ def test_an_engagement_is_removed_only_when_no_enrollment_lies_within_it(cli, en
     assert person(engine, SITI) is None
     entry = last_entry(cli)
     assert entry["summary"]["action"] == "remove" and entry["summary"]["before"]["since"] == "2021-01-04"
-    assert "(removed)" in " ".join(cli("log", "--limit", "1").stdout.split())
+    shown = " ".join(cli("log", "--limit", "1").stdout.split())
+    assert "removed: role=karyawan, since=2021-01-04" in shown.replace(" │ ", " ")
 
 
 def test_removing_one_of_two_engagements_keeps_the_person(cli, engine, office):
