@@ -62,6 +62,7 @@ def test_xlsx_written_by_openpyxl_with_bpjs_columns(office, tmp_path):
 
     wb = openpyxl.Workbook()
     ws = wb.active
+    office("bpjs", "register", "--coop", "2", "--on", "2021-01-04")
     ws.append(["NIK", "Nama", "Peran", "Tanggal Masuk", "No KPJ", "Tanggal BPJS", "Program"])
     ws.append(
         [SITI, "Siti Aminah", "karyawan", dt.datetime(2021, 1, 4), "12345678901", dt.date(2021, 4, 1), "jkk,jkm,jht"]
@@ -257,6 +258,8 @@ def test_koperasi_column_names_many_cooperatives(office, tmp_path, engine):
     office("coop", "add", "KSP Kembar", "--kind", "ksp", "--kecamatan", "Cikampek")  # 5
     office("coop", "add", "KSP Tutup", "--kind", "ksp", "--kecamatan", "Klari")  # 6
     office("coop", "deactivate", "6")
+    for coop in ("2", "3"):
+        office("bpjs", "register", "--coop", coop, "--on", "2021-01-04")
     header = ["NIK", "Nama", "Peran", "Tanggal Masuk", "Koperasi", "Tanggal BPJS"]
     good = write_csv(
         tmp_path / "good.csv",

@@ -18,6 +18,7 @@ SITI, BUDI = "3215055203900001", "3215051203850002"
 def office(cli, tmp_path):
     cli("seed")
     cli("coop", "add", "KSP Sejahtera", "--kind", "ksp", "--kecamatan", "Cikampek")  # id 2
+    cli("bpjs", "register", "--coop", "2", "--on", "2021-01-04")
     roster = tmp_path / "roster.csv"
     roster.write_text(
         f"nik,name,role,since,coop,kpj,bpjs on\n{SITI},Siti Aminah,karyawan,2021-01-04,2,12345678901,2021-04-01\n"
@@ -52,7 +53,8 @@ def test_targets_workbook_for_the_head_of_office(office, tmp_path):
     for i, h in enumerate(header, start=1):  # every column at least as wide as its header
         assert ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width >= len(h)
     behind = [r[1] for r in wb["KSP behind"].iter_rows(min_row=2, values_only=True)]
-    assert "KSP Sejahtera" in behind  # registered nowhere: behind
+    assert behind == ["Koperasi Makmur Mandiri"]  # registered, nobody on its roster: behind
+    assert "KSP Sejahtera" not in behind  # registered, its one employee enrolled: covered
 
 
 def test_xlsx_option_on_reports(office, tmp_path):

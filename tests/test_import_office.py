@@ -251,6 +251,7 @@ def test_xlsx_with_title_rows_and_date_serials(exported, tmp_path):
 
 
 def test_a_departure_column_closes_the_engagement_and_the_enrollment(exported, tmp_path):
+    exported("bpjs", "register", "--coop", "2", "--on", "2020-01-02")
     path = write_csv(
         tmp_path / "roster.csv",
         [
@@ -272,6 +273,7 @@ def test_a_departure_column_closes_the_engagement_and_the_enrollment(exported, t
 
 
 def test_a_departure_in_a_later_roster_ends_the_open_period(exported, tmp_path):
+    exported("bpjs", "register", "--coop", "2", "--on", "2020-01-02")
     header = ["NIK", "Nama", "Peran", "Tgl Masuk", "Tanggal BPJS", "Tgl Keluar"]
     first = write_csv(
         tmp_path / "2021.csv", [header, [SITI, "Siti Aminah", "karyawan", "2020-01-02", "2020-02-01", ""]]

@@ -87,6 +87,10 @@ def people(
     force: ForceOpt = False,
     skip_invalid: SkipOpt = False,
     encoding: EncodingOpt = None,
+    confirm: Annotated[
+        bool,
+        typer.Option("--confirm", help="Import improbable ages (an employee under 15...) after checking them."),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Import employees and members: NIK, Nama, Peran (karyawan/anggota) or Jabatan, Tanggal Masuk.
@@ -99,6 +103,8 @@ def people(
     written 2021-03-16, 16/03/2021, 16.03.2021 or 16 Maret 2021. All or nothing: one bad row and
     nothing is written, unless --skip-invalid. Importing the same file twice changes nothing, and
     so does importing a `koptrack export people --show-nik` file into the database it came from.
+    The rules of `worker add` and `bpjs enroll` hold for every row: nobody starts before birth,
+    an improbable age needs --confirm, an enrollment needs the cooperative's BPJS registration.
 
     Examples:
 
@@ -116,6 +122,7 @@ def people(
         encoding=encoding,
         skip_invalid=skip_invalid,
         force=force,
+        confirm=confirm,
     )
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from koptrack.core.coops import COOP_FIELD_PARSERS, resolve_coop
 from koptrack.core.imports.result import ErrorSink
-from koptrack.domain import validate
+from koptrack.domain import rules, validate
 from koptrack.domain.vocab import COOP_KINDS
 from koptrack.errors import KoptrackError, ValidationError
 from koptrack.io.readers import NumberCell
@@ -56,8 +56,16 @@ class PersonChecker:
 
     OPTIONAL = ("kpj", "bpjs_on", "category", "programmes")
 
-    def __init__(self, session: Session, mapping: dict[str, int], fixed_coop: Cooperative | None, sink: ErrorSink):
-        self.session, self.sink = session, sink
+    def __init__(
+        self,
+        session: Session,
+        mapping: dict[str, int],
+        fixed_coop: Cooperative | None,
+        sink: ErrorSink,
+        *,
+        confirm: bool = False,
+    ):
+        self.session, self.sink, self.confirm = session, sink, confirm
         self.today = dt.date.today()
         self.optional = [(k, mapping[k]) for k in self.OPTIONAL if k in mapping]
         self.fixed_coop_id = fixed_coop.id if fixed_coop is not None else None
@@ -72,6 +80,28 @@ class PersonChecker:
         )
         # without a fixed cooperative, import_people has made sure the file has the column
         self.k_coop = mapping["coop"] if fixed_coop is None else -1
+
+    def _rules(
+        self, nik: tuple[str, str, dt.date], role: str, since: dt.date, since_raw: str, extra: dict[str, Any]
+    ) -> list[tuple[str, object, str]]:
+        """The rules of `worker add` and `bpjs enroll` (domain/rules.py) on a row whose values
+        are each good: an age possible on the start day, and probable unless --confirm; JP and
+        JKP for wage earners only."""
+        out: list[tuple[str, object, str]] = []
+        who = f"nik {validate.mask_nik(nik[0])}"
+        try:
+            improbable = rules.check_age(nik[2], since, role, who=who).improbable
+        except KoptrackError as exc:
+            out.append(("since", since_raw, exc.message))
+        else:
+            if improbable and not self.confirm:
+                out.append(("nik", validate.mask_nik(nik[0]), improbable + "; check it, or import with --confirm"))
+        category = extra.get("category") or ("pu" if role == "karyawan" else "bpu")
+        try:
+            rules.check_programmes(category, extra.get("programmes") or ())
+        except KoptrackError as exc:
+            out.append(("programmes", ",".join(extra.get("programmes") or ()), exc.message.split(": ", 1)[-1]))
+        return out
 
     def _date(self, text: str, label: str) -> dt.date | str:
         key = (text, label)
@@ -256,6 +286,8 @@ class PersonChecker:
             errors.append(("bpjs_on", extra["bpjs_on"].isoformat(), f"is before the person joined ({since})"))
         if not errors and until is not None and extra.get("bpjs_on") and extra["bpjs_on"] >= until:
             errors.append(("bpjs_on", extra["bpjs_on"].isoformat(), f"is not before the person left ({until})"))
+        if not errors:
+            errors.extend(self._rules(nik, role, since, since_raw, extra))
         if errors:
             for column, value, reason in errors:
                 self.sink.add(line, column, value, reason, values)

@@ -31,12 +31,15 @@ def import_people(
     skip_invalid: bool = False,
     errors_path: str | Path | None = None,
     force: bool = False,
+    confirm: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import a roster: nik, name, role (or a job title, kept as the position), since, and the
     cooperative (unless `coop` is given); an optional departure (until) ends the period, and
     optional kpj, bpjs date, programmes and category enroll them in BPJS in the same step. The
-    --errors file (`errors_path`) is never the input, nor an existing file unless `force`."""
+    --errors file (`errors_path`) is never the input, nor an existing file unless `force`. The
+    rules of the single commands hold: an enrollment within a BPJS registration of its
+    cooperative, a possible age (an improbable one only with `confirm`), JP/JKP for PU only."""
     path = Path(path)
     result = ImportResult(kind="people", file=path.name, created={"people": 0, "engagements": 0, "enrollments": 0})
     fixed_coop = resolve_coop(session, coop) if coop not in (None, "") else None
@@ -57,7 +60,7 @@ def import_people(
             force=force,
             protect=(path,),
         )
-        checker = PersonChecker(session, mapping, fixed_coop, sink)
+        checker = PersonChecker(session, mapping, fixed_coop, sink, confirm=confirm)
         writer = PeopleWriter(session, result, sink)
         batch: list[PersonRow] = []
         try:

@@ -15,10 +15,10 @@ from sqlmodel import Session
 from koptrack.core import bpjs
 from koptrack.core.imports.checks import PersonRow
 from koptrack.core.imports.result import ErrorSink, ImportResult
-from koptrack.domain import validate
+from koptrack.domain import periods, validate
 from koptrack.store.bulk import Storage, bulk_insert
 from koptrack.store.models import utcnow
-from koptrack.store.tables import COOP, ENGAGEMENT, ENROLLMENT, PERSON
+from koptrack.store.tables import COOP, ENGAGEMENT, ENROLLMENT, PERSON, REGISTRATION
 
 BATCH = 5000  # rows checked, then written, at a time (people and cooperatives)
 IMPORT_CACHE_KIB = 64 * 1024
@@ -48,6 +48,7 @@ class PeopleWriter:
         self.conn = session.connection()
         self.rules: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self.sizes: dict[int, str | None] = {}
+        self.registrations: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
         self.store = Storage(self.conn.dialect.name)
         if self.conn.dialect.name == "sqlite":
             # Index pages of a large roster stay in memory (bounded: 64 MiB, whatever the file).
@@ -61,6 +62,22 @@ class PeopleWriter:
             self.sizes.update(
                 self.conn.execute(select(COOP.c.id, COOP.c.employer_size).where(COOP.c.id.in_(chunk))).all()
             )
+
+    def _load_registrations(self, coop_ids: set[int]) -> None:
+        """The BPJS registrations of these cooperatives (an enrollment lies within one)."""
+        todo = sorted(coop_ids - self.registrations.keys())
+        R = REGISTRATION
+        for i in range(0, len(todo), 500):
+            chunk = todo[i : i + 500]
+            for cid in chunk:
+                self.registrations[cid] = []
+            for cid, start, end in self.conn.execute(
+                select(R.c.coop_id, R.c.registered_on, R.c.deregistered_on).where(R.c.coop_id.in_(chunk))
+            ):
+                self.registrations[cid].append((start, end))
+
+    def _registration(self, coop_id: int, day: dt.date) -> tuple[dt.date, dt.date | None] | None:
+        return next((p for p in self.registrations[coop_id] if periods.contains(p[0], p[1], day)), None)
 
     def _minimum(self, category: str, coop_id: int) -> tuple[str, ...]:
         # The rules depend on category and employer size only; write() loaded the batch's sizes.
@@ -128,6 +145,7 @@ class PeopleWriter:
             rows.append(r)
         ids = {nik: pid for nik, (pid, _) in known.items()}
         self._load_sizes({r.coop_id for r in rows if r.bpjs_on is not None})
+        self._load_registrations({r.coop_id for r in rows if r.bpjs_on is not None})
         if new:
             ordered = sorted(new.values())  # NIK order: index locality
             ids.update(self._insert_persons(ordered))
@@ -173,6 +191,17 @@ class PeopleWriter:
                 continue
             eperiods: list[list[Any]] = []
             everdict, eat = "same", -1
+            registration = self._registration(r.coop_id, r.bpjs_on) if r.bpjs_on is not None else None
+            if r.bpjs_on is not None and registration is None:
+                self.sink.add(
+                    r.line,
+                    "bpjs_on",
+                    r.bpjs_on.isoformat(),
+                    f"cooperative {r.coop_id} is not registered with BPJS on that day; record its registration "
+                    "first (koptrack bpjs register)",
+                    r.raw,
+                )
+                continue
             if r.bpjs_on is not None:
                 eperiods = enrolled.setdefault((pid, r.coop_id), [])
                 everdict, eat = fits(eperiods, r.bpjs_on, r.until)
@@ -214,6 +243,9 @@ class PeopleWriter:
                     category = r.category or bpjs.default_category(r.role)
                     required = self._minimum(category, r.coop_id)
                     progs = r.programmes or required
+                    end_on = r.until
+                    if registration and registration[1] and (end_on is None or registration[1] < end_on):
+                        end_on = registration[1]  # the enrollment ends with the registration
                     new_enrollments.append(
                         (
                             pid,
@@ -223,11 +255,11 @@ class PeopleWriter:
                             validate.format_programmes(progs),
                             validate.format_programmes(p for p in required if p not in progs),
                             d(r.bpjs_on),
-                            d(r.until) if r.until else None,
+                            d(end_on) if end_on else None,
                             now,
                         )
                     )
-                    eperiods.append([r.bpjs_on, r.until, None])
+                    eperiods.append([r.bpjs_on, end_on, None])
                     changed = True
             if not changed:
                 self.result.unchanged += 1
