@@ -58,3 +58,33 @@ def test_database_at_first_revision_upgrades_and_keeps_its_data(cli, empty_db):
         if check.dialect.name == "sqlite":
             assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     check.dispose()
+
+
+def test_an_inactive_cooperative_at_revision_0004_becomes_inactive_from_its_last_change(cli, empty_db):
+    """0005 turns the old status into a dated period from the day the cooperative was last
+    changed: counted before that day, not from it (a date, not SQLite's CAST to a number)."""
+    url = store.resolve_url(empty_db)
+    engine = store.make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", "koptrack.store:migrations")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO regency (code, name) VALUES ('32.15', 'Kabupaten Karawang')"))
+        conn.execute(text("INSERT INTO kecamatan (code, name, regency_code) VALUES ('32.15.05', 'Klari', '32.15')"))
+        conn.execute(
+            text(
+                "INSERT INTO cooperative (name, kind, base, kecamatan_code, status, created_at, updated_at) "
+                "VALUES ('Koperasi Tutup', 'ksp', 'masyarakat', '32.15.05', 'inactive', :c, :u)"
+            ),
+            {"c": dt.datetime(2020, 1, 1), "u": dt.datetime(2022, 3, 15, 10, 30)},
+        )
+    engine.dispose()
+    names = lambda day: [r["name"] for r in cli.json("--db", empty_db, "bpjs", "status", "--as-of", day)]  # noqa: E731
+    assert names("2022-03-14") == ["Koperasi Tutup"]
+    assert names("2022-03-15") == []
+    check = create_engine(url)
+    with check.connect() as conn:
+        assert conn.execute(text("SELECT since FROM coop_inactive")).scalar() in ("2022-03-15", dt.date(2022, 3, 15))
+    check.dispose()

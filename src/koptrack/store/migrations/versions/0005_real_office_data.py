@@ -42,9 +42,11 @@ def upgrade() -> None:
     op.create_index(
         "ux_coop_inactive_open", "coop_inactive", ["coop_id"], unique=True, sqlite_where=where, postgresql_where=where
     )
+    # The day as a date: SQLite's CAST(... AS DATE) would give the number 2026, not '2026-11-25'.
+    day = "date(updated_at)" if op.get_bind().dialect.name == "sqlite" else "CAST(updated_at AS DATE)"
     op.execute(
         "INSERT INTO coop_inactive (coop_id, since, until, note, created_at) "
-        "SELECT id, CAST(updated_at AS DATE), NULL, 'inactive before dated status (migration 0005)', updated_at "
+        f"SELECT id, {day}, NULL, 'inactive before dated status (migration 0005)', updated_at "
         "FROM cooperative WHERE status = 'inactive'"
     )
     op.create_table(
