@@ -155,7 +155,6 @@ def rows(tier: str, seed: int = 2021):
         coop_id = c + 2  # the seed's Koperasi Makmur Mandiri is 1
         kec = kecamatan[rng.randrange(len(kecamatan))]
         active = rng.random() < 0.95
-        coops.append((coop_id, kind, active))
         yield (
             "cooperative",
             (
@@ -169,20 +168,17 @@ def rows(tier: str, seed: int = 2021):
                 NOW,
             ),
         )
+        if not active:  # dated like every status: inactive from a day derived from the id
+            yield "coop_inactive", (coop_id, f"20{16 + coop_id % 6}-0{1 + coop_id % 9}-01", NOW)
+        registered = None
         if rng.random() < 0.4:
-            yield (
-                "bpjs_registration",
-                (
-                    coop_id,
-                    day_between(rng, dt.date(2015, 1, 1), dt.date(2021, 12, 31)),
-                    f"NP{coop_id % 1000000:06d}",
-                    NOW,
-                ),
-            )
+            registered = day_between(rng, dt.date(2015, 1, 1), dt.date(2021, 12, 31))
+            yield "bpjs_registration", (coop_id, registered, f"NP{coop_id % 1000000:06d}", NOW)
+        coops.append((coop_id, kind, registered))
         if rng.random() < 0.02:
             yield "pkspkb_membership", (coop_id, day_between(rng, dt.date(2019, 1, 1), dt.date(2021, 12, 31)), NOW)
     for c in range(n_people):
-        coop_id, kind, _ = coops[rng.randrange(len(coops))]
+        coop_id, kind, registered = coops[rng.randrange(len(coops))]
         kec = kecamatan[(c * 7919) % len(kecamatan)]
         nik, gender, birth = nik_for(c, kec, rng)
         person_id = c + 1
@@ -203,6 +199,9 @@ def rows(tier: str, seed: int = 2021):
             programmes = "jkk,jkm,jht" if rng.random() < 0.7 else "jkk,jkm"
             category = "pu" if role == "karyawan" else "bpu"
             missing = "jht" if category == "pu" and programmes == "jkk,jkm" and rng.random() < 0.5 else ""
+            if registered is None:
+                continue  # an enrollment lies within a registration of its cooperative
+            start = max(start, registered)
             yield (
                 "enrollment",
                 (
@@ -226,6 +225,7 @@ INSERTS = {
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "bpjs_registration": "INSERT INTO bpjs_registration (coop_id, registered_on, npp, created_at) VALUES (?, ?, ?, ?)",
     "pkspkb_membership": "INSERT INTO pkspkb_membership (coop_id, joined_on, created_at) VALUES (?, ?, ?)",
+    "coop_inactive": "INSERT INTO coop_inactive (coop_id, since, created_at) VALUES (?, ?, ?)",
     "person": "INSERT INTO person (id, nik, name, gender, birth_date, created_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)",
     "engagement": "INSERT INTO engagement (person_id, coop_id, role, since, until, created_at) "
@@ -275,7 +275,8 @@ def load_db(tier: str, path: Path, *, quiet: bool = False) -> dict:
 
 
 def write_csv(tier: str, folder: Path) -> dict:
-    """coops.csv and people.csv for `koptrack import` (cooperatives referenced by name), and
+    """coops.csv and people.csv for `koptrack import` (cooperatives referenced by name),
+    registrations.yaml (their BPJS registrations, a seed file to load between the two), and
     regions.yaml, a seed file with the tier's synthetic regencies and kecamatan beyond
     Karawang's (`koptrack seed` first, then `koptrack seed regions.yaml`)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -304,16 +305,32 @@ def write_csv(tier: str, folder: Path) -> dict:
     with (
         open(folder / "coops.csv", "w", newline="", encoding="utf-8") as fc,
         open(folder / "people.csv", "w", newline="", encoding="utf-8") as fp,
+        open(folder / "registrations.yaml", "w", encoding="utf-8") as fr,
     ):
         wc, wp = csv.writer(fc), csv.writer(fp)
         wc.writerow(["Nama Koperasi", "Jenis", "Basis", "Kecamatan"])
         wp.writerow(["NIK", "Nama", "Peran", "Tanggal Masuk", "Koperasi", "No KPJ", "Tanggal BPJS", "Program"])
+        # The cooperatives' BPJS registrations, as a seed file loaded after `import coops`
+        # (an enrollment in people.csv needs its cooperative's registration; no import reads them).
+        fr.write(
+            "# Synthetic BPJS registrations of the benchmark tier (bench/generate.py).\n"
+            "format: 1\nsources:\n  - {key: bench-synthetic, kind: synthetic, title: bench/generate.py}\n"
+            "cooperatives:\n"
+        )
+        coop_rows: dict[int, tuple] = {}
         pending = None
         for table, row in rows(tier):
             if table == "cooperative":
                 names[row[0]] = row[1]
+                coop_rows[row[0]] = row
                 wc.writerow([row[1], row[2], row[3], row[4]])
                 counts["coops"] += 1
+            elif table == "bpjs_registration":
+                c = coop_rows[row[0]]
+                fr.write(
+                    f'  - {{name: "{c[1]}", kind: {c[2]}, base: {c[3]}, kecamatan: "{c[4]}", '
+                    f"bpjs_registration: {{registered_on: {row[1]}}}}}\n"
+                )
             elif table == "person":
                 if pending:
                     wp.writerow(pending)

@@ -296,6 +296,9 @@ def bench_engines(url: str, tier: str, repeat: int, workdir: Path) -> list[dict]
         for what in ("coops", "people"):
             t, mb = measure(koptrack_cmd(db, "import", what, str(folder / f"{what}.csv"), "--json"), env)
             rows.setdefault(f"import {tier} {what}", {})[engine] = (t, mb)
+            if what == "coops":  # the registrations the people file's enrollments need
+                cmd = koptrack_cmd(db, "seed", str(folder / "registrations.yaml"))
+                subprocess.run(cmd, env=env, check=True, capture_output=True)
     for rname, (args, _) in report_calls().items():
         outputs = {}
         for engine, db in dbs.items():

@@ -78,15 +78,17 @@ class CoverageFilter:
             kecamatan_code=resolve_kecamatan(session, kecamatan) if kecamatan else None,
         )
 
-    def where(self) -> list[ColumnElement[bool]]:
-        """The conditions on COOP: cooperatives of the segment active on the report's date."""
+    def where(self, *, active: bool = True) -> list[ColumnElement[bool]]:
+        """The conditions on COOP: cooperatives of the segment active on the report's date (with
+        `active` False, of the segment whatever their status: for aggregates joined to an outer
+        query that checks it once)."""
         return coop_where(
             kind=self.kind,
             base=self.base,
             regency=self.regency,
             kecamatan_code=self.kecamatan_code,
             coop_id=self.coop_id,
-            active_on_day=self.as_of,
+            active_on_day=self.as_of if active else None,
         )
 
 
@@ -104,7 +106,9 @@ def per_coop(f: CoverageFilter) -> Subquery:
     registered_on, in_scope, enrolled, missing, state."""
     C, E, N, R, K = COOP, ENGAGEMENT, ENROLLMENT, REGISTRATION, KEC
     d = f.as_of
-    where = f.where()  # every filter goes into each aggregate too: a segment counts only its own people
+    # Every segment filter goes into each aggregate too (a segment counts only its own people);
+    # whether a cooperative was active is checked once, in the outer query the aggregates join.
+    where = f.where(active=False)
     # A person in scope in two roles (a producer cooperative's employee who is also a member) counts once.
     scope = (
         select(E.c.coop_id, func.count(func.distinct(E.c.person_id)).label("in_scope"))
@@ -170,7 +174,7 @@ def per_coop(f: CoverageFilter) -> Subquery:
             .outerjoin(scope, scope.c.coop_id == C.c.id)
             .outerjoin(enrolled, enrolled.c.coop_id == C.c.id)
         )
-        .where(*where)
+        .where(*f.where())
     )
     return stmt.subquery("per_coop")
 
