@@ -37,7 +37,7 @@ COOP_KEYS = {
     "updated_at",
 }
 LIST_KEYS = {"id", "name", "kind", "base", "kecamatan", "kecamatan_code", "regency", "desa", "status"}
-WORKER_KEYS = {"nik", "name", "gender", "birth_date", "role", "since", "until"}
+WORKER_KEYS = {"nik", "name", "gender", "birth_date", "role", "position", "since", "until"}
 
 
 def masked(nik: str) -> str:

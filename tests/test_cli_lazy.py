@@ -43,8 +43,10 @@ def test_a_real_run_turns_the_collector_back_on_once_the_database_is_open(tmp_pa
     import gc
     import sys
 
+    from koptrack import store
     from koptrack.cli import main
 
+    store.open_engine(str(tmp_path / "k.db")).dispose()  # a read-only command needs a database
     monkeypatch.setattr(sys, "argv", ["koptrack", "--db", str(tmp_path / "k.db"), "coop", "list", "--json"])
     try:
         main()

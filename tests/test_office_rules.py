@@ -249,3 +249,134 @@ def test_help_examples_use_made_up_cooperatives(cli):
             if "koptrack " in line and re.search(r"Makmur|--coop 1\b", line):
                 # naming the real cooperative only to look at it is fine; recording facts is not
                 assert re.search(r"koptrack (coop show|log|export coops|worker list)", line), (path, line)
+
+
+# 10. the office's words for kinds, and labels kept beside the kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "label", "stored"),
+    [
+        ("produksi", None, ("produsen", None)),
+        ("konsumsi", None, ("konsumen", None)),
+        ("KSPPS", None, ("ksp", "KSPPS")),
+        ("pemasaran", "KUD", ("pemasaran", "KUD")),
+        ("konsumen", "Kopwan", ("konsumen", "Kopwan")),
+    ],
+)
+def test_coop_add_takes_the_offices_words_and_keeps_the_label(cli, kind, label, stored):
+    cli("seed")
+    extra = ["--label", label] if label else []
+    rec = cli.json("coop", "add", "Koperasi Contoh Usaha", "--kind", kind, "--kecamatan", "Klari", *extra)
+    assert (rec["kind"], rec["label"]) == stored
+
+
+def test_a_label_given_as_the_kind_is_refused_asking_for_the_kind(cli, engine):
+    cli("seed")
+    before = snapshot(engine)
+    err = refused(cli("coop", "add", "KUD Contoh", "--kind", "KUD", "--kecamatan", "Klari", ok=False))
+    assert "is a label, not a kind" in err
+    assert snapshot(engine) == before
+
+
+# 18. rules and rates carry the day they hold from
+
+
+def test_the_jkp_rate_in_force_depends_on_the_date(cli):
+    cli("seed")
+    rate = lambda day: {p["code"]: p for p in cli.json("bpjs", "programmes", "--as-of", day)["programmes"]}["jkp"]  # noqa: E731
+    before, after = rate("2025-01-31"), rate("2025-02-01")
+    assert (before["pu_rate"], before["legal_basis"]) == ("0.46%", "PP 37/2021")
+    assert (after["pu_rate"], after["legal_basis"]) == ("0.36%", "PP 6/2025")
+    minimum = cli.json("bpjs", "programmes", "--as-of", "2021-12-31")["minimum"]
+    checked = {(m["category"], m["employer_size"]): m["verified"] for m in minimum}
+    assert checked[("pu", "small")] and checked[("pu", "medium")] and not checked[("pu", "any")]
+
+
+def test_an_enrollment_is_checked_against_the_rule_in_force_on_its_day(seeded):
+    import datetime as dt
+
+    from koptrack import store
+    from koptrack.core import bpjs, coops, people
+    from koptrack.store.models import ProgrammeRule
+
+    with store.session_scope(seeded, write=True) as s:
+        cid = coops.add_coop(s, "Kopkar Contoh", kind="konsumen", kecamatan="Klari", employer_size="small")["id"]
+        s.add(
+            ProgrammeRule(
+                category="pu", employer_size="small", programmes="jkk,jkm,jht,jp", valid_from=dt.date(2023, 1, 1)
+            )
+        )
+        bpjs.register(s, cid, on="2021-01-04")
+        for nik in (SITI, BUDI):
+            people.add_worker(s, cid, nik=nik, name="Orang Contoh", role="karyawan", since="2021-01-04")
+        early = bpjs.enroll(s, cid, nik=SITI, on="2022-12-31", programmes="jkk,jkm,jht")
+        late = bpjs.enroll(s, cid, nik=BUDI, on="2023-01-01", programmes="jkk,jkm,jht")
+    assert early["missing_programmes"] == [] and late["missing_programmes"] == ["jp"]
+
+
+# 1, 3, 4 on the import path: the rules of the single commands hold for every row
+
+
+def roster(tmp_path, rows, name="roster.csv"):
+    import csv
+
+    path = tmp_path / name
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["NIK", "Nama", "Peran", "Tanggal Masuk", "Tanggal BPJS", "Program"], *rows])
+    return str(path)
+
+
+def test_an_import_refuses_an_enrollment_outside_a_registration(office, engine, tmp_path):
+    before = snapshot(engine)
+    path = roster(tmp_path, [["3215050505900006", "Dewi Lestari", "karyawan", "2021-01-04", "2021-03-01", ""]])
+    r = office("import", "people", path, "--coop", office.ksp, "--json", ok=False)
+    assert r.exit_code == 1 and snapshot(engine) == before
+    errors = json.loads(r.stdout)["errors"]
+    assert [(e["column"], "not registered with BPJS" in e["reason"]) for e in errors] == [("bpjs_on", True)]
+    office("bpjs", "register", "--coop", office.ksp, "--on", "2021-02-01")
+    office("bpjs", "deregister", "--coop", office.ksp, "--on", "2021-09-01")
+    office("import", "people", path, "--coop", office.ksp)
+    assert office.json("bpjs", "status", "--as-of", "2021-08-31", "--coop", office.ksp)[0]["enrolled"] == 1
+    assert office.json("bpjs", "status", "--as-of", "2021-09-01", "--coop", office.ksp)[0]["enrolled"] == 0
+
+
+@pytest.mark.parametrize(
+    ("nik", "role", "column", "says"),
+    [
+        (AFTER_BIRTH, "karyawan", "since", "before birth"),
+        (CHILD, "karyawan", "nik", "under 15 is improbable"),
+        (TEEN, "anggota", "nik", "under 17 is improbable"),
+    ],
+)
+def test_an_import_checks_ages_as_worker_add_does(office, engine, tmp_path, nik, role, column, says):
+    before = snapshot(engine)
+    path = roster(tmp_path, [[nik, "Orang Baru", role, "2021-01-04", "", ""]])
+    r = office("import", "people", path, "--coop", office.ksp, "--json", ok=False)
+    assert r.exit_code == 1 and snapshot(engine) == before
+    (error,) = json.loads(r.stdout)["errors"]
+    assert error["column"] == column and says in error["reason"] and nik not in r.stdout
+    confirmed = office("import", "people", path, "--coop", office.ksp, "--confirm", ok=False)
+    assert confirmed.exit_code == (1 if column == "since" else 0)  # before birth stays refused
+
+
+def test_an_import_refuses_jp_for_a_bpu_enrollment(office, engine, tmp_path):
+    office("bpjs", "register", "--coop", office.prod, "--on", "2021-01-04")
+    before = snapshot(engine)
+    path = roster(tmp_path, [["3215050505900006", "Dewi Lestari", "anggota", "2021-01-04", "2021-03-01", "jkk,jkm,jp"]])
+    r = office("import", "people", path, "--coop", office.prod, "--json", ok=False)
+    assert r.exit_code == 1 and snapshot(engine) == before
+    (error,) = json.loads(r.stdout)["errors"]
+    assert error["column"] == "programmes" and "wage earners (PU) only" in error["reason"]
+
+
+# 11. an import of cooperatives reads the kecamatan's other spellings too
+
+
+def test_import_coops_reads_kecamatan_aliases(cli, tmp_path):
+    cli("seed")
+    path = tmp_path / "koperasi.csv"
+    path.write_text("Nama;Jenis;Kecamatan\nKSP Contoh Satu;ksp;Talagasari\nKSP Contoh Dua;ksp;Telaga Sari\n")
+    cli("import", "coops", str(path))
+    rows = {r["name"]: r["kecamatan_code"] for r in cli.json("coop", "list")}
+    assert rows["KSP Contoh Satu"] == rows["KSP Contoh Dua"] == "32.15.17"

@@ -22,6 +22,7 @@ from koptrack.cli.common import STATE
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "seed": ("koptrack.cli.seed", "seed", "Load the seed: kecamatan, programmes, the article's..."),
     "log": ("koptrack.cli.log", "log", "Show the audit trail: every change, with time (UTC), user,..."),
+    "undo": ("koptrack.cli.undo", "undo", "Reverse a change: your last one, or the one numbered in..."),
     "coop": ("koptrack.cli.coop", "app", "Register cooperatives and look after their records."),
     "worker": ("koptrack.cli.worker", "app", "Register a cooperative's employees and members, and their..."),
     "bpjs": ("koptrack.cli.bpjs", "app", "BPJS Ketenagakerjaan: register cooperatives, enroll their..."),
@@ -98,7 +99,10 @@ def _main(
         typer.Option(
             "--db",
             envvar="KOPTRACK_DB",
-            help="Database: a file path or an SQLAlchemy URL. Default: koptrack.db in your user data folder.",
+            help=(
+                "Database: a file path or an SQLAlchemy URL. Default: koptrack.db in your user data folder. "
+                "Only a command that writes (seed, coop add, import) creates a new one."
+            ),
             show_envvar=True,
         ),
     ] = None,

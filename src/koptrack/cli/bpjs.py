@@ -15,7 +15,6 @@ from koptrack.cli.common import (
     JsonOpt,
     KecamatanOpt,
     KindOpt,
-    NikOpt,
     OnOpt,
     RegencyOpt,
     ShowNikOpt,
@@ -30,6 +29,19 @@ from koptrack.report import masked
 app = typer.Typer(
     help="BPJS Ketenagakerjaan: register cooperatives, enroll their people, see coverage.", no_args_is_help=True
 )
+
+# A person as the user sees them: `--nik` takes the NIK or a name unique within the cooperative.
+PersonOpt = Annotated[
+    str,
+    typer.Option(
+        "--nik",
+        help="The person: their 16-digit NIK, or their name as listed (unique within the cooperative).",
+    ),
+]
+SinceSelectOpt = Annotated[
+    str | None,
+    typer.Option("--since", help="Which period: the day it began (needed when there are several)."),
+]
 
 
 @app.command("register")
@@ -48,7 +60,7 @@ def register(
     Example:
 
     \b
-      koptrack bpjs register --coop "Makmur Mandiri" --on 2021-03-01 --npp AB123456 --branch Karawang
+      koptrack bpjs register --coop "KSP Maju Bersama" --on 2021-03-01 --npp AB123456 --branch Karawang
     """
     with db_session("bpjs register", write=True) as session:
         from koptrack.core import bpjs
@@ -82,7 +94,7 @@ def deregister(coop: CoopOpt, on: OnOpt, json_out: JsonOpt = False) -> None:
 @app.command("enroll")
 def enroll(
     coop: CoopOpt,
-    nik: NikOpt,
+    nik: PersonOpt,
     on: OnOpt,
     kpj: Annotated[str | None, typer.Option("--kpj", help="KPJ participant card number (11 digits).")] = None,
     category: Annotated[
@@ -97,18 +109,23 @@ def enroll(
 ) -> None:
     """Enroll a person in BPJS Ketenagakerjaan through the cooperative they are engaged with.
 
-    An employee (karyawan) enrolls as PU, a member (anggota) as BPU; the programmes default to
-    the minimum the rules require, and an enrollment lacking one is flagged.
+    The cooperative must be registered with BPJS on that date (`bpjs register`). An employee
+    (karyawan) enrolls as PU, a member (anggota) as BPU; the programmes default to the minimum
+    the rules in force that day require, and an enrollment lacking one is flagged. JP and JKP are
+    for PU only.
 
     Example:
 
     \b
-      koptrack bpjs enroll --coop 1 --nik 3215055203900001 --on 2021-04-01 --kpj 12345678901 --programs jkk,jkm,jht
+      koptrack bpjs enroll --coop "KSP Maju Bersama" --nik 3215055203900001 --on 2021-04-01 \
+        --kpj 12345678901 --programs jkk,jkm,jht
     """
     with db_session("bpjs enroll", write=True) as session:
         from koptrack.core import bpjs
 
         row = bpjs.enroll(session, coop, nik=nik, on=on, kpj=kpj, category=category, programmes=programs)
+    for warning in row["warnings"]:
+        terminal.warn(warning)
     if json_out:
         terminal.emit_record(row, fmt="json", reveal=show_nik)
         return
@@ -124,13 +141,13 @@ def enroll(
 
 
 @app.command("end")
-def end(coop: CoopOpt, nik: NikOpt, on: OnOpt, json_out: JsonOpt = False, show_nik: ShowNikOpt = False) -> None:
+def end(coop: CoopOpt, nik: PersonOpt, on: OnOpt, json_out: JsonOpt = False, show_nik: ShowNikOpt = False) -> None:
     """Record that a person's enrollment through a cooperative ended.
 
     Example:
 
     \b
-      koptrack bpjs end --coop 1 --nik 3215055203900001 --on 2022-06-30
+      koptrack bpjs end --coop "KSP Maju Bersama" --nik 3215055203900001 --on 2022-06-30
     """
     with db_session("bpjs end", write=True) as session:
         from koptrack.core import bpjs
@@ -140,6 +157,24 @@ def end(coop: CoopOpt, nik: NikOpt, on: OnOpt, json_out: JsonOpt = False, show_n
         terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
         terminal.info(f"{row['name']}: enrollment through {row['coop']} ended on {row['end_on']}")
+
+
+@app.command("programmes")
+def programmes(as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
+    """Show the BPJS Ketenagakerjaan programmes with the rate in force on a date, and the
+    programmes each category and employer size must have then (the rules reports use).
+
+    Examples:
+
+    \b
+      koptrack bpjs programmes
+      koptrack bpjs programmes --as-of 2024-12-31 --json
+    """
+    with db_session("bpjs programmes") as session:
+        from koptrack.core import views
+
+        view = views.programmes(session, as_of)
+    terminal.show(view, fmt_of(json_out))
 
 
 @app.command("status")
@@ -182,3 +217,109 @@ def status(
         if xlsx:
             write_workbook(xlsx, view.workbook, force=force)
     terminal.show(view, fmt)
+
+
+@app.command("edit")
+def edit(
+    coop: CoopOpt,
+    nik: Annotated[
+        str | None,
+        typer.Option(
+            "--nik", help="The person whose enrollment to correct (NIK or name); without it, the registration."
+        ),
+    ] = None,
+    since: SinceSelectOpt = None,
+    kpj: Annotated[str | None, typer.Option("--kpj", help="Correct the KPJ card number ('' clears it).")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="Correct the category: pu or bpu.")] = None,
+    programs: Annotated[
+        str | None, typer.Option("--programs", help="Correct the programmes, e.g. jkk,jkm,jht.")
+    ] = None,
+    npp: Annotated[str | None, typer.Option("--npp", help="Correct the registration's NPP.")] = None,
+    branch: Annotated[str | None, typer.Option("--branch", help="Correct the registration's branch office.")] = None,
+    new_since: Annotated[str | None, typer.Option("--new-since", help="Correct the first day.")] = None,
+    new_until: Annotated[
+        str | None, typer.Option("--new-until", help="Correct the end (the first day no longer covered), or 'open'.")
+    ] = None,
+    json_out: JsonOpt = False,
+    show_nik: ShowNikOpt = False,
+) -> None:
+    """Correct an enrollment entered in error (with --nik) or the cooperative's registration (without).
+
+    The change is in `koptrack log` with the old and new values; `koptrack undo` reverses it.
+
+    Examples:
+
+    \b
+      koptrack bpjs edit --coop "KSP Maju Bersama" --nik 3215055203900001 --kpj 12345678910
+      koptrack bpjs edit --coop "KSP Maju Bersama" --nik "Dewi Lestari" --since 2021-04-01 --programs jkk,jkm,jht
+      koptrack bpjs edit --coop "KSP Maju Bersama" --npp AB123465 --new-since 2021-02-15
+    """
+    with db_session("bpjs edit", write=True) as session:
+        from koptrack.core import corrections
+
+        row = corrections.edit_bpjs(
+            session,
+            coop,
+            nik,
+            since=since,
+            kpj=kpj,
+            category=category,
+            programmes=programs,
+            npp=npp,
+            branch=branch,
+            new_since=new_since,
+            new_until=new_until,
+            reveal=show_nik,
+        )
+    if json_out:
+        terminal.emit_record(row, fmt="json", reveal=show_nik)
+    else:
+        terminal.info(row["message"])
+
+
+@app.command("remove")
+def remove(
+    coop: CoopOpt,
+    nik: PersonOpt,
+    since: SinceSelectOpt = None,
+    json_out: JsonOpt = False,
+    show_nik: ShowNikOpt = False,
+) -> None:
+    """Remove an enrollment entered in error (not an ending: that is `bpjs end`).
+
+    `koptrack undo` puts it back.
+
+    Example:
+
+    \b
+      koptrack bpjs remove --coop "KSP Maju Bersama" --nik 3215055203900001 --since 2021-04-01
+    """
+    with db_session("bpjs remove", write=True) as session:
+        from koptrack.core import corrections
+
+        row = corrections.remove_enrollment(session, coop, nik, since=since, reveal=show_nik)
+    if json_out:
+        terminal.emit_record(row, fmt="json", reveal=show_nik)
+    else:
+        terminal.info(row["message"])
+
+
+@app.command("unregister")
+def unregister(coop: CoopOpt, since: SinceSelectOpt = None, json_out: JsonOpt = False) -> None:
+    """Remove a BPJS registration entered in error (not an ending: that is `bpjs deregister`).
+
+    Refused while an enrollment lies within it (remove those first). `koptrack undo` puts it back.
+
+    Example:
+
+    \b
+      koptrack bpjs unregister --coop "KSP Maju Bersama" --since 2021-03-01
+    """
+    with db_session("bpjs unregister", write=True) as session:
+        from koptrack.core import corrections
+
+        row = corrections.remove_registration(session, coop, since=since)
+    if json_out:
+        terminal.emit_record(row, fmt="json")
+    else:
+        terminal.info(row["message"])

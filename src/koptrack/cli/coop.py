@@ -31,12 +31,18 @@ SizeOpt = Annotated[
     str | None, typer.Option("--size", help="Employer size for BPJS minimum programmes: micro, small, medium, large.")
 ]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="Free note.")]
+LabelOpt = Annotated[
+    str | None,
+    typer.Option("--label", help="The office's label of purpose or group, kept beside the kind: KUD, KPRI, Kopwan."),
+]
 RefArg = Annotated[str, typer.Argument(help="Cooperative id or name.")]
 
 
 @app.command("add")
 def add(
-    name: Annotated[str, typer.Argument(help="The cooperative's name, e.g. 'Koperasi Makmur Mandiri'.")],
+    name: Annotated[
+        str, typer.Argument(help="The cooperative's name, e.g. 'KSP Maju Bersama' (quote a name with spaces).")
+    ],
     kind: Annotated[str, typer.Option("--kind", help="ksp (simpan-pinjam), produsen, konsumen, pemasaran, jasa.")],
     kecamatan: Annotated[str, typer.Option("--kecamatan", help="Kecamatan by name or code: Klari, 32.15.05.")],
     base: Annotated[str, typer.Option("--base", help="karyawan (kopkar), masyarakat, or unknown.")] = "unknown",
@@ -45,15 +51,17 @@ def add(
     nik_koperasi: NikKopOpt = None,
     address: AddressOpt = None,
     size: SizeOpt = None,
+    label: LabelOpt = None,
     note: NoteOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Register a cooperative and print its new id.
+    """Register a cooperative and print its new id. Quote a name with spaces.
 
-    Example:
+    Examples:
 
     \b
-      koptrack coop add "Koperasi Makmur Mandiri" --kind ksp --base masyarakat --kecamatan Klari
+      koptrack coop add "KSP Maju Bersama" --kind ksp --base masyarakat --kecamatan Klari
+      koptrack coop add "KUD Sri Rejeki" --kind pemasaran --label KUD --kecamatan Cilamaya Wetan
     """
     with db_session("coop add", write=True) as session:
         from koptrack.core import coops
@@ -69,6 +77,7 @@ def add(
             nik_koperasi=nik_koperasi,
             address=address,
             employer_size=size,
+            label=label,
             note=note,
         )
     if json_out:
@@ -140,7 +149,10 @@ def edit(
     nik_koperasi: NikKopOpt = None,
     address: AddressOpt = None,
     size: SizeOpt = None,
-    status: Annotated[str | None, typer.Option("--status", help="active or inactive.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="active or inactive, from today (dated: coop deactivate/activate).")
+    ] = None,
+    label: LabelOpt = None,
     note: NoteOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -149,7 +161,8 @@ def edit(
     Example:
 
     \b
-      koptrack coop edit 1 --base karyawan --legal-no "518/BH/XII/2004"
+      koptrack coop edit "KSP Maju Bersama" --base karyawan --legal-no "518/BH/XII/2004"
+      koptrack coop edit 12 --name "KSP Maju Bersama Sejahtera"
     """
     with db_session("coop edit", write=True) as session:
         from koptrack.core import coops
@@ -167,6 +180,7 @@ def edit(
             address=address,
             employer_size=size,
             status=status,
+            label=label,
             note=note,
         )
     if json_out:
@@ -175,20 +189,44 @@ def edit(
         terminal.info(f"updated cooperative {coop['id']}: {coop['name']}")
 
 
-@app.command("deactivate")
-def deactivate(ref: RefArg, json_out: JsonOpt = False) -> None:
-    """Mark a cooperative inactive (dissolved or dormant). Its history is kept.
+DayOpt = Annotated[str | None, typer.Option("--on", help="From this day: 2026-01-31 or 31/01/2026 (default: today).")]
 
-    Example:
+
+@app.command("deactivate")
+def deactivate(ref: RefArg, on: DayOpt = None, json_out: JsonOpt = False) -> None:
+    """Mark a cooperative inactive from a date (dissolved or dormant). Its history is kept:
+    reports for earlier dates count it as the active cooperative it was.
+
+    Examples:
 
     \b
       koptrack coop deactivate 12
+      koptrack coop deactivate "KSP Maju Bersama" --on 2025-12-31
     """
     with db_session("coop deactivate", write=True) as session:
         from koptrack.core import coops
 
-        coop = coops.deactivate_coop(session, ref)
+        coop = coops.deactivate_coop(session, ref, on=on)
     if json_out:
         terminal.emit_record(coop, fmt="json")
     else:
-        terminal.info(f"cooperative {coop['id']} {coop['name']} is now inactive")
+        terminal.info(f"cooperative {coop['id']} {coop['name']} is inactive from {coop['inactive_since']}")
+
+
+@app.command("activate")
+def activate(ref: RefArg, on: DayOpt = None, json_out: JsonOpt = False) -> None:
+    """Mark an inactive cooperative active again from a date (default today).
+
+    Example:
+
+    \b
+      koptrack coop activate "KSP Maju Bersama" --on 2026-03-01
+    """
+    with db_session("coop activate", write=True) as session:
+        from koptrack.core import coops
+
+        coop = coops.activate_coop(session, ref, on=on)
+    if json_out:
+        terminal.emit_record(coop, fmt="json")
+    else:
+        terminal.info(f"cooperative {coop['id']} {coop['name']} is active again from {coop['active_since']}")

@@ -81,3 +81,62 @@ def status(
 
         view = views.pkspkb_status(session, year=year, as_of=as_of, regency=regency)
     terminal.show(view, fmt_of(json_out))
+
+
+SinceSelectOpt = Annotated[
+    str | None,
+    typer.Option("--since", help="Which membership: the day it began (needed when there are several)."),
+]
+
+
+@app.command("edit")
+def edit(
+    coop: CoopOpt,
+    since: SinceSelectOpt = None,
+    agreement: Annotated[str | None, typer.Option("--agreement", help="Correct the agreement (PKS) number.")] = None,
+    new_since: Annotated[str | None, typer.Option("--new-since", help="Correct the day it joined.")] = None,
+    new_until: Annotated[
+        str | None, typer.Option("--new-until", help="Correct the day it left (not a member from then), or 'open'.")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Correct a PKS-PKB membership entered in error: agreement number, dates.
+
+    The change is in `koptrack log` with the old and new values; `koptrack undo` reverses it.
+
+    Example:
+
+    \b
+      koptrack pkspkb edit --coop "Kopkar Sejahtera Abadi" --agreement "PKS/124/2021" --new-since 2021-05-12
+    """
+    with db_session("pkspkb edit", write=True) as session:
+        from koptrack.core import corrections
+
+        row = corrections.edit_membership(
+            session, coop, since=since, agreement=agreement, new_since=new_since, new_until=new_until
+        )
+    if json_out:
+        terminal.emit_record(row, fmt="json")
+    else:
+        terminal.info(row["message"])
+
+
+@app.command("remove")
+def remove(coop: CoopOpt, since: SinceSelectOpt = None, json_out: JsonOpt = False) -> None:
+    """Remove a PKS-PKB membership entered in error (not a departure: that is `pkspkb leave`).
+
+    `koptrack undo` puts it back.
+
+    Example:
+
+    \b
+      koptrack pkspkb remove --coop "Kopkar Sejahtera Abadi" --since 2021-05-10
+    """
+    with db_session("pkspkb remove", write=True) as session:
+        from koptrack.core import corrections
+
+        row = corrections.remove_membership(session, coop, since=since)
+    if json_out:
+        terminal.emit_record(row, fmt="json")
+    else:
+        terminal.info(row["message"])

@@ -6,11 +6,40 @@ from typing import Annotated
 
 import typer
 
-from koptrack.cli.common import AsOfOpt, CoopOpt, CsvOpt, JsonOpt, NikOpt, OnOpt, ShowNikOpt, db_session, fmt_of
+from koptrack.cli.common import (
+    AsOfOpt,
+    ConfirmOpt,
+    CoopOpt,
+    CsvOpt,
+    JsonOpt,
+    NikOpt,
+    OnOpt,
+    ShowNikOpt,
+    db_session,
+    fmt_of,
+)
 from koptrack.io import terminal
 from koptrack.report import masked
 
 app = typer.Typer(help="Register a cooperative's employees and members, and their departures.", no_args_is_help=True)
+
+
+# A person as the user sees them: `--nik` takes the NIK or a name unique within the cooperative.
+PersonOpt = Annotated[
+    str,
+    typer.Option(
+        "--nik",
+        help="The person: their 16-digit NIK, or their name as listed (unique within the cooperative).",
+    ),
+]
+SinceSelectOpt = Annotated[
+    str | None,
+    typer.Option("--since", help="Which period: the day it began (needed when there are several)."),
+]
+NewSinceOpt = Annotated[str | None, typer.Option("--new-since", help="Correct the first day.")]
+NewUntilOpt = Annotated[
+    str | None, typer.Option("--new-until", help="Correct the end (the first day no longer engaged), or 'open'.")
+]
 
 
 @app.command("add")
@@ -20,21 +49,32 @@ def add(
     name: Annotated[str, typer.Option("--name", help="Full name as on the KTP.")],
     role: Annotated[str, typer.Option("--role", help="karyawan (employee / pengelola) or anggota (member).")],
     since: Annotated[str, typer.Option("--since", help="First day: 2021-03-16 or 16/03/2021.")],
+    position: Annotated[
+        str | None, typer.Option("--position", help="Job title (jabatan) of a karyawan: Ketua, Kasir, Staf...")
+    ] = None,
+    confirm: ConfirmOpt = False,
     json_out: JsonOpt = False,
     show_nik: ShowNikOpt = False,
 ) -> None:
     """Register a person as employee or member of a cooperative. Gender and birth date come from the NIK.
 
+    A start before the birth date is refused; an employee under 15, a member under 17 or anyone
+    over 100 is almost surely a typing error, and is recorded only with --confirm.
+
     Example:
 
     \b
-      koptrack worker add --coop "Makmur Mandiri" --nik 3215054512900001 \
-        --name "Siti Aminah" --role karyawan --since 2020-01-02
+      koptrack worker add --coop "KSP Maju Bersama" --nik 3215054512900001 \
+        --name "Siti Aminah" --role karyawan --position Kasir --since 2020-01-02
     """
     with db_session("worker add", write=True) as session:
         from koptrack.core import people
 
-        row = people.add_worker(session, coop, nik=nik, name=name, role=role, since=since)
+        row = people.add_worker(
+            session, coop, nik=nik, name=name, role=role, since=since, position=position, confirm=confirm
+        )
+    for warning in row["warnings"]:
+        terminal.warn(warning)
     if json_out:
         terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
@@ -72,7 +112,7 @@ def list_(
 @app.command("leave")
 def leave(
     coop: CoopOpt,
-    nik: NikOpt,
+    nik: PersonOpt,
     on: OnOpt,
     role: Annotated[str | None, typer.Option("--role", help="End only this role (default: every open role).")] = None,
     json_out: JsonOpt = False,
@@ -81,10 +121,13 @@ def leave(
     """Record that a person left a cooperative on a date (no longer engaged from that day).
     Their BPJS enrollment through that cooperative ends the same day.
 
-    Example:
+    The person: their NIK, or their name as `worker list` shows it.
+
+    Examples:
 
     \b
-      koptrack worker leave --coop 1 --nik 3215054512900001 --on 2022-06-30
+      koptrack worker leave --coop "KSP Maju Bersama" --nik 3215054512900001 --on 2022-06-30
+      koptrack worker leave --coop "KSP Maju Bersama" --nik "Siti Aminah" --on 2022-06-30
     """
     with db_session("worker leave", write=True) as session:
         from koptrack.core import people
@@ -97,3 +140,89 @@ def leave(
             f"{row['name']} left {row['coop']} on {row['until']}"
             + (f"; {row['enrollments_ended']} enrollment(s) ended" if row["enrollments_ended"] else "")
         )
+
+
+@app.command("edit")
+def edit(
+    nik: PersonOpt,
+    coop: Annotated[
+        str | None, typer.Option("--coop", help="Cooperative (id or name): needed for a name, or to edit a period.")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Correct the name (as on the KTP).")] = None,
+    new_nik: Annotated[
+        str | None, typer.Option("--new-nik", help="Correct a mistyped NIK: sex and birth date follow it.")
+    ] = None,
+    since: SinceSelectOpt = None,
+    role: Annotated[str | None, typer.Option("--role", help="Which period: of this role.")] = None,
+    new_since: NewSinceOpt = None,
+    new_until: NewUntilOpt = None,
+    new_role: Annotated[str | None, typer.Option("--new-role", help="Correct the role: karyawan or anggota.")] = None,
+    position: Annotated[str | None, typer.Option("--position", help="The job title (Ketua, Kasir, Staf...).")] = None,
+    confirm: ConfirmOpt = False,
+    json_out: JsonOpt = False,
+    show_nik: ShowNikOpt = False,
+) -> None:
+    """Correct a person entered in error (name, NIK), or one of their engagements (dates, role).
+
+    Sex and birth date come from the NIK: correct the NIK and they follow. The change is in
+    `koptrack log` with the old and new values, and `koptrack undo` reverses it.
+
+    Examples:
+
+    \b
+      koptrack worker edit --nik 3215054512900001 --name "Siti Aminah Putri"
+      koptrack worker edit --nik 3215054512900001 --new-nik 3215055212900001
+      koptrack worker edit --coop "KSP Maju Bersama" --nik "Siti Aminah" --since 2021-01-04 --new-since 2021-01-11
+      koptrack worker edit --coop "KSP Maju Bersama" --nik "Siti Aminah" --new-until open
+    """
+    with db_session("worker edit", write=True) as session:
+        from koptrack.core import corrections
+
+        row = corrections.edit_worker(
+            session,
+            nik,
+            coop=coop,
+            name=name,
+            new_nik=new_nik,
+            since=since,
+            role=role,
+            new_since=new_since,
+            new_until=new_until,
+            new_role=new_role,
+            position=position,
+            confirm=confirm,
+            reveal=show_nik,
+        )
+    if json_out:
+        terminal.emit_record(row, fmt="json", reveal=show_nik)
+    else:
+        terminal.info(row["message"])
+
+
+@app.command("remove")
+def remove(
+    coop: CoopOpt,
+    nik: PersonOpt,
+    since: SinceSelectOpt = None,
+    role: Annotated[str | None, typer.Option("--role", help="Which period: of this role.")] = None,
+    json_out: JsonOpt = False,
+    show_nik: ShowNikOpt = False,
+) -> None:
+    """Remove an engagement entered in error (not a departure: that is `worker leave`).
+
+    Refused while an enrollment lies within it (remove that first: `koptrack bpjs remove`). A
+    person left with no other record is removed too. `koptrack undo` puts it back.
+
+    Example:
+
+    \b
+      koptrack worker remove --coop "KSP Maju Bersama" --nik 3215054512900001 --since 2021-01-04
+    """
+    with db_session("worker remove", write=True) as session:
+        from koptrack.core import corrections
+
+        row = corrections.remove_engagement(session, coop, nik, since=since, role=role, reveal=show_nik)
+    if json_out:
+        terminal.emit_record(row, fmt="json", reveal=show_nik)
+    else:
+        terminal.info(row["message"])

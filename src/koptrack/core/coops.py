@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterator
 from typing import Any
@@ -12,11 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from koptrack.core import audit
+from koptrack.core.periods import INACTIVE, close_period, open_period
 from koptrack.core.regions import resolve_kecamatan
 from koptrack.domain import validate
-from koptrack.errors import Duplicate, KoptrackError, NotFound
-from koptrack.store.models import Cooperative, Kecamatan, utcnow
-from koptrack.store.tables import COOP, KEC, coop_where
+from koptrack.domain.vocab import COOP_KINDS
+from koptrack.errors import Duplicate, KoptrackError, NotFound, ValidationError
+from koptrack.store.models import Cooperative, CoopInactive, Kecamatan, utcnow
+from koptrack.store.tables import COOP, KEC, active_on, coop_where
 
 # Fields a user may set on a cooperative, with their parser.
 COOP_FIELD_PARSERS = {
@@ -29,6 +32,7 @@ COOP_FIELD_PARSERS = {
     "address": lambda v: validate.clean_text(v, "address", max_len=500),
     "employer_size": lambda v: validate.parse_employer_size(v, "size"),
     "status": validate.parse_status,
+    "label": lambda v: validate.clean_text(v, "label", max_len=50),
     "note": lambda v: validate.clean_text(v, "note", max_len=2000),
 }
 
@@ -47,6 +51,7 @@ def coop_dict(coop: Cooperative, kecamatan_name: str | None = None) -> dict:
         "nik_koperasi": coop.nik_koperasi,
         "address": coop.address,
         "employer_size": coop.employer_size,
+        "label": coop.label,
         "status": coop.status,
         "note": coop.note,
         "created_at": coop.created_at,
@@ -135,6 +140,7 @@ def add_coop(
     nik_koperasi: str | None = None,
     address: str | None = None,
     employer_size: str | None = None,
+    label: str | None = None,
     note: str | None = None,
     source_key: str | None = None,
 ) -> dict:
@@ -147,8 +153,20 @@ def add_coop(
         nik_koperasi=nik_koperasi,
         address=address,
         employer_size=employer_size,
+        label=label,
         note=note,
     )
+    # `--kind KSPPS` is a KSP whose label is KSPPS; `--kind KUD` names no kind (refused, asking for it).
+    kind_v, implied_label = validate.split_kind_label(kind)
+    if kind_v is None and implied_label:
+        raise ValidationError(
+            "kind",
+            implied_label,
+            f"is a label, not a kind: give the kind ({', '.join(COOP_KINDS)})",
+            hint=f"for example --kind pemasaran --label {implied_label}: the label is kept beside the kind",
+        )
+    if raw["label"] in (None, "") and implied_label:
+        raw["label"] = implied_label
     values: dict[str, Any] = {k: COOP_FIELD_PARSERS[k](v) for k, v in raw.items()}
     values["kecamatan_code"] = resolve_kecamatan(session, kecamatan)
     _check_unique(session, values)
@@ -158,13 +176,27 @@ def add_coop(
         session.flush()
     except IntegrityError as exc:  # a concurrent writer got there first
         raise Duplicate(f"cooperative {values['name']!r} conflicts with an existing record: {exc.orig}") from None
-    audit.record(session, "cooperative", coop.id, coop_id=coop.id, action="add", name=coop.name, kind=coop.kind)
+    audit.record(
+        session,
+        "cooperative",
+        coop.id,
+        coop_id=coop.id,
+        action="add",
+        name=coop.name,
+        kind=coop.kind,
+        undo=audit.inserted(coop),
+    )
     return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code))
 
 
 def edit_coop(session: Session, ref: object, **changes: object) -> dict:
     """Change the given fields (None means leave as is); returns the cooperative after the edit."""
     coop = resolve_coop(session, ref)
+    wanted = changes.pop("status", None)
+    if wanted is not None:  # a status is a dated period: from today, as `coop deactivate`/`activate`
+        wanted = validate.parse_status(wanted)
+        if not any(v is not None for v in changes.values()) and wanted == coop.status:
+            raise KoptrackError(f"cooperative {coop.id} {coop.name!r} is already {wanted}")
     values: dict = {}
     for key, value in changes.items():
         if value is None:
@@ -175,8 +207,10 @@ def edit_coop(session: Session, ref: object, **changes: object) -> dict:
             values[key] = COOP_FIELD_PARSERS[key](value)
         else:
             raise KoptrackError(f"cannot edit field {key!r}")
-    if not values:
+    if not values and wanted is None:
         raise KoptrackError("nothing to change", hint="give at least one option, e.g. --base karyawan")
+    if not values:
+        return _change_status(session, coop, str(wanted))
     check = dict(values)
     if "name" in check or "kecamatan_code" in check:
         check.setdefault("name", coop.name)
@@ -188,15 +222,100 @@ def edit_coop(session: Session, ref: object, **changes: object) -> dict:
     coop.updated_at = utcnow()
     session.add(coop)
     session.flush()
-    audit.record(session, "cooperative", coop.id, coop_id=coop.id, action="edit", before=before, after=values)
+    audit.record(
+        session,
+        "cooperative",
+        coop.id,
+        coop_id=coop.id,
+        action="edit",
+        before=before,
+        after=values,
+        undo=audit.updated(coop, **before),
+    )
+    if wanted is not None:
+        return _change_status(session, coop, wanted)
     return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code))
 
 
-def deactivate_coop(session: Session, ref: object) -> dict:
+def _change_status(session: Session, coop: Cooperative, wanted: str) -> dict:
+    if wanted == coop.status:
+        return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code))
+    change = deactivate_coop if wanted == "inactive" else activate_coop
+    return change(session, coop.id)
+
+
+def inactive_on(session: Session, coop_id: int | None, day: dt.date) -> CoopInactive | None:
+    """The period of inactivity of the cooperative that holds `day`, if any."""
+    return session.exec(
+        select(CoopInactive).where(
+            CoopInactive.coop_id == coop_id, active_on(CoopInactive.since, CoopInactive.until, day)
+        )
+    ).first()
+
+
+def ensure_active(session: Session, coop: Cooperative, day: dt.date, doing: str) -> None:
+    """Refuse to record `doing` on `day` for a cooperative that was inactive that day."""
+    period = inactive_on(session, coop.id, day)
+    if period is not None:
+        since = period.since.isoformat()
+        until = f" until {period.until.isoformat()}" if period.until else ""
+        raise KoptrackError(
+            f"cooperative {coop.id} {coop.name!r} was inactive on {day.isoformat()} (from {since}{until}): "
+            f"cannot {doing}",
+            hint="check the date, or reactivate it with `koptrack coop activate --on DATE`",
+        )
+
+
+def _set_status(coop: Cooperative, today: dt.date, session: Session) -> None:
+    coop.status = "inactive" if inactive_on(session, coop.id, today) else "active"
+    coop.updated_at = utcnow()
+    session.add(coop)
+    session.flush()
+
+
+def deactivate_coop(session: Session, ref: object, *, on: object = None) -> dict:
+    """The cooperative is inactive from `on` (default today): reports for that day and later
+    leave it out; reports for earlier days count it as the active cooperative it was."""
     coop = resolve_coop(session, ref)
-    if coop.status == "inactive":
-        raise KoptrackError(f"cooperative {coop.id} {coop.name!r} is already inactive")
-    return edit_coop(session, coop.id, status="inactive")
+    day = validate.parse_date(on, "on", allow_future=False) if on not in (None, "") else dt.date.today()
+    period = open_period(
+        session, INACTIVE, {"coop_id": coop.id}, day, subject=f"cooperative {coop.id} {coop.name!r}", state="inactive"
+    )
+    status = coop.status
+    _set_status(coop, dt.date.today(), session)
+    audit.record(
+        session,
+        "cooperative",
+        coop.id,
+        coop_id=coop.id,
+        action="deactivate",
+        on=day,
+        period=period.id,
+        undo=[audit.inserted(period), audit.updated(coop, status=status)],
+    )
+    return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code)) | {"inactive_since": day}
+
+
+def activate_coop(session: Session, ref: object, *, on: object = None) -> dict:
+    """The cooperative is active again from `on` (default today)."""
+    coop = resolve_coop(session, ref)
+    day = validate.parse_date(on, "on", allow_future=False) if on not in (None, "") else dt.date.today()
+    period = close_period(
+        session, INACTIVE, {"coop_id": coop.id}, day, subject=f"cooperative {coop.id} {coop.name!r}", state="inactive"
+    )
+    status = coop.status
+    _set_status(coop, dt.date.today(), session)
+    audit.record(
+        session,
+        "cooperative",
+        coop.id,
+        coop_id=coop.id,
+        action="activate",
+        on=day,
+        period=period.id,
+        undo=[audit.updated(period, until=None), audit.updated(coop, status=status)],
+    )
+    return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code)) | {"active_since": day}
 
 
 def get_coop(session: Session, ref: object) -> dict:

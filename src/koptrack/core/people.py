@@ -13,16 +13,59 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from koptrack.core import audit
-from koptrack.core.coops import resolve_coop
+from koptrack.core.coops import ensure_active, resolve_coop
 from koptrack.core.periods import ENGAGED, open_period
-from koptrack.domain import periods, validate
+from koptrack.domain import periods, rules, validate
 from koptrack.errors import Conflict, KoptrackError, NotFound
-from koptrack.store.models import Engagement, Enrollment, Person, utcnow
+from koptrack.store.models import Cooperative, Engagement, Enrollment, Person, utcnow
 from koptrack.store.tables import ENGAGEMENT, PERSON, active_on
 
 
 def find_person(session: Session, nik: str) -> Person | None:
     return session.exec(select(Person).where(Person.nik == nik)).first()
+
+
+def resolve_person(session: Session, coop: Cooperative | None, ref: object, field: str = "nik") -> Person:
+    """A person as the user can see them: a NIK (spaces, dots, dashes or a leading apostrophe
+    allowed), or a name unique among the people `coop` has ever engaged (case-insensitive)."""
+    s = " ".join(("" if ref is None else str(ref)).split())
+    digits = s.lstrip("'").replace(" ", "").replace(".", "").replace("-", "")
+    if not s or digits.isdigit():
+        info = validate.parse_nik(digits, field)
+        person = find_person(session, info.nik)
+        if person is None:
+            raise NotFound(
+                f"{field} {validate.mask_nik(info.nik)}: no person with this NIK is registered",
+                hint="register them first with `koptrack worker add`",
+            )
+        return person
+    if coop is None:
+        raise KoptrackError(
+            f"{field} {s!r}: a name identifies a person only within a cooperative",
+            hint="give the cooperative too (--coop), or the NIK",
+        )
+    # Compared in Python: SQLite's lower() knows ASCII only, and a name may hold other letters.
+    key = s.casefold()
+    names = session.exec(
+        select(Person.id, Person.name).where(
+            col(Person.id).in_(select(Engagement.person_id).where(Engagement.coop_id == coop.id))
+        )
+    ).all()
+    people = [pid for pid, name in names if " ".join(name.split()).casefold() == key]
+    if len(people) == 1:
+        found = session.get(Person, people[0])
+        assert found is not None
+        return found
+    listing = f"`koptrack worker list --coop {coop.id} --all --show-nik`"
+    if people:
+        raise KoptrackError(
+            f"{field} {s!r}: {len(people)} people of cooperative {coop.id} {coop.name!r} have this name",
+            hint=f"give the NIK instead: see {listing}",
+        )
+    raise NotFound(
+        f"{field} {s!r}: no person of cooperative {coop.id} {coop.name!r} has this name or NIK",
+        hint=f"see {listing}",
+    )
 
 
 def get_or_create_person(session: Session, nik: object, name: object) -> tuple[Person, bool]:
@@ -52,16 +95,26 @@ def add_worker(
     name: object,
     role: object,
     since: object,
+    position: object = None,
+    confirm: bool = False,
 ) -> dict:
-    """Engage a person (created from the NIK if new) with a cooperative from `since`."""
+    """Engage a person (created from the NIK if new) with a cooperative from `since`. A start
+    before the person's birth (from the NIK) is refused; an improbable age (an employee under 15,
+    a member under 17, anyone over 100) is refused unless `confirm`, and then recorded with a
+    warning."""
     coop = resolve_coop(session, coop_ref)
     role = validate.parse_role(role)
     since_d = validate.parse_date(since, "since", allow_future=False)
+    position_v = validate.clean_text(position, "position", max_len=100)
     person, created = get_or_create_person(session, nik, name)
-    if coop.status != "active":
-        raise KoptrackError(
-            f"cooperative {coop.id} {coop.name!r} is inactive", hint="reactivate it with `koptrack coop edit`"
-        )
+    ensure_active(session, coop, since_d, "engage people")
+    warnings = []
+    who = f"nik {validate.mask_nik(person.nik)}"
+    improbable = rules.check_age(person.birth_date, since_d, role, who=who).improbable
+    if improbable and not confirm:
+        raise rules.NeedsConfirmation(improbable)
+    if improbable:
+        warnings.append(improbable + "; recorded as confirmed")
     eng = open_period(
         session,
         ENGAGED,
@@ -69,6 +122,7 @@ def add_worker(
         since_d,
         subject=f"nik {validate.mask_nik(person.nik)}",
         state=f"{role} of cooperative {coop.id}",
+        position=position_v,
     )
     audit.record(
         session,
@@ -80,6 +134,7 @@ def add_worker(
         role=role,
         since=since_d,
         new_person=created,
+        undo=[audit.inserted(person), audit.inserted(eng)] if created else audit.inserted(eng),
     )
     return {
         "engagement_id": eng.id,
@@ -91,9 +146,11 @@ def add_worker(
         "gender": person.gender,
         "birth_date": person.birth_date,
         "role": role,
+        "position": position_v,
         "since": since_d,
         "until": None,
         "new_person": created,
+        "warnings": warnings,
     }
 
 
@@ -108,11 +165,8 @@ def leave(
     """End a person's open engagement(s) with a cooperative on `on`; their enrollments through
     that cooperative end the same day."""
     coop = resolve_coop(session, coop_ref)
-    info = validate.parse_nik(nik)
+    person = resolve_person(session, coop, nik)
     on_d = validate.parse_date(on, "on", allow_future=False)
-    person = find_person(session, info.nik)
-    if person is None:
-        raise NotFound(f"nik {validate.mask_nik(info.nik)}: no person with this NIK is registered")
     stmt = select(Engagement).where(
         Engagement.person_id == person.id, Engagement.coop_id == coop.id, col(Engagement.until).is_(None)
     )
@@ -121,7 +175,7 @@ def leave(
     open_engagements = session.exec(stmt).all()
     if not open_engagements:
         raise NotFound(
-            f"nik {validate.mask_nik(info.nik)} has no open engagement with cooperative {coop.id} {coop.name!r}"
+            f"nik {validate.mask_nik(person.nik)} has no open engagement with cooperative {coop.id} {coop.name!r}"
         )
     for e in open_engagements:
         periods.close(
@@ -133,14 +187,22 @@ def leave(
             state=f"{e.role} of cooperative {coop.id}",
         )
         session.add(e)
+    changes = [audit.updated(e, until=None) for e in open_engagements]
     ended = 0
     for enr in session.exec(
         select(Enrollment).where(
             Enrollment.person_id == person.id, Enrollment.coop_id == coop.id, col(Enrollment.end_on).is_(None)
         )
     ).all():
-        enr.end_on = max(on_d, enr.start_on)
+        if enr.start_on >= on_d:
+            raise Conflict(
+                f"on {on_d}: nik {validate.mask_nik(person.nik)} was enrolled through cooperative {coop.id} "
+                f"from {enr.start_on}, not before leaving; the enrollment would hold no day",
+                hint="check the date; an enrollment entered in error can be removed (`koptrack bpjs remove`)",
+            )
+        enr.end_on = on_d
         session.add(enr)
+        changes.append(audit.updated(enr, end_on=None))
         ended += 1
     person.updated_at = utcnow()
     session.flush()
@@ -153,6 +215,7 @@ def leave(
         nik=validate.mask_nik(person.nik),
         on=on_d,
         enrollments_ended=ended,
+        undo=changes,
     )
     return {
         "coop_id": coop.id,
@@ -178,7 +241,7 @@ def list_workers(
     coop = resolve_coop(session, coop_ref)
     E, P = ENGAGEMENT, PERSON
     stmt = (
-        sa_select(P.c.nik, P.c.name, P.c.gender, P.c.birth_date, E.c.role, E.c.since, E.c.until)
+        sa_select(P.c.nik, P.c.name, P.c.gender, P.c.birth_date, E.c.role, E.c.position, E.c.since, E.c.until)
         .select_from(E.join(P, P.c.id == E.c.person_id))
         .where(E.c.coop_id == coop.id)
         .order_by(E.c.role, P.c.name, E.c.since)
@@ -188,6 +251,6 @@ def list_workers(
     if not include_left:
         stmt = stmt.where(active_on(E.c.since, E.c.until, validate.parse_as_of(as_of)))
     return [
-        {"nik": nik, "name": name, "gender": g, "birth_date": b, "role": r, "since": s, "until": u}
-        for nik, name, g, b, r, s, u in session.connection().execute(stmt)
+        {"nik": nik, "name": name, "gender": g, "birth_date": b, "role": r, "position": pos, "since": s, "until": u}
+        for nik, name, g, b, r, pos, s, u in session.connection().execute(stmt)
     ]

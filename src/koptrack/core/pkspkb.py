@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from koptrack.core import audit, coverage, targets
-from koptrack.core.coops import resolve_coop
+from koptrack.core.coops import ensure_active, resolve_coop
 from koptrack.core.periods import MEMBER, close_period, open_period
 from koptrack.domain import validate
 from koptrack.domain.vocab import ANY, COOP_BASES
@@ -27,6 +27,7 @@ def _membership_dict(m: PkspkbMembership, coop: Cooperative) -> dict:
 def join(session: Session, coop_ref: object, *, on: object, agreement: object = None, note: object = None) -> dict:
     coop = resolve_coop(session, coop_ref)
     on_d = validate.parse_date(on, "on", allow_future=False)
+    ensure_active(session, coop, on_d, "record it joining PKS-PKB")
     m = open_period(
         session,
         MEMBER,
@@ -37,7 +38,7 @@ def join(session: Session, coop_ref: object, *, on: object, agreement: object = 
         agreement_no=validate.clean_text(agreement, "agreement", max_len=200),
         note=validate.clean_text(note, "note", max_len=2000),
     )
-    audit.record(session, "pkspkb_membership", m.id, coop_id=coop.id, action="join", on=on_d)
+    audit.record(session, "pkspkb_membership", m.id, coop_id=coop.id, action="join", on=on_d, undo=audit.inserted(m))
     return _membership_dict(m, coop)
 
 
@@ -52,7 +53,15 @@ def leave(session: Session, coop_ref: object, *, on: object) -> dict:
         subject=f"cooperative {coop.id} {coop.name!r}",
         state="in PKS-PKB",
     )
-    audit.record(session, "pkspkb_membership", m.id, coop_id=coop.id, action="leave", on=on_d)
+    audit.record(
+        session,
+        "pkspkb_membership",
+        m.id,
+        coop_id=coop.id,
+        action="leave",
+        on=on_d,
+        undo=audit.updated(m, left_on=None),
+    )
     return _membership_dict(m, coop)
 
 

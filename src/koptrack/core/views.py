@@ -251,10 +251,44 @@ WORKER_COLUMNS = [
     Col("gender", "L/P"),
     Col("birth_date", "Born", no_wrap=True),
     Col("role", "Role"),
+    Col("position", "Position"),
     Col("since", "Since", no_wrap=True),
     Col("until", "Until", no_wrap=True),
 ]
 KECAMATAN_COLUMNS = [Col("code", "Code"), Col("name", "Kecamatan"), Col("regency", "Regency")]
+
+
+PROGRAMME_COLUMNS = [
+    Col("code", "Code", fmt=lambda v: str(v).upper()),
+    Col("name", "Programme"),
+    Col("pu_rate", "PU rate"),
+    Col("since", "Since", no_wrap=True),
+    Col("legal_basis", "Basis"),
+    Col("verified", "Checked", fmt=lambda v: "yes" if v else "no", tone=lambda v: None if v else "muted"),
+]
+MINIMUM_COLUMNS = [
+    Col("category", "Category", fmt=lambda v: str(v).upper()),
+    Col("employer_size", "Employer size"),
+    Col("programmes", "Mandatory", fmt=lambda v: ", ".join(v).upper()),
+    Col("since", "Since", no_wrap=True),
+    Col("legal_basis", "Basis"),
+    Col("verified", "Checked", fmt=lambda v: "yes" if v else "no", tone=lambda v: None if v else "muted"),
+]
+
+
+def programmes(session: Session, as_of: object = None) -> View:
+    """The BPJS programmes with their rates, and the minimum programmes, in force on a date."""
+    from koptrack.core import bpjs
+
+    data = bpjs.programmes_on(session, validate.parse_as_of(as_of))
+    day = data["as_of"].isoformat()
+    return View(
+        [
+            Section(f"BPJS Ketenagakerjaan programmes on {day}", PROGRAMME_COLUMNS, data["programmes"]),
+            Section(f"Mandatory programmes on {day}", MINIMUM_COLUMNS, data["minimum"]),
+        ],
+        json=data,
+    )
 
 
 def coop_list(session: Session, **filters: Any) -> View:
@@ -322,10 +356,30 @@ def kecamatan_list(session: Session, regency: object = None) -> View:
 
 
 def _summary(value: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in value.items()) if value else ""
+    """An entry's summary in words: `key=value` for each fact, a correction's old and new values
+    as `field: old -> new`, a removed row as `removed: field=value, ...`."""
+    if not value:
+        return ""
+    parts = [f"{k}={v}" for k, v in value.items() if k not in ("before", "after")]
+    before, after = value.get("before"), value.get("after")
+
+    def row(values: dict) -> str:  # a whole row, removed or put back: its own facts, no row ids
+        return ", ".join(f"{k}={v}" for k, v in values.items() if v is not None and not k.endswith("_id"))
+
+    if isinstance(before, dict) and isinstance(after, dict):
+        keys = [*before, *(k for k in after if k not in before)]
+        parts += [f"{key}: {before.get(key)} -> {after.get(key)}" for key in keys]
+    elif isinstance(before, dict):
+        parts.append(f"removed: {row(before)}")
+    elif isinstance(after, dict):
+        parts.append(f"put back: {row(after)}")
+    elif "before" in value or "after" in value:
+        parts.append(f"{before} -> {after}")
+    return ", ".join(parts)
 
 
 LOG_COLUMNS = [
+    Col("id", "#", "right"),
     Col("at", "When (UTC)", no_wrap=True),
     Col("user", "User"),
     Col("command", "Command"),

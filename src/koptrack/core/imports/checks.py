@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from koptrack.core.coops import COOP_FIELD_PARSERS, resolve_coop
 from koptrack.core.imports.result import ErrorSink
+from koptrack.core.regions import KecamatanNames
 from koptrack.domain import rules, validate
 from koptrack.domain.vocab import COOP_KINDS
 from koptrack.errors import KoptrackError, ValidationError
@@ -333,17 +334,17 @@ _COOP_FIELDS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = tuple(
 
 class CoopChecker:
     """Checks one row of a list of cooperatives at a time: each field by the rules of `coop
-    add`, the kecamatan matched among `choices` (each distinct text once). The row is the
+    add`, the kecamatan matched by its name, code or an alias (each distinct text once). The row is the
     cooperative's columns, with `kecamatan_code`."""
 
     def __init__(
         self,
         mapping: dict[str, int],
-        choices: list[tuple[str, str]],
+        names: KecamatanNames,
         prefer_regency: str | None,
         sink: ErrorSink,
     ):
-        self.mapping, self.choices, self.prefer, self.sink = mapping, choices, prefer_regency, sink
+        self.mapping, self.names, self.prefer, self.sink = mapping, names, prefer_regency, sink
         self.kecamatan: dict[str, str | ValidationError] = {}
 
     def check(self, line: int, values: list[str]) -> dict[str, Any] | None:
@@ -382,7 +383,7 @@ class CoopChecker:
         kkey = str(kv or "")
         if kkey not in self.kecamatan:
             try:
-                self.kecamatan[kkey] = validate.match_kecamatan(kv, self.choices, prefer_regency=self.prefer)
+                self.kecamatan[kkey] = self.names.match(kv, prefer_regency=self.prefer)
             except ValidationError as exc:
                 self.kecamatan[kkey] = exc
         found = self.kecamatan[kkey]

@@ -17,7 +17,7 @@ from koptrack.core.imports.checks import CoopChecker
 from koptrack.core.imports.columns import KNOWN, map_headers
 from koptrack.core.imports.result import ErrorSink, ImportRejected, ImportResult
 from koptrack.core.imports.writer import BATCH
-from koptrack.core.regions import kecamatan_choices
+from koptrack.core.regions import kecamatan_names
 from koptrack.errors import KoptrackError
 from koptrack.io.readers import open_table
 from koptrack.store.models import utcnow
@@ -42,8 +42,8 @@ def import_coops(
     result = ImportResult(kind="coops", file=path.name, created={"cooperatives": 0})
     C = COOP
     conn = session.connection()
-    choices = kecamatan_choices(session)
-    if not choices:
+    names = kecamatan_names(session)
+    if not names:
         raise KoptrackError("no kecamatan are loaded yet", hint="run `koptrack seed` first")
     prefer = default_regency()
     existing: dict[tuple[str, str], int] = {
@@ -66,7 +66,7 @@ def import_coops(
             force=force,
             protect=(path,),
         )
-        checker = CoopChecker(mapping, choices, prefer, sink)
+        checker = CoopChecker(mapping, names, prefer, sink)
         batch: list[dict[str, Any]] = []
         now = utcnow()
         try:
