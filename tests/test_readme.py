@@ -35,3 +35,17 @@ def test_readme_column_tables_match_the_importer():
         for field, (required, aliases) in table.items():
             assert required == (field in REQUIRED[kind]), (kind, field)
             assert aliases == set(ALIASES[kind][field][1:]), (kind, field)
+
+
+def test_readme_transcripts_are_real_runs(tmp_path):
+    """Every `$ koptrack ...` of the README, run in order in a fresh folder and database, prints
+    what the README shows (regenerate with `python tests/readme_run.py --update`)."""
+    import readme_run
+
+    text = README.read_text(encoding="utf-8")
+    assert len(readme_run.blocks(text)) >= 3  # the tour, the import, the corrections
+    shown = readme_run.normalised(text)
+    real = readme_run.normalised(readme_run.run_readme(text, tmp_path))
+    stale = [(i + 1, a, b) for i, (a, b) in enumerate(zip(shown, real, strict=False)) if a != b]
+    assert len(shown) == len(real) or stale, "README.md is stale: the real runs print more or fewer lines"
+    assert not stale, f"README.md is stale (python tests/readme_run.py --update): first at line {stale[0]}"
