@@ -223,3 +223,23 @@ def table_dump(engine) -> dict:
             rows = conn.execute(text(f"SELECT * FROM {name} ORDER BY 1")).mappings().all()
             out[name] = [{k: v for k, v in r.items() if k not in ("created_at", "updated_at")} for r in rows]
     return out
+
+
+def snapshot(engine) -> tuple[dict, int]:
+    """Every table and the number of audit entries: a refused command leaves both as they were."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        audits = conn.execute(text("SELECT count(*) FROM audit_log")).scalar()
+    return table_dump(engine), audits
+
+
+def refused(result) -> str:
+    """The refusal: exit 1, nothing on stdout, no traceback, one `error:` line (a `hint:` line
+    may follow). Returns stderr."""
+    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) <= 2 and lines[0].startswith("error: "), result.stderr
+    assert all(line.startswith("hint: ") for line in lines[1:]), result.stderr
+    return result.stderr

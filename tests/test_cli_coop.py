@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from conftest import table_dump
+from conftest import refused, snapshot
 
 # Valid NIKs registered in Klari (32.15.05): a woman born 12-03-1990 (day 52 = 12 + 40) and a man
 # born 12-03-1985; their masked forms keep digits 1-6 and 13-16 only.
@@ -44,22 +44,8 @@ def masked(nik: str) -> str:
     return nik[:6] + "******" + nik[-4:]
 
 
-def snapshot(engine) -> tuple[dict, int]:
-    """Every table, plus the number of audit entries: a refused command must leave both alone."""
-    with engine.connect() as conn:
-        audits = conn.execute(text("SELECT count(*) FROM audit_log")).scalar()
-    return table_dump(engine), audits
-
-
 def one_error_line(result) -> str:
-    """The refusal: exit 1, nothing on stdout, one `error:` line (a `hint:` line may follow)."""
-    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert "Traceback" not in result.stderr
-    assert len(lines) <= 2 and lines[0].startswith("error: "), result.stderr
-    assert all(line.startswith("hint: ") for line in lines[1:]), result.stderr
-    return lines[0]
+    return refused(result).strip().splitlines()[0]
 
 
 @pytest.fixture

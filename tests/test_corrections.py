@@ -11,7 +11,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from conftest import table_dump
+from conftest import refused, snapshot
 
 SITI = "3215055203900001"  # born 1990-03-12, female
 SITI_FIXED = "3215051203900001"  # the same digits without the +40: male, born 1990-03-12
@@ -21,24 +21,6 @@ COOP = "KSP Maju Bersama"
 
 def masked(nik: str) -> str:
     return nik[:6] + "******" + nik[-4:]
-
-
-def state(engine) -> tuple[dict, int]:
-    """Every table and the number of audit entries: a refusal leaves both as they were."""
-    with engine.connect() as conn:
-        audits = conn.execute(text("SELECT count(*) FROM audit_log")).scalar()
-    return table_dump(engine), audits
-
-
-def refused(result) -> str:
-    """One `error:` line (a `hint:` may follow), exit 1, nothing on stdout, no traceback."""
-    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) <= 2 and lines[0].startswith("error: "), result.stderr
-    assert all(line.startswith("hint: ") for line in lines[1:]), result.stderr
-    return result.stderr
 
 
 def last_entry(cli) -> dict:
@@ -141,19 +123,19 @@ def test_a_mistyped_nik_is_corrected_and_sex_and_birth_date_follow_it(cli, engin
     ],
 )
 def test_a_wrong_person_correction_is_refused_and_changes_nothing(cli, engine, office, args, says):
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("worker", "edit", "--nik", SITI, *args, ok=False))
     assert says in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
     assert SITI not in err
 
 
 def test_a_new_nik_that_makes_an_improbable_age_needs_confirming(cli, engine, office):
     child = "3215051203110001"  # born 2011-03-12: nine years old when engaged as karyawan
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("worker", "edit", "--nik", SITI, "--new-nik", child, ok=False))
     assert "improbable" in err and "--confirm" in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
     out = cli.json("worker", "edit", "--nik", SITI, "--new-nik", child, "--confirm")
     assert out["after"]["birth_date"] == "2011-03-12"
 
@@ -172,13 +154,13 @@ def test_an_engagement_start_is_corrected_within_its_enrollments(cli, engine, of
     )
     assert last_entry(cli)["summary"]["after"] == {"since": "2021-02-01"}
     # later than her enrollment's start: the enrollment would lie outside it
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("worker", "edit", "--coop", office, "--nik", SITI, "--new-since", "2021-05-01", ok=False))
     assert "would lie outside an engagement" in err and "bpjs edit" in err
     # an end on its own start day: a period of no days
     err = refused(cli("worker", "edit", "--coop", office, "--nik", BUDI, "--new-until", "2021-01-04", ok=False))
     assert "must end after the day it starts" in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
 
 
 def test_an_engagement_end_is_corrected_and_reopened(cli, engine, office):
@@ -191,10 +173,10 @@ def test_an_engagement_end_is_corrected_and_reopened(cli, engine, office):
 
 
 def test_an_engagement_is_removed_only_when_no_enrollment_lies_within_it(cli, engine, office):
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("worker", "remove", "--coop", office, "--nik", SITI, "--since", "2021-01-04", ok=False))
     assert "enrollment" in err and "bpjs edit|remove" in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
     out = cli.json("bpjs", "remove", "--coop", office, "--nik", SITI)
     assert out["before"]["kpj"] == "12******901" and out["after"] is None
     assert rows(engine, "enrollment") == []
@@ -248,7 +230,7 @@ def test_an_enrollment_is_corrected_kpj_masked_in_the_log(cli, engine, office):
 
 
 def test_a_wrong_enrollment_correction_is_refused(cli, engine, office):
-    before = state(engine)
+    before = snapshot(engine)
     for args, says in [
         (["--nik", SITI, "--new-since", "2020-12-01"], "outside"),  # before she was engaged
         (["--nik", SITI, "--since", "2021-05-01", "--kpj", "12345678910"], "no enrollment that began"),
@@ -257,7 +239,7 @@ def test_a_wrong_enrollment_correction_is_refused(cli, engine, office):
         (["--kpj", "12345678910"], "give --nik"),
     ]:
         assert says in refused(cli("bpjs", "edit", "--coop", office, *args, ok=False)), args
-    assert state(engine) == before
+    assert snapshot(engine) == before
 
 
 def test_a_registration_is_corrected_and_removed_only_without_enrollments(cli, engine, office):
@@ -267,11 +249,11 @@ def test_a_registration_is_corrected_and_removed_only_without_enrollments(cli, e
         {"registered_on": "2021-01-04", "npp": "AB123456"},
         {"registered_on": "2021-01-05", "npp": "AB123465"},
     )
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("bpjs", "edit", "--coop", office, "--new-since", "2021-05-01", ok=False))
     assert "would lie outside a BPJS registration" in err
     assert "enrollment" in refused(cli("bpjs", "unregister", "--coop", office, ok=False))
-    assert state(engine) == before
+    assert snapshot(engine) == before
     cli("bpjs", "remove", "--coop", office, "--nik", "Siti Aminah")
     out = cli.json("bpjs", "unregister", "--coop", office)
     assert out["action"] == "remove"
@@ -287,10 +269,10 @@ def test_a_pkspkb_membership_is_corrected_and_removed(cli, engine, office):
     out = cli.json("pkspkb", "edit", "--coop", office, "--agreement", "PKS/124/2021", "--new-since", "2021-05-12")
     assert out["before"] == {"joined_on": "2021-05-10", "agreement_no": "PKS/123/2021"}
     assert out["after"] == {"joined_on": "2021-05-12", "agreement_no": "PKS/124/2021"}
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("pkspkb", "edit", "--coop", office, "--since", "2021-05-10", "--agreement", "X", ok=False))
     assert "no PKS-PKB membership that began" in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
     cli("pkspkb", "remove", "--coop", office)
     assert [r for r in rows(engine, "pkspkb_membership") if r["coop_id"] == office] == []
     assert last_entry(cli)["summary"]["before"]["agreement_no"] == "PKS/124/2021"
@@ -340,24 +322,24 @@ def test_an_ambiguous_name_is_refused_with_how_many_and_where_to_look(cli, engin
         "--since",
         "2021-01-04",
     )
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("worker", "leave", "--coop", office, "--nik", "Budi Santoso", "--on", "2021-06-30", ok=False))
     assert "2 people" in err and f"koptrack worker list --coop {office}" in err and "--show-nik" in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
     refused(cli("bpjs", "enroll", "--coop", office, "--nik", "budi santoso", "--on", "2021-04-01", ok=False))
-    assert state(engine) == before
+    assert snapshot(engine) == before
     # the NIK still says which one
     cli("worker", "leave", "--coop", office, "--nik", twin, "--on", "2021-06-30")
 
 
 def test_an_unknown_name_or_one_from_another_cooperative_is_refused(cli, engine, office):
     other = cli.json("coop", "add", "Koperasi Produsen Tani Subur", "--kind", "produsen", "--kecamatan", "Klari")["id"]
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("worker", "leave", "--coop", other, "--nik", "Siti Aminah", "--on", "2021-06-30", ok=False))
     assert "no person of cooperative" in err and "must contain only digits" not in err
     err = refused(cli("worker", "edit", "--nik", "Siti Aminah", "--name", "Siti", ok=False))
     assert "--coop" in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
 
 
 def test_a_name_works_for_the_corrections_too(cli, engine, office):

@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from conftest import table_dump
+from conftest import refused, snapshot
 
 KSP_NAME = "KSP Maju Bersama"
 PRODUSEN_NAME = "Koperasi Produsen Tani Subur"
@@ -18,21 +18,6 @@ BUDI = "3215051203850002"  # born 12-03-1985
 AFTER_BIRTH = "3215050106220003"  # born 01-06-2022
 CHILD = "3215050101160004"  # born 01-01-2016 (or 1916)
 TEEN = "3215050101070005"  # born 01-01-2007
-
-
-def snapshot(engine) -> tuple[dict, int]:
-    with engine.connect() as conn:
-        audits = conn.execute(text("SELECT count(*) FROM audit_log")).scalar()
-    return table_dump(engine), audits
-
-
-def refused(result) -> str:
-    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
-    assert result.stdout == "" and "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) <= 2 and lines[0].startswith("error: "), result.stderr
-    assert all(line.startswith("hint: ") for line in lines[1:]), result.stderr
-    return result.stderr
 
 
 @pytest.fixture

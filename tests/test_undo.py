@@ -10,28 +10,13 @@ import json
 import pytest
 from sqlalchemy import text
 
-from conftest import table_dump
+from conftest import refused, snapshot, table_dump
 
 SITI = "3215055203900001"
 BUDI = "3215051208850002"
 ANDI = "3215050101800003"
 COOP = "KSP Maju Bersama"
 OTHER = "Koperasi Produsen Tani Subur"
-
-
-def state(engine) -> tuple[dict, int]:
-    with engine.connect() as conn:
-        audits = conn.execute(text("SELECT count(*) FROM audit_log")).scalar()
-    return table_dump(engine), audits
-
-
-def refused(result) -> str:
-    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
-    assert result.stdout == "" and "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) <= 2 and lines[0].startswith("error: "), result.stderr
-    assert all(line.startswith("hint: ") for line in lines[1:]), result.stderr
-    return result.stderr
 
 
 def last_id(cli) -> int:
@@ -188,11 +173,11 @@ def test_undo_is_refused_while_a_later_change_depends_on_it(cli, engine, office)
     added = last_id(cli)
     cli("bpjs", "enroll", "--coop", 2, "--nik", "Andi", "--on", "2021-05-01")
     enrolled = last_id(cli)
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("undo", added, ok=False))
     assert f"change {added} (worker add) cannot be undone" in err and f"change {enrolled} (bpjs enroll)" in err
     assert f"undo change {enrolled} first" in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
     # undo the later change first, then the earlier one goes
     assert cli.json("undo")["undid"] == enrolled
     assert cli.json("undo", added)["undid"] == added
@@ -204,19 +189,19 @@ def test_undo_is_refused_when_a_later_change_touched_the_same_row(cli, engine, o
     first = last_id(cli)
     cli("worker", "edit", "--nik", SITI, "--name", "Siti Aminah Putri")
     second = last_id(cli)
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("undo", first, ok=False))
     assert f"change {first} (worker edit) cannot be undone" in err and f"change {second} (worker edit)" in err
     assert f"undo change {second} first" in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
 
 
 def test_undo_of_a_cooperative_with_people_is_refused(cli, engine, office):
     cli("worker", "add", "--coop", 3, "--nik", ANDI, "--name", "Andi", "--role", "anggota", "--since", "2021-02-01")
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("undo", 3, ok=False))  # change 3: coop add of cooperative 3
     assert "(coop add) cannot be undone" in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
 
 
 def test_undo_refused_when_what_it_would_put_back_is_taken_again(cli, engine, office):
@@ -237,10 +222,10 @@ def test_undo_refused_when_what_it_would_put_back_is_taken_again(cli, engine, of
         "--since",
         "2021-01-04",
     )
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("undo", removed, ok=False))
     assert "cannot be undone" in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
 
 
 def test_an_undo_can_be_undone(cli, engine, office):
@@ -262,10 +247,10 @@ def test_an_undone_change_is_not_undone_twice(cli, engine, office):
     cli("worker", "edit", "--nik", SITI, "--name", "Siti Aminah Putri")
     edit = last_id(cli)
     undone = cli.json("undo", edit)["change_id"]
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("undo", edit, ok=False))
     assert f"already undone by change {undone}" in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
 
 
 def test_plain_undo_walks_back_through_the_users_changes(cli, engine, office):
@@ -294,19 +279,19 @@ def test_the_seed_and_imports_cannot_be_undone(cli, engine, office, tmp_path):
     roster.write_text(f"NIK,Nama,Peran,Tanggal Masuk\n{ANDI},Andi,anggota,2021-02-01\n", encoding="utf-8")
     cli("import", "people", str(roster), "--coop", "3")
     imported = last_id(cli)
-    before = state(engine)
+    before = snapshot(engine)
     err = refused(cli("undo", ok=False))  # the user's last change is the import
     assert f"change {imported} (import people) cannot be undone: restore a backup" in err
     err = refused(cli("undo", 1, ok=False))
     assert "change 1 (seed) cannot be undone: restore a backup" in err
-    assert state(engine) == before
+    assert snapshot(engine) == before
 
 
 @pytest.mark.parametrize("ref, says", [("999", "no change has this number"), ("last", "number of a change")])
 def test_an_unknown_change_is_refused(cli, engine, office, ref, says):
-    before = state(engine)
+    before = snapshot(engine)
     assert says in refused(cli("undo", ref, ok=False))
-    assert state(engine) == before
+    assert snapshot(engine) == before
 
 
 def test_a_user_with_nothing_to_undo_is_told_so(cli, engine):
