@@ -12,14 +12,20 @@ from sqlalchemy import create_engine, text
 from koptrack import store
 
 
-def test_database_at_first_revision_upgrades_and_keeps_its_data(cli, empty_db):
-    url = store.resolve_url(empty_db)
-    engine = store.make_engine(url)
+def at_revision(db: str, revision: str):
+    """An engine on a new database migrated only up to `revision`, as an older koptrack left it."""
+    engine = store.make_engine(store.resolve_url(db))
     cfg = Config()
     cfg.set_main_option("script_location", "koptrack.store:migrations")
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
+        command.upgrade(cfg, revision)
+    return engine
+
+
+def test_database_at_first_revision_upgrades_and_keeps_its_data(cli, empty_db):
+    url = store.resolve_url(empty_db)
+    engine = at_revision(empty_db, "0001")
     # fill it with what an office at revision 0001 would have, using plain SQL of that time
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO regency (code, name) VALUES ('32.15', 'Kabupaten Karawang')"))
@@ -64,12 +70,7 @@ def test_an_inactive_cooperative_at_revision_0004_becomes_inactive_from_its_last
     """0005 turns the old status into a dated period from the day the cooperative was last
     changed: counted before that day, not from it (a date, not SQLite's CAST to a number)."""
     url = store.resolve_url(empty_db)
-    engine = store.make_engine(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", "koptrack.store:migrations")
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
+    engine = at_revision(empty_db, "0004")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO regency (code, name) VALUES ('32.15', 'Kabupaten Karawang')"))
         conn.execute(text("INSERT INTO kecamatan (code, name, regency_code) VALUES ('32.15.05', 'Klari', '32.15')"))
