@@ -22,7 +22,7 @@ from koptrack.errors import KoptrackError
 
 # The newest migration in koptrack/store/migrations/versions. tests/test_store.py checks that this
 # constant equals Alembic's head, so opening an up-to-date database never imports Alembic.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -341,15 +341,19 @@ def known_revision(rev: str) -> bool:
 
 def refusal(exc: BaseException) -> KoptrackError | None:
     """A database's refusal of a change this user may not make (PostgreSQL roles and row-level
-    security, SQLSTATE 42501) as a KoptrackError; None for anything else."""
+    security, SQLSTATE 42501) as a KoptrackError; None for anything else. Row-level security
+    hides the rows a role may not update instead of refusing them: the ORM's update of a row
+    that matched nothing (StaleDataError) is that refusal too."""
     from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.orm.exc import StaleDataError
 
+    hint = "your database role may write only its own regency's data (see docs/deployment.md)"
     if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == "42501":
         detail = str(exc.orig).strip().splitlines()[0]
-        return KoptrackError(
-            f"the database refused this change: {detail}",
-            hint="your database role may write only its own regency's data (see docs/deployment.md)",
-        )
+        return KoptrackError(f"the database refused this change: {detail}", hint=hint)
+    if isinstance(exc, StaleDataError):
+        table = str(exc).split("table '", 1)[-1].split("'", 1)[0] if "table '" in str(exc) else "a"
+        return KoptrackError(f"the database refused this change: this role may not change that {table} row", hint=hint)
     return None
 
 

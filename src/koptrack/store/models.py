@@ -347,3 +347,16 @@ class AuditEntry(SQLModel, table=True):
     # What `koptrack undo` needs to reverse the change (JSON: the rows before and after). It may
     # hold full identifiers, like the tables it describes; never shown by `koptrack log`.
     undo: str | None = Field(default=None, sa_column=Column(Text))
+    # The database role that wrote the entry: on PostgreSQL set by a trigger to the server
+    # session's user (whatever the client sends), with `at` from the server's clock; NULL on
+    # SQLite. `os_user` is what the desk's koptrack says.
+    db_user: str | None = None
+
+
+class OfficeRegency(SQLModel, table=True):
+    """PostgreSQL: the regency an office's database role may write (migration 0006's row-level
+    security reads it). Only the owner writes it; an office cannot change its own regency."""
+
+    __tablename__ = "office_regency"
+    role_name: str = Field(primary_key=True)
+    regency_code: str = Field(foreign_key="regency.code", max_length=5)
