@@ -1,0 +1,296 @@
+"""`koptrack bpjs reconcile` (issue 15): BPJS Ketenagakerjaan's participant list, as a branch
+office sends it, matched against the database; every class's members asserted exactly; bad
+lists refused with every reason and nothing written; --apply records what the list proves and
+leaves the disagreements."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import text
+
+from conftest import table_dump
+
+A = "KSP Maju Bersama"  # NPP AB123456
+B = "Kopkar Sejahtera Abadi"  # NPP CD654321
+NPP_A, NPP_B, NPP_NOBODY = "AB123456", "CD654321", "EF111111"
+
+
+def nik(serial: int, birth: str = "120390") -> str:
+    return f"321505{birth}{serial:04d}"
+
+
+# name -> (NIK, KPJ)
+P = {
+    "Siti Aminah": (nik(1), "11111111111"),
+    "Budi Santoso": (nik(2, "150785"), None),
+    "Dewi Lestari": (nik(3, "520391"), "33333333333"),
+    "Agus Salim": (nik(4, "010180"), "44444444444"),
+    "Rina Marlina": (nik(5, "450592"), None),
+    "Joko Widodo": (nik(6, "210670"), "66666666666"),
+    "Eko Prasetyo": (nik(7, "030388"), "77777777777"),
+    "Wati Susanti": (nik(10, "611189"), "10101010101"),
+    "Hadi Gunawan": (nik(11, "090985"), "12121212121"),
+    "Lina Marlina": (nik(12, "491093"), None),
+    "Rudi Hartono": (nik(13, "111182"), None),
+}
+STRANGER = nik(8, "050599")  # a person koptrack has never seen
+
+
+def masked(n: str) -> str:
+    return n[:6] + "******" + n[-4:]
+
+
+@pytest.fixture
+def office(cli):
+    """Two cooperatives registered with BPJS on 2021-01-04, their people, and what each declared."""
+    cli("seed")
+    a = cli.json("coop", "add", A, "--kind", "ksp", "--kecamatan", "Klari")["id"]
+    b = cli.json("coop", "add", B, "--kind", "konsumen", "--base", "karyawan", "--kecamatan", "Klari")["id"]
+    cli("bpjs", "register", "--coop", a, "--on", "2021-01-04", "--npp", NPP_A)
+    cli("bpjs", "register", "--coop", b, "--on", "2021-01-04", "--npp", NPP_B)
+    on_a = ["Siti Aminah", "Budi Santoso", "Dewi Lestari", "Agus Salim", "Rina Marlina", "Joko Widodo"]
+    on_a += ["Eko Prasetyo", "Wati Susanti", "Lina Marlina", "Rudi Hartono"]
+    for name in on_a:
+        cli("worker", "add", "--coop", a, "--nik", P[name][0], "--name", name, "--role", "karyawan",
+            "--since", "2021-01-04")  # fmt: skip
+    for name in ("Wati Susanti", "Hadi Gunawan"):
+        cli("worker", "add", "--coop", b, "--nik", P[name][0], "--name", name, "--role", "karyawan",
+            "--since", "2021-01-04")  # fmt: skip
+    declared = {
+        a: ["Siti Aminah", "Budi Santoso", "Dewi Lestari", "Agus Salim", "Joko Widodo", "Eko Prasetyo", "Wati Susanti"],
+        b: ["Wati Susanti", "Hadi Gunawan"],
+    }
+    for coop, names in declared.items():
+        for name in names:
+            n, kpj = P[name]
+            args = ["bpjs", "enroll", "--coop", coop, "--nik", n, "--on", "2021-04-01", "--programs", "jkk,jkm,jht"]
+            cli(*args, *(["--kpj", kpj] if kpj else []))
+    return {"a": a, "b": b}
+
+
+HEADER = ["No. KPJ", "NIK", "Nama Tenaga Kerja", "NPP", "TMT Kepesertaan", "Status Kepesertaan", "Tgl Non Aktif",
+          "Program", "Kategori"]  # fmt: skip
+TITLE = [["DAFTAR TENAGA KERJA PESERTA BPJS KETENAGAKERJAAN"], ["KANTOR CABANG KARAWANG"],
+         ["Per tanggal 31 Desember 2021"], []]  # fmt: skip
+
+
+def branch_rows() -> list[list[str]]:
+    """The branch office's list as it comes: KPJ, NIK, name, NPP, TMT, status, end, programmes, category."""
+    s, b, d, _, r, j, e, w, h, lina, rudi = (P[k] for k in P)
+    return [
+        [s[1], s[0], "SITI AMINAH", NPP_A, "01/04/2021", "Aktif", "", "JKK, JKM, JHT", "PU"],
+        ["22222222222", b[0], "BUDI SANTOSO", NPP_A, "01/04/2021", "Aktif", "", "JKK, JKM, JHT", "PU"],
+        [d[1], d[0], "DEWI LESTARI", NPP_A, "01/04/2021", "Non Aktif", "30/09/2021", "JKK, JKM, JHT", "PU"],
+        # Agus Salim is absent from the list
+        ["55555555555", r[0], "RINA MARLINA", NPP_A, "01/05/2021", "Aktif", "", "JKK, JKM, JHT", "PU"],
+        ["66666666699", j[0], "JOKO WIDODO", NPP_A, "01/03/2021", "Aktif", "", "JKK, JKM, JHT", "PU"],
+        [e[1], "", "EKO PRASETYO", NPP_A, "01/04/2021", "Aktif", "", "JKK, JKM, JHT", "PU"],  # KPJ only
+        ["88888888888", STRANGER, "ANDI PRATAMA", NPP_A, "01/06/2021", "Aktif", "", "JKK, JKM", "PU"],
+        [s[1], s[0], "SITI AMINAH", NPP_A, "01/04/2021", "Aktif", "", "JKK, JKM, JHT", "PU"],  # sent twice
+        [w[1], w[0], "WATI SUSANTI", NPP_A, "01/04/2021", "Aktif", "", "JKK, JKM, JHT", "PU"],
+        [h[1], h[0], "HADI GUNAWAN", NPP_NOBODY, "01/04/2021", "Aktif", "", "JKK, JKM, JHT", "PU"],
+        ["13131313131", lina[0], "LINA MARLINA", NPP_B, "01/07/2021", "Aktif", "", "JKK, JKM", "PU"],
+        ["14141414141", rudi[0], "RUDI HARTONO", NPP_A, "01/02/2021", "Nonaktif", "30/06/2021", "JKK, JKM", "PU"],
+    ]
+
+
+def write_csv(path, header, rows, title=TITLE, delimiter=";"):
+    lines = [delimiter.join(r) for r in [*title, header, *rows]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+EXPECTED = {
+    "confirmed": [("Budi Santoso", A), ("Eko Prasetyo", A), ("Siti Aminah", A)],
+    "not_active": [("Agus Salim", A), ("Dewi Lestari", A)],
+    "not_enrolled": [("Rina Marlina", A)],
+    "not_on_roster": [("ANDI PRATAMA", A), ("Lina Marlina", B)],
+    "disagree": [("Joko Widodo", A)],
+    "two_coops": [("Wati Susanti", A), ("Wati Susanti", B)],
+    "other_npp": [("Hadi Gunawan", B)],
+}
+
+
+def classes(doc: dict) -> dict:
+    return {c: sorted((r["name"], r["coop"]) for r in rows) for c, rows in doc["people"].items()}
+
+
+def state(engine) -> tuple[dict, int]:
+    with engine.connect() as conn:
+        audits = conn.execute(text("SELECT count(*) FROM audit_log")).scalar()
+    return table_dump(engine), audits
+
+
+def test_every_class_has_exactly_its_members(office, cli, tmp_path, engine):
+    before = state(engine)
+    f = write_csv(tmp_path / "peserta.csv", HEADER, branch_rows())
+    doc = cli.json("bpjs", "reconcile", f)
+    assert classes(doc) == {c: sorted(v) for c, v in EXPECTED.items()}
+    assert doc["list_date"] == "2021-12-31" and doc["as_of"] == "2021-12-31"
+    assert doc["rows_read"] == 12 and doc["duplicates"] == 1
+    assert doc["summary"] == {c: len(v) for c, v in EXPECTED.items()}
+    assert doc["coop_npp"] == [
+        {"coop_id": office["b"], "coop": B, "recorded_npp": NPP_B, "list_npp": NPP_NOBODY, "people": 1}
+    ]
+    by_coop = {r["coop"]: r for r in doc["coops"]}
+    assert by_coop[A]["confirmed"] == 3 and by_coop[A]["not_active"] == 2 and by_coop[B]["other_npp"] == 1
+    details = {r["name"]: r["detail"] for rows in doc["people"].values() for r in rows}
+    assert details["Dewi Lestari"] == "nonaktif at BPJS since 2021-09-30"
+    assert details["Agus Salim"] == "absent from the list"
+    assert details["ANDI PRATAMA"] == "a person koptrack has never seen"
+    assert "KPJ 66******699 at BPJS, 66******666 in koptrack" in details["Joko Widodo"]
+    assert "start 2021-03-01 at BPJS, 2021-04-01 in koptrack" in details["Joko Widodo"]
+    # masked unless --show-nik, and nothing written without --apply
+    out = json.dumps(doc)
+    assert P["Siti Aminah"][0] not in out and masked(P["Siti Aminah"][0]) in out
+    assert "11111111111" not in out and "66666666699" not in out
+    assert state(engine) == before
+
+
+def test_header_spellings_and_an_xlsx_list_give_the_same_classes(office, cli, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["LAPORAN DATA PESERTA PER 31 Desember 2021"])
+    ws.append(["Nomor Kartu", "No KTP", "Nama Peserta", "No NPP", "Tgl Kepesertaan", "Status", "Tanggal Nonaktif",
+               "Program Kepesertaan", "Segmen"])  # fmt: skip
+    for row in branch_rows():
+        tmt = dt.datetime.strptime(row[4], "%d/%m/%Y")  # a date cell
+        ws.append([row[0], row[1], row[2].title(), row[3], tmt, row[5].upper(), row[6], row[7].replace(", ", "+"),
+                   "Penerima Upah"])  # fmt: skip
+    wb.save(tmp_path / "peserta.xlsx")
+    doc = cli.json("bpjs", "reconcile", tmp_path / "peserta.xlsx")
+    got = {c: [(n.upper(), coop) for n, coop in v] for c, v in classes(doc).items()}
+    assert got == {c: sorted((n.upper(), coop) for n, coop in v) for c, v in EXPECTED.items()}
+    # a comma-separated list without title rows, other spellings, dates in words; --as-of
+    header = ["KPJ", "NIK Peserta", "Nama", "NPP", "TMT", "Status Peserta", "Tanggal Berhenti", "Programs",
+              "Kategori Peserta"]  # fmt: skip
+    rows = [[c.replace(", ", " ") for c in r] for r in branch_rows()]
+    f = write_csv(tmp_path / "peserta2.csv", header, rows, title=[], delimiter=",")
+    doc = cli.json("bpjs", "reconcile", f, "--as-of", "2021-12-31")
+    assert classes(doc) == {c: sorted(v) for c, v in EXPECTED.items()}
+    assert doc["list_date"] is None
+
+
+def test_as_of_before_the_end_sees_dewi_active(office, cli, tmp_path):
+    f = write_csv(tmp_path / "peserta.csv", HEADER, branch_rows())
+    doc = cli.json("bpjs", "reconcile", f, "--as-of", "2021-08-31")
+    got = classes(doc)
+    assert ("Dewi Lestari", A) in got["confirmed"]
+    assert ("Rina Marlina", A) in got["not_enrolled"]
+
+
+def test_narrowing_to_one_cooperative(office, cli, tmp_path):
+    f = write_csv(tmp_path / "peserta.csv", HEADER, branch_rows())
+    doc = cli.json("bpjs", "reconcile", f, "--coop", B)
+    assert {c: v for c, v in classes(doc).items() if v} == {
+        "not_on_roster": [("Lina Marlina", B)],
+        "two_coops": [("Wati Susanti", B)],
+        "other_npp": [("Hadi Gunawan", B)],
+    }
+
+
+def test_show_nik_reveals_and_the_table_masks(office, cli, tmp_path):
+    f = write_csv(tmp_path / "peserta.csv", HEADER, branch_rows())
+    shown = cli("bpjs", "reconcile", f).stdout
+    assert masked(P["Joko Widodo"][0]) in shown and P["Joko Widodo"][0] not in shown
+    assert "Disagree" in shown or "disagree" in shown
+    full = cli.json("bpjs", "reconcile", f, "--show-nik")
+    assert P["Joko Widodo"][0] in json.dumps(full)
+    csv_out = cli("bpjs", "reconcile", f, "--csv").stdout.splitlines()
+    assert csv_out[0].startswith("class,coop_id,coop,nik,kpj")
+    assert len(csv_out) == 1 + sum(len(v) for v in EXPECTED.values())
+    assert P["Siti Aminah"][0] not in "\n".join(csv_out)
+
+
+def test_xlsx_has_one_sheet_per_class(office, cli, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    f = write_csv(tmp_path / "peserta.csv", HEADER, branch_rows())
+    out = tmp_path / "rekonsiliasi.xlsx"
+    cli("bpjs", "reconcile", f, "--xlsx", out)
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert wb.sheetnames == ["Summary", "By cooperative", "Cooperative NPP", "Confirmed", "Not active at BPJS",
+                             "Not enrolled", "Not on roster", "Disagree", "Two cooperatives", "Other NPP"]  # fmt: skip
+    confirmed = list(wb["Confirmed"].iter_rows(values_only=True))
+    assert len(confirmed) == 1 + 3
+    assert all(P["Siti Aminah"][0] not in str(r) for r in confirmed)
+
+
+def test_bad_lists_are_refused_with_every_reason_and_nothing_written(office, cli, tmp_path, engine):
+    before = state(engine)
+    # a roster sent instead of the list
+    roster = write_csv(tmp_path / "karyawan.csv", ["NIK", "Nama", "Peran", "Tanggal Masuk"],
+                       [[P["Siti Aminah"][0], "Siti", "karyawan", "04/01/2021"]], title=[])  # fmt: skip
+    r = cli("bpjs", "reconcile", roster, "--apply", ok=False)
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    assert "no TMT column" in r.stderr and r.stdout == ""
+    # no NIK and no KPJ column
+    f = write_csv(tmp_path / "tanpa-nik.csv", ["Nama", "NPP", "TMT"], [["SITI", NPP_A, "01/04/2021"]])
+    r = cli("bpjs", "reconcile", f, ok=False)
+    assert r.exit_code == 1 and "no NIK column" in r.stderr and "no KPJ column" in r.stderr
+    # duplicate NIKs with conflicting data, a bad NIK, a bad date, a bad status: every reason
+    rows = branch_rows()
+    rows.append([P["Siti Aminah"][1], P["Siti Aminah"][0], "SITI AMINAH", NPP_A, "01/04/2021", "Aktif", "", "JKK, JKM",
+                 "PU"])  # fmt: skip
+    rows.append(["99999999999", "3215050000000001", "X", NPP_A, "01/04/2021", "Aktif", "", "", ""])
+    rows.append(["98989898989", nik(20), "Y", NPP_A, "31/02/2021", "Aktif", "", "", ""])
+    rows.append(["97979797979", nik(21), "Z", NPP_A, "01/04/2021", "mungkin", "", "", ""])
+    rows.append(["11111111111", nik(22), "W", NPP_A, "01/04/2021", "Aktif", "", "", ""])  # Siti's KPJ, another NIK
+    f = write_csv(tmp_path / "salah.csv", HEADER, rows)
+    r = cli("bpjs", "reconcile", f, "--apply", "--json", ok=False)
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    assert "5 of 17 rows are invalid; nothing was reconciled" in r.stderr
+    for reason in (
+        "the same person, NPP and TMT as line 6 with other programmes",
+        "birth day 00",
+        "tmt",
+        "must be aktif or nonaktif",
+        "for the same KPJ",
+    ):
+        assert reason in r.stderr, reason
+    assert P["Siti Aminah"][0] not in r.stderr
+    assert state(engine) == before
+
+
+def test_apply_records_what_the_list_proves_and_leaves_the_disagreements(office, cli, tmp_path, engine):
+    f = write_csv(tmp_path / "peserta.csv", HEADER, branch_rows())
+    r = cli("bpjs", "reconcile", f, "--apply", "--json")
+    doc = json.loads(r.stdout)
+    assert doc["applied"] == {"enrolled": 1, "ended": 1, "kpj_recorded": 1, "verified": 3}
+    # left: Agus (absent), Andi and Lina (not on the roster), Joko (disagree), Wati twice, Hadi
+    assert doc["left"] == 7
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT p.name, e.kpj, e.start_on, e.end_on FROM enrollment e JOIN person p ON p.id = e.person_id "
+                "WHERE e.coop_id = :a ORDER BY p.name"
+            ),
+            {"a": office["a"]},
+        ).all()
+    got = {name: (kpj, str(start)[:10], str(end)[:10] if end else None) for name, kpj, start, end in rows}
+    assert got["Budi Santoso"] == ("22222222222", "2021-04-01", None)  # the KPJ koptrack lacked
+    assert got["Dewi Lestari"] == ("33333333333", "2021-04-01", "2021-09-30")  # ended as BPJS shows
+    assert got["Rina Marlina"] == ("55555555555", "2021-05-01", None)  # enrolled: on the roster
+    assert got["Joko Widodo"] == ("66666666666", "2021-04-01", None)  # the disagreement is left
+    assert got["Agus Salim"][2] is None  # absent from the list: left for a person
+    assert "Andi" not in " ".join(got)
+    entry = cli.json("log", "--limit", "1")[0]
+    assert entry["command"] == "bpjs reconcile" and entry["entity_id"] == "peserta.csv"
+    assert entry["summary"]["list_date"] == "2021-12-31" and entry["summary"]["left"] == 7
+    assert "55555555555" not in json.dumps(entry)
+    # the same list again: nothing more to apply
+    again = cli.json("bpjs", "reconcile", f, "--apply")
+    assert again["applied"]["enrolled"] == 0 and again["applied"]["ended"] == 0
+    assert again["applied"]["kpj_recorded"] == 0
+
+
+def test_apply_is_undone_whole(office, cli, tmp_path, engine):
+    before = table_dump(engine)
+    f = write_csv(tmp_path / "peserta.csv", HEADER, branch_rows())
+    cli("bpjs", "reconcile", f, "--apply")
+    cli("undo")
+    after = table_dump(engine)
+    assert after == before
