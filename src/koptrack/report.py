@@ -7,6 +7,7 @@ SQLAlchemy or Typer: the CLI loads this module for `--help`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -72,6 +73,58 @@ def percent(part: int, whole: int) -> float | None:
 
 
 _MASKERS: tuple[tuple[str, Callable[[str], str | None]], ...] | None = None
+
+# Anything that looks like a personal number: 11 or more digits in a row (a KPJ has 11, a NIK 16,
+# a NIK that Excel rounded 15), also written in groups with spaces, dots or dashes as the office
+# writes NIKs (`3215 0552 0390 0001`, `3215.05.520390.0001`). Two dates or a time of day never
+# make 11 digits with single separators (`2021-03-16 14:05` has 10).
+_ID_LIKE = re.compile(r"(?<!\d)\d(?:[ .\-\u00a0\u2009\u202f]?\d){10,}(?!\d)")
+# Numbers that are an organisation's, not a person's, and are shown as they are: the NIK
+# koperasi (the ministry's number of a cooperative), under its key in a row and after its label
+# in a message (`nik-koperasi '3215030000000042' already belongs to cooperative 7`).
+NOT_PERSONAL = frozenset({"nik_koperasi"})
+_LABELS = ("nik-koperasi '", "nik_koperasi '")
+
+
+def _mask_digits(m: re.Match[str]) -> str:
+    text = m.string
+    start = m.start()
+    if text[max(0, start - 14) : start].lower() in _LABELS:
+        return m.group()
+    digits = "".join(ch for ch in m.group() if ch.isdigit())
+    if len(digits) >= 12:
+        return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
+    return digits[:2] + "*" * (len(digits) - 5) + digits[-3:]
+
+
+def scrub(text: str) -> str:
+    """The text with every NIK- or KPJ-like number in it masked (UU 27/2022): a NIK typed where
+    a cooperative, a date or a name was expected, a mistyped KPJ, a file without its header row.
+    `3215055203900001` -> `321505******0001`, `12345678901` -> `12******901`."""
+    if len(text) < 11:
+        return text
+    return _ID_LIKE.sub(_mask_digits, text)
+
+
+def has_id_like(text: str) -> bool:
+    """Whether `text` holds a number that `scrub` would mask (or keep, as an organisation's)."""
+    return _ID_LIKE.search(text) is not None
+
+
+def shown(value: Any, reveal: bool = False) -> Any:
+    """What a terminal may show of a value: a row (dict) with NIK and KPJ masked and every text
+    in it scrubbed, inside lists and nested rows too; the NIK koperasi kept. Everything as it is
+    with `reveal` (--show-nik)."""
+    if reveal:
+        return value
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        value = masked(value, False)
+        return {k: (v if k in NOT_PERSONAL else shown(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [shown(v) for v in value]
+    return value
 
 
 def masked(row: dict, reveal: bool) -> dict:

@@ -1,7 +1,13 @@
 """The terminal: the one module that uses Rich. It shows what the core built (a `View`, its
 `Section`s and `Record`s) as a Rich table for people, `--json` for programs, `--csv` for
 spreadsheets. Data goes to stdout; messages, warnings, progress and refused rows go to stderr,
-so `--json` output always pipes cleanly. NIK and KPJ are masked in every format unless `reveal`.
+so `--json` output always pipes cleanly. NIK and KPJ are masked in every format unless `reveal`,
+and so is anything that looks like one (`report.scrub`: 11 or more digits) in any value, title,
+message, hint or error: a NIK typed where a cooperative or a date was expected is not echoed.
+CSV cells that a spreadsheet would run as a formula are neutralised as in exported files.
+
+A terminal or pipe that cannot encode a character (PYTHONIOENCODING=ascii, a cp1252 pipe) gets
+an escape instead (`\xeb`; JSON: `\u00eb`), never a UnicodeEncodeError.
 
 No text is ever read as Rich markup: values, titles, headers and messages are `Text` objects
 (a cooperative named `Kop [/] x` prints as typed), and control or bidi characters in values
@@ -17,7 +23,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from koptrack.report import Col, Record, Section, View, masked
+from koptrack.report import NOT_PERSONAL, Col, Record, Section, View, has_id_like, masked, scrub, shown
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -29,9 +35,28 @@ if TYPE_CHECKING:
 TONE_STYLES = {"good": "green", "warn": "yellow", "bad": "red", "muted": "dim"}
 
 
+def _encodable(stream: Any) -> None:
+    """Characters the stream's encoding lacks become escapes instead of a UnicodeEncodeError
+    (also a lone surrogate from an argument that was not UTF-8)."""
+    if getattr(stream, "errors", "strict") == "strict" and hasattr(stream, "reconfigure"):
+        with contextlib.suppress(Exception):  # a stream that cannot be reconfigured is left as it is
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _utf(stream: Any) -> bool:
+    return str(getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "").startswith("utf")
+
+
+def stdout() -> Any:
+    """sys.stdout, made safe for any text (see _encodable)."""
+    _encodable(sys.stdout)
+    return sys.stdout
+
+
 def stdout_console() -> Console:
     from rich.console import Console
 
+    _encodable(sys.stdout)
     console = Console(soft_wrap=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         # Piped or redirected: no terminal edge to fit, so do not squeeze identifiers.
@@ -42,11 +67,23 @@ def stdout_console() -> Console:
 def stderr_console() -> Console:
     from rich.console import Console
 
+    _encodable(sys.stderr)
     return Console(stderr=True)
 
 
-def plain(value: Any, fmt: Callable[[Any], str] | None = None) -> str:
-    """A value as the text of a cell or message: bidi and control characters shown as escapes."""
+def _json_dumps() -> Callable[[Any], str]:
+    """JSON text for stdout: non-ASCII characters as they are on a UTF-8 stream, as `\\u` escapes
+    on any other (still the same JSON document)."""
+    from koptrack.io.writers import dumps
+
+    if _utf(sys.stdout):
+        return dumps
+    return lambda value: dumps(value, ascii_only=True)
+
+
+def plain(value: Any, fmt: Callable[[Any], str] | None = None, *, reveal: bool = False) -> str:
+    """A value as the text of a cell or message: bidi and control characters shown as escapes,
+    NIK- and KPJ-like numbers masked unless `reveal`."""
     from koptrack.domain.validate import BIDI_CONTROLS
 
     if value is None:
@@ -61,22 +98,37 @@ def plain(value: Any, fmt: Callable[[Any], str] | None = None) -> str:
         text = "".join(
             ch.encode("unicode_escape").decode("ascii") if (ch in BIDI_CONTROLS or ord(ch) < 32) else ch for ch in text
         )
-    return text
+    return text if reveal else scrub(text)
 
 
-def _text(value: Any, style: str | None = None) -> Text:
+def _text(value: Any, style: str | None = None, *, reveal: bool = False) -> Text:
     from rich.text import Text
 
-    return Text(plain(value), style=style or "")
+    return Text(plain(value, reveal=reveal), style=style or "")
 
 
-def _cell(value: Any, col: Col) -> RenderableType:
+def _cell(value: Any, col: Col, reveal: bool = False) -> RenderableType:
     if col.bar:
         return progress_bar(value, 12)
     from rich.text import Text
 
     tone = col.tone(value) if col.tone else None
-    return Text(plain(value, col.fmt), style=TONE_STYLES[tone] if tone else "")
+    text = plain(value, col.fmt, reveal=reveal or col.key in NOT_PERSONAL)
+    return Text(text, style=TONE_STYLES[tone] if tone else "")
+
+
+def _csv_cells(row: dict, keys: Iterable[str], reveal: bool) -> list:
+    """One CSV line's cells: masked, scrubbed, and never a formula a spreadsheet would run."""
+    from koptrack.io.writers import csv_cell, neutralise
+
+    row = masked(row, reveal)
+    cells = []
+    for key in keys:
+        value = csv_cell(row.get(key))
+        if isinstance(value, str) and not reveal and key not in NOT_PERSONAL:
+            value = scrub(value)
+        cells.append(neutralise(value))
+    return cells
 
 
 def progress_bar(percent: float | None, width: int = 20) -> RenderableType:
@@ -104,30 +156,32 @@ def emit_rows(
     stderr: bool = False,
 ) -> int:
     """Write rows in the chosen format; returns how many were written. JSON is streamed."""
-    from koptrack.io.writers import csv_cell, dumps
-
-    out = sys.stdout
     n = 0
     if fmt == "json":
+        out = stdout()
+        dumps = _json_dumps()
         out.write("[")
         chunk: list[str] = []  # written 1,000 rows at a time: one write per row cost 8 % of a long list
+        kept: list[dict] = []
         for row in rows:
-            chunk.append(("\n  " if n == 0 else ",\n  ") + dumps(masked(row, reveal)))
+            row = masked(row, reveal)
+            chunk.append(("\n  " if n == 0 else ",\n  ") + dumps(row))
+            kept.append(row)
             n += 1
             if len(chunk) == 1000:
-                out.write("".join(chunk))
+                out.write(_scrubbed_chunk(chunk, kept, n - len(chunk), dumps, reveal))
                 chunk.clear()
-        out.write("".join(chunk) + ("\n]\n" if n else "]\n"))
+                kept.clear()
+        out.write(_scrubbed_chunk(chunk, kept, n - len(chunk), dumps, reveal) + ("\n]\n" if n else "]\n"))
         return n
     if fmt == "csv":
         import csv
 
-        writer = csv.writer(out, lineterminator="\n")
-        data_cols = [c for c in columns if not c.bar]
-        writer.writerow([c.key for c in data_cols])
+        writer = csv.writer(stdout(), lineterminator="\n")
+        keys = [c.key for c in columns if not c.bar]
+        writer.writerow(keys)
         for row in rows:
-            row = masked(row, reveal)
-            writer.writerow([csv_cell(row.get(c.key)) for c in data_cols])
+            writer.writerow(_csv_cells(row, keys, reveal))
             n += 1
         return n
     from rich.table import Table
@@ -139,7 +193,7 @@ def emit_rows(
         table.add_column(_text(c.header), justify=c.justify, footer=footer, no_wrap=c.no_wrap)
     for row in rows:
         row = masked(row, reveal)
-        table.add_row(*[_cell(row.get(c.key), c) for c in columns])
+        table.add_row(*[_cell(row.get(c.key), c, reveal) for c in columns])
         n += 1
     console = stderr_console() if stderr else stdout_console()
     if n == 0:
@@ -149,20 +203,27 @@ def emit_rows(
     return n
 
 
+def _scrubbed_chunk(chunk: list[str], rows: list[dict], first: int, dumps: Callable[[Any], str], reveal: bool) -> str:
+    """The chunk's JSON text; when anything in it looks like a NIK or KPJ (one search over the
+    whole chunk: most lists have none), its rows again with their texts scrubbed."""
+    text = "".join(chunk)
+    if reveal or not has_id_like(text):
+        return text
+    return "".join(("\n  " if first + i == 0 else ",\n  ") + dumps(shown(row)) for i, row in enumerate(rows))
+
+
 def emit_record(record: dict, *, fmt: str = "table", title: str | None = None, reveal: bool = False) -> None:
     """One object: JSON, CSV (a header and a line), or a two-column table of field and value."""
-    from koptrack.io.writers import csv_cell, dumps
-
     record = masked(record, reveal)
     if fmt == "json":
-        sys.stdout.write(dumps(record) + "\n")
+        stdout().write(_json_dumps()(shown(record, reveal)) + "\n")
         return
     if fmt == "csv":
         import csv
 
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv.writer(stdout(), lineterminator="\n")
         writer.writerow(list(record))
-        writer.writerow([csv_cell(v) for v in record.values()])
+        writer.writerow(_csv_cells(record, list(record), reveal))
         return
     from rich.table import Table
 
@@ -172,7 +233,7 @@ def emit_record(record: dict, *, fmt: str = "table", title: str | None = None, r
     for key, value in record.items():
         if isinstance(value, list | dict):
             continue
-        table.add_row(_text(key.replace("_", " ")), _text(value))
+        table.add_row(_text(key.replace("_", " ")), _text(value, reveal=reveal or key in NOT_PERSONAL))
     stdout_console().print(table)
 
 
@@ -210,15 +271,18 @@ def show(view: View, fmt: str = "table", *, reveal: bool = False) -> None:
         note(n)
 
 
-def info(message: str) -> None:
-    """A message for the person at the terminal (stderr, never mixed with data), printed as typed."""
-    stderr_console().print(_text(message), highlight=False, soft_wrap=True)
+def info(message: str, *, reveal: bool = False) -> None:
+    """A message for the person at the terminal (stderr, never mixed with data), printed as typed
+    (NIK- and KPJ-like numbers masked unless `reveal`: the command's --show-nik)."""
+    stderr_console().print(_text(message, reveal=reveal), highlight=False, soft_wrap=True)
 
 
-def warn(message: str) -> None:
+def warn(message: str, *, reveal: bool = False) -> None:
     from rich.text import Text
 
-    stderr_console().print(Text.assemble(("warning:", "yellow"), " ", plain(message)), highlight=False, soft_wrap=True)
+    stderr_console().print(
+        Text.assemble(("warning:", "yellow"), " ", plain(message, reveal=reveal)), highlight=False, soft_wrap=True
+    )
 
 
 def note(message: str) -> None:
@@ -226,6 +290,7 @@ def note(message: str) -> None:
 
 
 def error(message: str, hint: str | None = None) -> None:
+    """`error: ...` and its `hint: ...` on stderr; identifiers in them are always masked."""
     from rich.text import Text
 
     console = stderr_console()

@@ -22,7 +22,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,22 +42,40 @@ def _json_default(value: Any):
 
 
 _ENCODE = None
+_ENCODE_ASCII = None
 
 
-def dumps(value: Any) -> str:
+def dumps(value: Any, *, ascii_only: bool = False) -> str:
+    """JSON text; `ascii_only`: every other character as a `\\u` escape (for a stream that is not UTF-8)."""
     # One encoder for the whole run: json.dumps with options builds a new one on every call,
     # a third of the time of a 130,000-row `coop list --json`.
-    global _ENCODE
+    global _ENCODE, _ENCODE_ASCII
+    if ascii_only:
+        if _ENCODE_ASCII is None:
+            _ENCODE_ASCII = json.JSONEncoder(default=_json_default, ensure_ascii=True).encode
+        return _ENCODE_ASCII(value)
     if _ENCODE is None:
-        import json
-
         _ENCODE = json.JSONEncoder(default=_json_default, ensure_ascii=False).encode
     return _ENCODE(value)
 
 
+_BLANKS = " \t\r\n\u00a0"
+
+
 def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe: a cell beginning
+    with = + - @ (or a tab or carriage return). Blanks before = + - @ do not hide a formula from
+    every spreadsheet: they are dropped and the apostrophe put in their place (koptrack's import
+    strips them anyway, and takes the apostrophe off again: the value comes back as it went out)."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(FORMULA_STARTS[:4]):
+        return "'" + value
+    if value[0] in _BLANKS:
+        rest = value.lstrip(_BLANKS)
+        if rest.startswith(FORMULA_STARTS[:4]):
+            return "'" + rest
+    if value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -464,8 +482,11 @@ def write(
     force: bool = False,
     protect: Iterable[str | Path] = (),
     delimiter: str = ",",
+    on_written: Callable[[dict], None] | None = None,
 ) -> dict:
-    """Write the sections to `path` in `fmt` (under the rules above); returns {section title: rows written}."""
+    """Write the sections to `path` in `fmt` (under the rules above); returns {section title: rows
+    written}. `on_written(counts)` runs once the file is complete and before it takes its name:
+    if it fails, no file is left (how a --show-nik export is recorded before anyone can read it)."""
     with staged(path, force=force, protect=protect) as tmp:
         if fmt == "csv":
             counts = {sections[0].title: _write_csv(tmp, sections[0], reveal, delimiter)}
@@ -474,6 +495,8 @@ def write(
         else:
             with private_tempdir(tmp.parent):
                 counts = _write_xlsx(tmp, sections, reveal)
+        if on_written is not None:
+            on_written(counts)
     return counts
 
 
