@@ -142,14 +142,39 @@ def write_workbook(
     reveal: bool = False,
     force: bool = False,
     delimiter: str = ",",
+    on_written: Any = None,
 ) -> None:
     """Write a report's sections to a file (io/writers: never over an existing file without
-    force, never over the database itself) and say what was written."""
+    force, never over the database itself) and say what was written. `on_written(counts)`: run
+    when the file is complete, before it takes its name (a failure there leaves no file)."""
     from koptrack import store
     from koptrack.io import writers
 
     path_of_db = store.sqlite_file(store.resolve_url(STATE.db))
     protect = () if path_of_db is None else (path_of_db,)
-    counts = writers.write(path, sections, fmt, reveal=reveal, force=force, protect=protect, delimiter=delimiter)
+    counts = writers.write(
+        path, sections, fmt, reveal=reveal, force=force, protect=protect, delimiter=delimiter, on_written=on_written
+    )
     parts = ", ".join(f"{title}: {n} row{'s' if n != 1 else ''}" for title, n in counts.items())
     terminal.info(f"wrote {path} ({parts})")
+
+
+def record_reveal(
+    command: str,
+    what: str,
+    *,
+    people: int | list[dict],
+    rows: int | None = None,
+    coop: object = None,
+    to: str | None = None,
+) -> None:
+    """Record that a command shows NIKs and KPJs in full (--show-nik), in a transaction of its
+    own, before anything is shown: if it cannot be recorded (a role that may not write), the
+    command fails and reveals nothing. `people`: their number, or the rows shown (counted by NIK)."""
+    if not isinstance(people, int):
+        rows = len(people) if rows is None else rows
+        people = len({r.get("nik") for r in people if r.get("nik")})
+    with db_session(command, write=True) as session:
+        from koptrack.core import audit
+
+        audit.record_reveal(session, what, people=people, rows=rows, coop=coop, to=to)

@@ -8,12 +8,22 @@ from typing import Annotated, Any
 
 import typer
 
-from koptrack.cli.common import AsOfOpt, ForceOpt, RegencyOpt, ShowNikOpt, db_session, user_errors, write_workbook
+from koptrack.cli.common import (
+    AsOfOpt,
+    ForceOpt,
+    RegencyOpt,
+    ShowNikOpt,
+    db_session,
+    record_reveal,
+    user_errors,
+    write_workbook,
+)
 
 app = typer.Typer(
     help=(
         "Write data or a report to a file: CSV, JSON or Excel (xlsx).\n\n"
-        "NIK and KPJ are masked unless --show-nik; files are created private to you (0600)."
+        "NIK and KPJ are masked unless --show-nik; files are created private to you (0600). An export "
+        "with --show-nik is recorded in `koptrack log` (who, when, what, how many people)."
     ),
     no_args_is_help=True,
 )
@@ -38,6 +48,8 @@ def _export(
     reveal: bool,
     build: Callable[[Any], list],
     delimiter: str | None = None,
+    people_in: Callable[[Any], int] | None = None,
+    coop: str | None = None,
 ) -> None:
     with user_errors():
         from koptrack.errors import KoptrackError
@@ -49,7 +61,31 @@ def _export(
             raise KoptrackError(f"--delimiter {delimiter!r}: only a CSV file has a delimiter; this one is {fmt}")
         writers.check_target(out, force=force)  # before the database is read: refused early, nothing opened
     with db_session(f"export {command}") as session:
-        write_workbook(out, build(session), fmt=fmt, reveal=reveal, force=force, delimiter=sep)
+        sections = build(session)
+        on_written = None
+        if reveal and people_in is not None:
+            people = people_in(session)
+
+            def on_written(counts: dict) -> None:  # the file is complete and not yet readable under its name
+                record_reveal(
+                    f"export {command}",
+                    "NIK and KPJ in full",
+                    people=people,
+                    rows=sum(counts.values()),
+                    coop=coop,
+                    to=out,
+                )
+
+        write_workbook(out, sections, fmt=fmt, reveal=reveal, force=force, delimiter=sep, on_written=on_written)
+
+
+def _people_in(what: str, coop: str | None, regency: str | None) -> Callable[[Any], int]:
+    def count(session: Any) -> int:
+        from koptrack.core import exports
+
+        return exports.people_in(session, what, coop=coop, regency=regency)
+
+    return count
 
 
 def _sections(what: str, coop: str | None, regency: str | None) -> Callable[[Any], list]:
@@ -93,7 +129,8 @@ def people(
 ) -> None:
     """Every person's engagements (employees and members, current and past) with their cooperative.
 
-    With --show-nik the file can be imported again (`koptrack import people`).
+    With --show-nik the file can be imported again (`koptrack import people`); such an export is
+    recorded in `koptrack log` with the number of people in it.
 
     Examples:
 
@@ -101,7 +138,17 @@ def people(
       koptrack export people -o orang.xlsx
       koptrack export people --coop "KSP Maju Bersama" --show-nik -o maju-bersama.csv --delimiter ";"
     """
-    _export("people", out, fmt, force, show_nik, _sections("people", coop, regency), delimiter)
+    _export(
+        "people",
+        out,
+        fmt,
+        force,
+        show_nik,
+        _sections("people", coop, regency),
+        delimiter,
+        _people_in("people", coop, regency),
+        coop,
+    )
 
 
 @app.command("enrollments")
@@ -116,12 +163,24 @@ def enrollments(
 ) -> None:
     """Every BPJS Ketenagakerjaan enrollment: person, cooperative, KPJ, programmes, period.
 
+    With --show-nik (NIK and KPJ in full) the export is recorded in `koptrack log`.
+
     Example:
 
     \b
       koptrack export enrollments -o bpjs.xlsx
     """
-    _export("enrollments", out, fmt, force, show_nik, _sections("enrollments", coop, regency), delimiter)
+    _export(
+        "enrollments",
+        out,
+        fmt,
+        force,
+        show_nik,
+        _sections("enrollments", coop, regency),
+        delimiter,
+        _people_in("enrollments", coop, regency),
+        coop,
+    )
 
 
 @app.command("pkspkb")

@@ -131,6 +131,36 @@ def record(
     return entry.id  # type: ignore[return-value]  # flushed: it has its id
 
 
+# The entity of an entry that records personal data shown in full, not a change.
+REVEAL = "personal data"
+
+
+def record_reveal(
+    session: Session,
+    what: str,
+    *,
+    people: int,
+    rows: int | None = None,
+    coop: object = None,
+    to: str | None = None,
+) -> int:
+    """Record that NIKs and KPJs were shown in full (--show-nik: UU 27/2022 asks who saw whose
+    personal data): who (the OS user) and when, as every entry; which command; `what` was shown;
+    for how many `people` (and `rows`); for which cooperative (`coop`, an id or name, so that
+    `koptrack log --coop` lists it); `to`: the file written, or the terminal. Not a change:
+    nothing to undo. Returns the entry's id."""
+    coop_id = None
+    if coop not in (None, ""):
+        from koptrack.core.coops import resolve_coop
+
+        coop_id = resolve_coop(session, coop).id
+    facts: dict[str, Any] = {"shown": what, "people": people}
+    if rows is not None:
+        facts["rows"] = rows
+    facts["to"] = to or "terminal"
+    return record(session, REVEAL, None, coop_id=coop_id, **facts)
+
+
 def list_entries(
     session: Session,
     *,

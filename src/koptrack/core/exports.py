@@ -168,6 +168,21 @@ def pkspkb_rows(session: Session, regency: object = None) -> Iterator[dict]:
 EXPORTS = ("coops", "people", "enrollments", "pkspkb")
 
 
+def people_in(session: Session, what: str, *, coop: object = None, regency: object = None) -> int:
+    """How many different people the export `what` (people or enrollments) holds: one COUNT over
+    the same rows, never the rows themselves."""
+    from sqlalchemy import func
+
+    C, P = COOP, PERSON
+    T = ENGAGEMENT if what == "people" else ENROLLMENT
+    stmt = (
+        select(func.count(func.distinct(P.c.id)))
+        .select_from(T.join(P, P.c.id == T.c.person_id).join(C, C.c.id == T.c.coop_id))
+        .where(*_where(session, coop, regency))
+    )
+    return int(session.connection().execute(stmt).scalar() or 0)
+
+
 def sections(session: Session, what: str, *, coop: object = None, regency: object = None) -> list[Section]:
     """The one section of `koptrack export WHAT` (coops, people, enrollments, pkspkb), streamed."""
     if what == "coops":
