@@ -315,97 +315,115 @@ def _names_differ(a: str | None, b: str | None) -> bool:
     return x != y and difflib.SequenceMatcher(None, x, y).ratio() < 0.85
 
 
+_CACHE_MAX = 50_000  # distinct values remembered per column (dates, programmes, NPPs): memory stays flat
+_OK = object()
+
+
 class _Reader:
-    """Checks each row of the list into the temporary table; bad rows to the error sink."""
+    """Checks each row of the list into the temporary table; bad rows to the error sink. The
+    columns whose values repeat (dates, NPP, status, programmes, category) are parsed once per
+    distinct value."""
+
+    FIELDS = ("nik", "kpj", "name", "npp", "tmt", "end", "status", "programmes", "category")
 
     def __init__(self, conn: Any, mapping: dict[str, int], sink: ErrorSink, today: dt.date):
-        self.conn, self.m, self.sink, self.today = conn, mapping, sink, today
+        self.conn, self.sink, self.today = conn, sink, today
         self.store = Storage(conn.dialect.name)
+        self.index = tuple(mapping.get(f, -1) for f in self.FIELDS)
+        self.width = max(self.index) + 1
         self.batch: list[tuple] = []
+        self.caches: dict[str, dict[str, Any]] = {f: {} for f in self.FIELDS}
+        self.parsers: dict[str, Callable[[str], Any]] = {
+            "npp": validate.parse_npp,
+            "tmt": lambda v: self._date(v, "tmt", allow_future=False),
+            "end": lambda v: None if v == "-" else self._date(v, "end", allow_future=True),
+            "status": self._status,
+            "programmes": lambda v: validate.format_programmes(validate.parse_programmes(v)),
+            "category": validate.parse_category,
+        }
 
-    def cell(self, values: list[str], name: str) -> str:
-        i = self.m.get(name)
-        if i is None or i >= len(values):
-            return ""
-        v = values[i]
-        return "" if v is None else str(v).strip()
+    def _date(self, v: str, name: str, *, allow_future: bool) -> Any:
+        return self.store.date(validate.parse_date(v, name, allow_future=allow_future, today=self.today))
+
+    @staticmethod
+    def _status(v: str) -> str:
+        word = norm_header(v)
+        if word in ACTIVE_WORDS:
+            return "aktif"
+        if word in INACTIVE_WORDS:
+            return "nonaktif"
+        raise ValidationError("status", v, "must be aktif or nonaktif")
+
+    def parsed(self, name: str, value: str) -> Any:
+        """The value parsed (cached), or a ValidationError for the caller to report."""
+        cache = self.caches[name]
+        got = cache.get(value, _OK)
+        if got is _OK:
+            try:
+                got = self.parsers[name](value)
+            except ValidationError as exc:
+                got = exc
+            if len(cache) >= _CACHE_MAX:
+                cache.clear()
+            cache[value] = got
+        return got
 
     def check(self, line: int, values: list[str]) -> None:
-        bad = False
-
-        def refuse(column: str, value: object, reason: str) -> None:
-            nonlocal bad
-            bad = True
-            self.sink.add(line, column, value, reason, values)
-
-        nik_s, kpj_s = self.cell(values, "nik"), self.cell(values, "kpj")
+        if len(values) < self.width:
+            values = values + [""] * (self.width - len(values))
+        cells = [values[i].strip() if i >= 0 and values[i] else "" for i in self.index]
+        nik_s, kpj_s, name_s = cells[0], cells[1], cells[2]
+        errors: list[tuple[str, object, str]] = []
         nik = None
         if nik_s:
             got = validate.nik_fast(nik_s, self.today)
             if isinstance(got, str):
-                refuse("nik", validate.nik_digits(nik_s), got)
+                errors.append(("nik", validate.nik_digits(nik_s), got))
             else:
                 nik = got[0]
         kpj = None
-        try:
-            kpj = validate.parse_kpj(kpj_s)
-        except ValidationError as exc:
-            refuse("kpj", kpj_s, exc.reason)
-        if not nik_s and not kpj_s:
-            refuse("nik", "", "a row needs a NIK or a KPJ")
-        name = None
-        try:
-            name = validate.clean_name(self.cell(values, "name"), required=False)
-        except ValidationError as exc:
-            refuse("name", self.cell(values, "name"), exc.reason)
-        npp = None
-        try:
-            npp = validate.parse_npp(self.cell(values, "npp"))
-        except ValidationError as exc:
-            refuse("npp", self.cell(values, "npp"), exc.reason)
-        tmt = end = None
-        try:
-            tmt = validate.parse_date(
-                values[self.m["tmt"]] if self.m["tmt"] < len(values) else "",
-                "tmt",
-                allow_future=False,
-                today=self.today,
-            )
-        except ValidationError as exc:
-            refuse("tmt", exc.value, exc.reason)
-        end_s = values[self.m["end"]] if "end" in self.m and self.m["end"] < len(values) else ""
-        if str(end_s or "").strip() not in ("", "-"):
-            try:
-                end = validate.parse_date(end_s, "end", allow_future=True)
-            except ValidationError as exc:
-                refuse("end", exc.value, exc.reason)
-        if tmt and end and end < tmt:
-            refuse("end", end.isoformat(), f"is before the TMT {tmt}")
-        status = None
-        word = norm_header(self.cell(values, "status"))
-        if word:
-            if word in ACTIVE_WORDS:
-                status = "aktif"
-            elif word in INACTIVE_WORDS:
-                status = "nonaktif"
+        if kpj_s:
+            if len(kpj_s) == 11 and kpj_s.isdigit() and kpj_s.isascii():
+                kpj = kpj_s
             else:
-                refuse("status", self.cell(values, "status"), "must be aktif or nonaktif")
-        progs = None
-        if self.cell(values, "programmes"):
-            try:
-                progs = validate.format_programmes(validate.parse_programmes(self.cell(values, "programmes")))
-            except ValidationError as exc:
-                refuse("programmes", exc.value, exc.reason)
-        category = None
-        if self.cell(values, "category"):
-            try:
-                category = validate.parse_category(self.cell(values, "category"))
-            except ValidationError as exc:
-                refuse("category", exc.value, exc.reason)
-        if bad:
+                try:
+                    kpj = validate.parse_kpj(kpj_s)
+                except ValidationError as exc:
+                    errors.append(("kpj", kpj_s, exc.reason))
+        if not nik_s and not kpj_s:
+            errors.append(("nik", "", "a row needs a NIK or a KPJ"))
+        name = None
+        if name_s:
+            if name_s.isascii() and name_s.isprintable():
+                name = " ".join(name_s.split())[:200]
+            else:
+                try:
+                    name = validate.clean_name(name_s, required=False)
+                except ValidationError as exc:
+                    errors.append(("name", name_s, exc.reason))
+        out: dict[str, Any] = {}
+        for i, f in enumerate(self.FIELDS[3:], start=3):
+            v = cells[i]
+            if not v:
+                out[f] = None
+                if f == "tmt":
+                    errors.append(("tmt", "", "is required (a date like 2021-03-16 or 16/03/2021)"))
+                continue
+            value = self.parsed(f, v)
+            if isinstance(value, ValidationError):
+                errors.append((f, value.value, value.reason))
+                value = None
+            out[f] = value
+        tmt, end = out["tmt"], out["end"]
+        if tmt is not None and end is not None and str(end) < str(tmt):
+            errors.append(("end", str(end), f"is before the TMT {tmt}"))
+        if errors:
+            for column, value, reason in errors:
+                self.sink.add(line, column, value, reason, values)
             return
-        s = self.store
-        self.batch.append((line, nik, kpj, name, npp, s.date(tmt), s.date(end), status, progs, category, 0))
+        self.batch.append(
+            (line, nik, kpj, name, out["npp"], tmt, end, out["status"], out["programmes"], out["category"], 0)
+        )
         if len(self.batch) >= BATCH:
             self.flush()
 
@@ -523,11 +541,14 @@ def reconcile(
         mapping = _map_headers(table.headers)
         header_line = table.header_line
         reader = _Reader(conn, mapping, sink, today)
+        check = reader.check
+        n = 0
         for line, values in table.rows:
-            result.rows += 1
-            reader.check(line, values)
-            if progress and result.rows % BATCH == 0:
+            n += 1
+            check(line, values)
+            if progress and n % BATCH == 0:
                 progress(table.position(), table.size)
+        result.rows = n
         reader.flush()
         if progress:
             progress(table.size, table.size)
@@ -669,23 +690,24 @@ def _match(session: Session, rec: Reconciliation, f: CoverageFilter, *, has_npp:
     out = _Writer(conn, rec, recorded_npp)
     group: list[Side] = []
     current: object = object()
-    for r in conn.execute(stmt.execution_options(yield_per=BATCH)).mappings():
+    for r in conn.execute(stmt.execution_options(yield_per=BATCH)):
+        (pid_, side_, ref, nik_, kpj_, name_, npp_, start, end, status, progs, cat, coop_id, engaged_, pname) = r
         side = Side(
-            list_row=r["side"] == 0,
-            ref=r["ref"],
-            person_id=r["pid"],
-            nik=r["nik"],
-            kpj=r["kpj"],
-            name=r["name"],
-            npp=r["npp"],
-            start=_day(r["start"]),
-            end=_day(r["end"]),
-            status=r["status"],
-            programmes=r["programmes"],
-            category=r["category"],
-            coop_id=r["coop_id"],
-            engaged=bool(r["engaged"]),
-            person_name=r["person_name"],
+            side_ == 0,
+            ref,
+            pid_,
+            nik_,
+            kpj_,
+            name_,
+            npp_,
+            _day(start),
+            _day(end),
+            status,
+            progs,
+            cat,
+            coop_id,
+            bool(engaged_),
+            pname,
         )
         if side.person_id is None or side.person_id != current:
             if group:
@@ -746,7 +768,10 @@ class _Writer:
     ) -> None:
         lst = row if row.list_row else None
         self.rec.counts[cls] += 1
-        self.rec.per_coop.setdefault(coop_id, Counter())[cls] += 1
+        per = self.rec.per_coop.get(coop_id)
+        if per is None:
+            per = self.rec.per_coop[coop_id] = Counter()
+        per[cls] += 1
         self.seq += 1
         s = self.store
         kpj = (lst.kpj if lst and lst.kpj else None) or (koptrack.kpj if koptrack else None)
