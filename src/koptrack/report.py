@@ -78,7 +78,11 @@ _MASKERS: tuple[tuple[str, Callable[[str], str | None]], ...] | None = None
 # a NIK that Excel rounded 15), also written in groups with spaces, dots or dashes as the office
 # writes NIKs (`3215 0552 0390 0001`, `3215.05.520390.0001`). Two dates or a time of day never
 # make 11 digits with single separators (`2021-03-16 14:05` has 10).
-_ID_LIKE = re.compile(r"(?<!\d)\d(?:[ .\-\u00a0\u2009\u202f]?\d){10,}(?!\d)")
+_ID_LIKE = re.compile(r"\d(?:[ .\-\u00a0\u2009\u202f]?\d){10,}")
+# A quick test before the pattern (the pattern reads 30 MB/s, this 1 GB/s): in ASCII text, a
+# match needs 11 characters in a row that are digits or separators.
+_DIGITISH = str.maketrans(dict.fromkeys("0123456789 .-\u00a0\u2009\u202f", "0"))
+_ELEVEN = "0" * 11
 # Numbers that are an organisation's, not a person's, and are shown as they are: the NIK
 # koperasi (the ministry's number of a cooperative), under its key in a row and after its label
 # in a message (`nik-koperasi '3215030000000042' already belongs to cooperative 7`).
@@ -101,13 +105,17 @@ def scrub(text: str) -> str:
     """The text with every NIK- or KPJ-like number in it masked (UU 27/2022): a NIK typed where
     a cooperative, a date or a name was expected, a mistyped KPJ, a file without its header row.
     `3215055203900001` -> `321505******0001`, `12345678901` -> `12******901`."""
-    if len(text) < 11:
+    if not has_id_like(text):
         return text
     return _ID_LIKE.sub(_mask_digits, text)
 
 
 def has_id_like(text: str) -> bool:
     """Whether `text` holds a number that `scrub` would mask (or keep, as an organisation's)."""
+    if len(text) < 11:
+        return False
+    if text.isascii() and _ELEVEN not in text.translate(_DIGITISH):
+        return False
     return _ID_LIKE.search(text) is not None
 
 

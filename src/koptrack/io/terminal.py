@@ -119,16 +119,17 @@ def _cell(value: Any, col: Col, reveal: bool = False) -> RenderableType:
 
 def _csv_cells(row: dict, keys: Iterable[str], reveal: bool) -> list:
     """One CSV line's cells: masked, scrubbed, and never a formula a spreadsheet would run."""
-    from koptrack.io.writers import csv_cell, neutralise
+    from koptrack.io.writers import RISKY_FIRST, csv_cell, neutralise
 
     row = masked(row, reveal)
-    cells = []
-    for key in keys:
-        value = csv_cell(row.get(key))
-        if isinstance(value, str) and not reveal and key not in NOT_PERSONAL:
-            value = scrub(value)
-        cells.append(neutralise(value))
-    return cells
+    cells = [csv_cell(row.get(key)) for key in keys]
+    # one quick test of the whole line (most lines hold nothing that looks like a NIK or KPJ)
+    if not reveal and has_id_like("\x00".join(c for c in cells if isinstance(c, str))):
+        cells = [
+            scrub(c) if isinstance(c, str) and key not in NOT_PERSONAL else c
+            for key, c in zip(keys, cells, strict=True)
+        ]
+    return [neutralise(c) if isinstance(c, str) and c[:1] in RISKY_FIRST else c for c in cells]
 
 
 def progress_bar(percent: float | None, width: int = 20) -> RenderableType:

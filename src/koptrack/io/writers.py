@@ -60,6 +60,8 @@ def dumps(value: Any, *, ascii_only: bool = False) -> str:
 
 
 _BLANKS = " \t\r\n\u00a0"
+# the first characters of a cell that `neutralise` may change (a quick test before the call)
+RISKY_FIRST = frozenset(FORMULA_STARTS) | frozenset(_BLANKS)
 
 
 def neutralise(value: Any) -> Any:
