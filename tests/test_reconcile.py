@@ -294,3 +294,48 @@ def test_apply_is_undone_whole(office, cli, tmp_path, engine):
     cli("undo")
     after = table_dump(engine)
     assert after == before
+
+
+def test_verified_coverage_beside_the_declared_one(office, cli, tmp_path, engine):
+    f = write_csv(tmp_path / "peserta.csv", HEADER, branch_rows())
+    # before any list: the flag shows zeros and says no list confirmed anything
+    r = cli("bpjs", "status", "--verified", "--as-of", "2021-12-31", "--json")
+    assert {x["name"]: x["verified"] for x in json.loads(r.stdout) if x["name"] in (A, B)} == {A: 0, B: 0}
+    r = cli("bpjs", "status", "--verified", "--as-of", "2021-12-31")
+    assert "no BPJS participant list has confirmed an enrollment yet" in r.stderr
+    plain = cli.json("bpjs", "status", "--as-of", "2021-12-31")
+    assert "verified" not in plain[0]
+    cli("bpjs", "reconcile", f, "--apply")
+    with engine.connect() as conn:
+        stamped = conn.execute(
+            text(
+                "SELECT p.name, e.verified_on, e.verified_by FROM enrollment e JOIN person p ON p.id = e.person_id "
+                "WHERE e.verified_on IS NOT NULL ORDER BY p.name"
+            )
+        ).all()
+    assert [(n, str(d)[:10], by) for n, d, by in stamped] == [
+        (name, "2021-12-31", "peserta.csv") for name in ("Budi Santoso", "Eko Prasetyo", "Rina Marlina", "Siti Aminah")
+    ]
+    r = cli("bpjs", "status", "--verified", "--as-of", "2021-12-31", "--json")
+    rows = {x["name"]: x for x in json.loads(r.stdout)}
+    # A: Siti, Budi, Agus, Rina, Joko, Eko, Wati running; Siti, Budi, Eko, Rina confirmed
+    assert (rows[A]["enrolled"], rows[A]["verified"], rows[A]["verified_share"]) == (7, 4, 57.1)
+    assert (rows[B]["enrolled"], rows[B]["verified"]) == (2, 0)
+    r = cli("bpjs", "status", "--verified", "--as-of", "2021-12-31")
+    assert "verified: 4 of 8 people enrolled on 2021-12-31 (50.0%)" in r.stderr
+    assert "latest list peserta.csv of 2021-12-31" in r.stderr
+    assert "Verified" in r.stdout
+    # targets: the verified people beside the declared ones, and the workbook says how much and when
+    cli("targets", "set", "2021", "bpjs.enrolled_people", "10")
+    r = cli("targets", "2021", "--verified", "--json")
+    row = next(x for x in json.loads(r.stdout) if x["metric"] == "bpjs.enrolled_people" and x["segment"] == "all")
+    assert (row["actual"], row["verified"], row["verified_share"]) == (8, 4, 50.0)
+    assert "verified: 4 of 8 people enrolled" in cli("targets", "2021").stderr
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "targets.xlsx"
+    cli("targets", "2021", "--xlsx", out)
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert "Verified by BPJS" in wb.sheetnames
+    sheet = list(wb["Verified by BPJS"].iter_rows(values_only=True))
+    assert sheet[1][1:4] == (8, 4, 0.5) and sheet[1][5] == "peserta.csv", sheet  # 50 % as a percentage cell
+    assert str(sheet[1][4])[:10] == "2021-12-31"

@@ -993,7 +993,8 @@ def _apply(session: Session, rec: Reconciliation) -> None:
                         category=cat,
                         programmes=validate.format_programmes(progs),
                         missing_programmes=validate.format_programmes(p for p in required if p not in progs),
-                        **_verified(stamp, rec.file),
+                        verified_on=stamp,
+                        verified_by=rec.file,
                     )
             except KoptrackError:
                 left_reasons["not_enrolled"] += 1
@@ -1012,8 +1013,8 @@ def _apply(session: Session, rec: Reconciliation) -> None:
             enr_row.kpj = r["kpj"]
             applied["kpj_recorded"] += 1
         if action == "verify":
-            for k, v in _verified(stamp, rec.file).items():
-                setattr(enr_row, k, v)
+            enr_row.verified_on = stamp
+            enr_row.verified_by = rec.file
             applied["verified"] += 1
         session.add(enr_row)
         changes.append({"table": "enrollment", "id": enr_row.id, "before": before, "after": audit.snapshot(enr_row)})
@@ -1033,13 +1034,6 @@ def _apply(session: Session, rec: Reconciliation) -> None:
         **applied,
         undo=changes,
     )
-
-
-def _verified(day: dt.date, file: str) -> dict[str, Any]:
-    """The columns that say which list last confirmed an enrollment, and when."""
-    if "verified_on" not in ENROLLMENT.c:  # TODO(0007): the migration lands after 0006
-        return {}
-    return {"verified_on": day, "verified_by": file}
 
 
 def verified_stamp(session: Session) -> tuple[dt.date | None, str | None]:
