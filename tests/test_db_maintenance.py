@@ -3,6 +3,7 @@ writes), restores that check what they are given, and checks that find broken ro
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -16,6 +17,7 @@ from sqlalchemy import text
 
 from conftest import ON_POSTGRES, table_dump
 from koptrack import store
+from koptrack.errors import KoptrackError
 
 sqlite_only = pytest.mark.sqlite_only
 
@@ -454,3 +456,124 @@ def test_restore_refuses_a_backup_with_a_column_missing(cli, db_path, tmp_path):
     line = one_error(cli("db", "restore", str(backup), "--force", ok=False))
     assert line.endswith("column cooperative.note missing")
     assert live_bytes(db_path) == before
+
+
+# --- The audit log's guarantee and the foreign keys, as koptrack made them (issue 16, item 16) ----
+
+# Each: what a hand (a sqlite3 shell, a crafted backup) did to a koptrack database, and the
+# problem `db check` and a restore name. A row pointing at nothing goes with the foreign keys'
+# removal: without them SQLite's own foreign-key check finds nothing.
+TAMPERING = {
+    "audit trigger dropped": (["DROP TRIGGER audit_log_no_delete"], "trigger audit_log_no_delete missing"),
+    "audit trigger that does nothing": (
+        [
+            "DROP TRIGGER audit_log_no_update",
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT 1; END",
+        ],
+        "trigger audit_log_no_update changed",
+    ),
+    "foreign keys removed": (
+        [
+            "CREATE TABLE engagement_copy AS SELECT * FROM engagement",
+            "DROP TABLE engagement",
+            "ALTER TABLE engagement_copy RENAME TO engagement",
+            "INSERT INTO engagement (id, person_id, coop_id, role, since, created_at) "
+            "VALUES (77, 999, 1, 'karyawan', '2021-01-01', '2021-01-01')",
+        ],
+        "foreign key engagement.person_id missing",
+    ),
+    "a trigger koptrack never made": (
+        ["CREATE TRIGGER audit_log_wipe AFTER INSERT ON audit_log BEGIN DELETE FROM coop_inactive; END"],
+        "trigger audit_log_wipe is not koptrack's",
+    ),
+}
+
+
+def _tamper(path, statements) -> None:
+    conn = sqlite3.connect(path)  # foreign keys off, as in any plain sqlite3 shell
+    try:
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+@sqlite_only
+@pytest.mark.parametrize("tampering", list(TAMPERING), ids=list(TAMPERING))
+def test_restore_refuses_a_backup_whose_triggers_or_foreign_keys_are_not_koptrack_s(cli, db_path, tmp_path, tampering):
+    """The trigger's name is not enough: a trigger of that name that does nothing, a table
+    without its foreign keys (and a row pointing at nothing that SQLite's own check then misses),
+    a trigger koptrack never made: each is refused, the live database byte for byte as it was."""
+    statements, problem = TAMPERING[tampering]
+    backup = _real_backup(cli, tmp_path)
+    _tamper(backup, statements)
+    before = live_bytes(db_path)
+    line = one_error(cli("db", "restore", str(backup), "--force", ok=False))
+    assert problem in line, line
+    assert live_bytes(db_path) == before
+
+
+@sqlite_only
+@pytest.mark.parametrize("tampering", list(TAMPERING), ids=list(TAMPERING))
+def test_check_reports_an_audit_log_that_is_not_append_only_and_missing_foreign_keys(cli, db_path, tampering):
+    statements, problem = TAMPERING[tampering]
+    cli("seed")
+    _tamper(db_path, statements)
+    result = cli("db", "check", "--json", ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is False and problem in report["schema_problems"]
+    assert f"warning: {problem}" in result.stderr.splitlines()
+    if "audit" in tampering or "koptrack never made" in tampering:
+        assert report["audit_log"] != "append-only"
+        assert "the audit log is not append-only" in result.stderr
+    table = cli("db", "check", ok=False)
+    assert f"warning: {problem}" in table.stderr.splitlines()
+    assert [line for line in table.stderr.splitlines() if line.startswith("error: ")] == [
+        line for line in result.stderr.splitlines() if line.startswith("error: ")
+    ]
+
+
+@sqlite_only
+def test_a_restored_database_s_audit_log_refuses_changes_and_deletes(cli, db_path, tmp_path):
+    """A restore proves it by trying (a probe row, rolled back); after it, SQL cannot delete."""
+    from koptrack.store import maintenance
+
+    backup = _real_backup(cli, tmp_path)
+    cli("db", "restore", str(backup), "--force")
+    for statement in ("DELETE FROM audit_log", "UPDATE audit_log SET os_user = 'x'"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            _tamper(db_path, [statement])
+    assert cli.json("db", "check")["audit_log"] == "append-only"
+    maintenance.prove_append_only(backup)  # the probe leaves the file as it was
+    _tamper(backup, ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"])
+    with pytest.raises(KoptrackError, match="accepts UPDATE and DELETE: it is not append-only"):
+        maintenance.prove_append_only(backup)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the PostgreSQL pass checks this")
+@pytest.mark.parametrize(
+    "statement, problem",
+    [
+        (
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change",
+            "trigger audit_log_no_change on audit_log switched off",
+        ),
+        ("DROP TRIGGER audit_log_no_truncate ON audit_log", "trigger audit_log_no_truncate on audit_log missing"),
+        (
+            "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RETURN NULL; END $$",
+            "trigger audit_log_no_change on audit_log changed",
+        ),
+        ("ALTER TABLE engagement DISABLE TRIGGER ALL", "triggers switched off on engagement"),
+        ("ALTER TABLE person DISABLE ROW LEVEL SECURITY", "row-level security off on person"),
+    ],
+)
+def test_check_on_postgres_reports_the_audit_triggers_and_row_level_security(cli, engine, statement, problem):
+    with engine.begin() as conn:
+        conn.exec_driver_sql(statement)
+    result = cli("db", "check", "--json", ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert any(p.startswith(problem) for p in report["schema_problems"]), report["schema_problems"]

@@ -144,12 +144,46 @@ def test_private_modes_do_not_depend_on_the_umask_and_existing_folders_are_left_
 
 
 @sqlite_only
-def test_an_existing_database_file_keeps_its_mode(tmp_path):
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
+def test_an_existing_database_file_others_may_read_is_made_private_and_the_user_told(cli, tmp_path, mode):
+    """A database copied in with 0644 (or shared with a group) holds every NIK: koptrack makes
+    it, and its WAL files, 0600 when it opens it, even for a command that only reads, and says
+    so on stderr; the data is untouched."""
     db = tmp_path / "k.db"
     store.open_engine(str(db)).dispose()
-    os.chmod(db, 0o640)  # the owner chose to share it with a group
+    os.chmod(db, mode)
+    data = db.read_bytes()
+    reader = sqlite3.connect(db)  # another reader holds it open: its WAL files are there, as open as the file
+    try:
+        reader.execute("SELECT count(*) FROM cooperative").fetchone()
+        sides = [db.with_name("k.db" + side) for side in ("-wal", "-shm")]
+        assert [stat.S_IMODE(p.stat().st_mode) for p in sides] == [mode] * 2  # SQLite gives them the file's mode
+        told: list[str] = []
+        store.open_engine(str(db), create=False, on_notice=told.append).dispose()
+        assert [stat.S_IMODE(p.stat().st_mode) for p in (db, *sides)] == [0o600] * 3
+    finally:
+        reader.close()
+    assert told == [
+        f"made {str(p)!r} private to you (0600): its mode was {mode:04o}, others could read it" for p in (db, *sides)
+    ]
+    assert db.read_bytes() == data
+
+    os.chmod(db, mode)
+    result = cli("--db", str(db), "db", "check")
+    assert f"warning: made {str(db)!r} private to you (0600)" in result.stderr
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    os.chmod(db, mode)
+    cli("--db", str(db), "kecamatan", "list")  # every command: made private (cli/common tells the user)
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+@sqlite_only
+def test_a_private_database_is_left_as_it_is_and_nothing_is_said(tmp_path):
+    db = tmp_path / "k.db"
     store.open_engine(str(db)).dispose()
-    assert stat.S_IMODE(db.stat().st_mode) == 0o640
+    told: list[str] = []
+    store.open_engine(str(db), create=False, on_notice=told.append).dispose()
+    assert told == [] and stat.S_IMODE(db.stat().st_mode) == 0o600
 
 
 @sqlite_only

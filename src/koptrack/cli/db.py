@@ -77,10 +77,14 @@ def restore(
 
 @app.command("check")
 def check(json_out: JsonOpt = False) -> None:
-    """Check the database: SQLite's integrity and foreign-key checks, schema revision, row counts.
+    """Check the database: SQLite's integrity and foreign-key checks, schema revision, row counts,
+    and what keeps the data whole: the audit log's triggers (it only ever grows), every foreign
+    key and trigger as koptrack made them (on PostgreSQL: the audit triggers switched on and
+    row-level security on every table of a regency's data).
 
-    Exits 1 when a check fails (damage is reported, table by table). A database that does not
-    exist is an error: it is not created.
+    Exits 1 when a check fails (damage is reported, table by table; a missing or changed
+    trigger or foreign key, one line each). A database that does not exist is an error: it is
+    not created. A database file others may read is made private (0600) first, and you are told.
 
     Example:
 
@@ -90,8 +94,15 @@ def check(json_out: JsonOpt = False) -> None:
     with user_errors("db check"):
         from koptrack.core import database, views
 
-        result = database.check(STATE.db, on_upgrade=upgrade_notice)
+        result = database.check(STATE.db, on_upgrade=upgrade_notice, on_notice=terminal.warn)
         view = views.db_check(result)
     terminal.show(view, fmt_of(json_out))
+    for problem in result.get("schema_problems", []):
+        terminal.warn(problem)
     if not result["ok"]:
+        if result.get("audit_log", "append-only") != "append-only":
+            fail(
+                "the database check found problems: the audit log is not append-only (see above)",
+                hint="restore a backup that passes `koptrack db check`, or ask who changed the database",
+            )
         fail("the database check found problems (see above)")

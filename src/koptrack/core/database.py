@@ -73,9 +73,13 @@ def restore(db: str | None, source: str, *, force: bool = False, on_upgrade: Upg
     return {**info, "revision_now": store.SCHEMA_HEAD}
 
 
-def check(db: str | None, *, on_upgrade: UpgradeNotice | None = None) -> dict:
-    """Integrity and foreign-key checks, schema revision, row counts; `ok` says whether all passed."""
-    engine = store.open_engine(db, on_upgrade=on_upgrade, create=False)
+def check(
+    db: str | None, *, on_upgrade: UpgradeNotice | None = None, on_notice: Callable[[str], None] | None = None
+) -> dict:
+    """Integrity and foreign-key checks, schema revision, the audit log's triggers and the other
+    guarantees of the schema, row counts; `ok` says whether all passed. `on_notice` is told when
+    the database file had to be made private."""
+    engine = store.open_engine(db, on_upgrade=on_upgrade, create=False, on_notice=on_notice)
     try:
         return maintenance.check(engine)
     finally:

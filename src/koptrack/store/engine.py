@@ -22,7 +22,7 @@ from koptrack.errors import KoptrackError
 
 # The newest migration in koptrack/store/migrations/versions. tests/test_store.py checks that this
 # constant equals Alembic's head, so opening an up-to-date database never imports Alembic.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -95,6 +95,32 @@ def prepare_sqlite_file(path: Path) -> None:
             f"cannot create database {str(path)!r}: {exc.strerror}",
             hint="check the path given with --db or KOPTRACK_DB",
         ) from None
+
+
+def make_private(path: Path) -> list[str]:
+    """Make an existing database file, and its -wal and -shm beside it, private to the user
+    (0600) when others may read or write them (a file copied in with 0644, a umask of 022): the
+    messages that say what was done, for the user."""
+    import stat
+
+    told = []
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        mode = stat.S_IMODE(st.st_mode)
+        if not stat.S_ISREG(st.st_mode) or not mode & 0o077:
+            continue
+        try:
+            os.chmod(p, 0o600)
+        except OSError as exc:
+            told.append(
+                f"others may read {str(p)!r} (mode {mode:04o}), and it could not be made private: {exc.strerror}"
+            )
+        else:
+            told.append(f"made {str(p)!r} private to you (0600): its mode was {mode:04o}, others could read it")
+    return told
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -278,13 +304,15 @@ def open_engine(
     on_upgrade: Callable[[str, str], None] | None = None,
     create: bool = True,
     on_create: Callable[[str], None] | None = None,
+    on_notice: Callable[[str], None] | None = None,
 ) -> Engine:
     """Engine for --db / KOPTRACK_DB / the default file, with the schema brought up to date.
     `on_upgrade(old, new)` is told before an existing database's schema is upgraded (the CLI
     says so on stderr). An SQLite file that does not exist yet (or is empty) is created only
     with `create` (the commands that write), and `on_create(path)` is told; without `create`
     it is an error naming the path, and nothing is created. Another application's SQLite file
-    is an error, and left as it was."""
+    is an error, and left as it was. An existing file others may read is made private (0600)
+    and `on_notice(message)` is told."""
     url = url or resolve_url(db)
     path = _checked_url(url)
     new = False
@@ -296,6 +324,10 @@ def open_engine(
                 hint="check --db or KOPTRACK_DB; a command that writes (koptrack seed, coop add, import) creates one",
             )
         new = state != "koptrack"
+        if state != "missing":
+            for message in make_private(path):
+                if on_notice is not None:
+                    on_notice(message)
     try:
         engine = make_engine(url)
         rev = current_revision(engine)

@@ -72,7 +72,42 @@ def _schema(conn: sqlite3.Connection) -> dict[str, set[str]]:
     return out
 
 
+def _guarantees(conn: sqlite3.Connection) -> dict[str, str]:
+    """What keeps the rows whole beyond their tables and columns: each trigger's SQL (spaces
+    collapsed) and each foreign key, {"trigger audit_log_no_delete": "CREATE TRIGGER ...",
+    "foreign key engagement.person_id": "person.id"}."""
+    out: dict[str, str] = {}
+    for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"):
+        out[f"trigger {name}"] = " ".join(str(sql or "").split())
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        if table.startswith("sqlite_"):
+            continue
+        for ref, column, to in conn.execute('SELECT "table", "from", "to" FROM pragma_foreign_key_list(?)', (table,)):
+            out[f"foreign key {table}.{column}"] = f"{ref}.{to}"
+    return out
+
+
+def guarantee_problems(found: dict[str, str], expected: dict[str, str]) -> list[str]:
+    """What differs from koptrack's own triggers and foreign keys: one missing or changed, or a
+    trigger koptrack never made (it could change rows behind koptrack's back)."""
+    out = [
+        f"{key} {'missing' if key not in found else 'changed'}"
+        for key, value in sorted(expected.items())
+        if found.get(key) != value
+    ]
+    out += [f"{key} is not koptrack's" for key in sorted(found) if key.startswith("trigger ") and key not in expected]
+    return out
+
+
 _EXPECTED: dict[str, dict[str, set[str]]] = {}
+_EXPECTED_GUARANTEES: dict[str, dict[str, str]] = {}
+
+
+def expected_guarantees(revision: str) -> dict[str, str]:
+    """The triggers and foreign keys a koptrack database has at `revision`."""
+    expected_schema(revision)
+    return _EXPECTED_GUARANTEES[revision]
 
 
 def expected_schema(revision: str) -> dict[str, set[str]]:
@@ -93,6 +128,7 @@ def expected_schema(revision: str) -> dict[str, set[str]]:
             raw = engine.raw_connection()
             try:
                 _EXPECTED[revision] = _schema(raw.driver_connection)  # type: ignore[arg-type]
+                _EXPECTED_GUARANTEES[revision] = _guarantees(raw.driver_connection)  # type: ignore[arg-type]
             finally:
                 raw.close()
         finally:
@@ -168,6 +204,12 @@ def describe_file(path: Path, *, complete: bool = False) -> dict:
                         f"{str(path)!r} is not a complete koptrack database of revision {revision}: "
                         f"{_listed(missing)} missing"
                     )
+                changed = guarantee_problems(_guarantees(conn), expected_guarantees(revision))
+                if changed:
+                    raise KoptrackError(
+                        f"{str(path)!r} is not a koptrack database as koptrack made it: {_listed(changed)}",
+                        hint="its triggers and foreign keys keep the audit log and rows whole; restore another backup",
+                    )
                 problems = [r[0] for r in conn.execute("PRAGMA integrity_check")]
                 integrity = "ok" if problems == ["ok"] else "; ".join(problems[:3])
                 fk = conn.execute("PRAGMA foreign_key_check").fetchall()
@@ -187,10 +229,50 @@ def describe_file(path: Path, *, complete: bool = False) -> dict:
 
 
 def check_complete(path: Path) -> None:
-    """A restored copy, upgraded, is a whole koptrack database at the head revision."""
+    """A restored copy, upgraded, is a whole koptrack database at the head revision, and its
+    audit log refuses to be changed or deleted (tried, and rolled back)."""
     info = describe_file(path, complete=True)
     if info["revision"] != store.SCHEMA_HEAD:
         raise KoptrackError(f"{str(path)!r} is at revision {info['revision']}, not {store.SCHEMA_HEAD}")
+    prove_append_only(path)
+
+
+APPEND_ONLY = "audit_log is append-only"
+
+
+def prove_append_only(path: Path) -> None:
+    """Try to change and to delete an audit entry (a probe row, in a transaction rolled back):
+    the database itself must refuse both."""
+    accepted = []
+    try:
+        with _connect(path) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(
+                    "INSERT INTO audit_log (at, os_user, command, entity) "
+                    "VALUES ('2000-01-01 00:00:00.000000', 'koptrack', 'probe', 'probe')"
+                )
+                probe = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+                for statement in (
+                    f"UPDATE audit_log SET summary = 'changed' WHERE id = {probe}",
+                    f"DELETE FROM audit_log WHERE id = {probe}",
+                ):
+                    try:
+                        conn.execute(statement)
+                    except sqlite3.DatabaseError as exc:
+                        if APPEND_ONLY not in str(exc):
+                            raise
+                    else:
+                        accepted.append(statement.split()[0])
+            finally:
+                conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        raise KoptrackError(f"cannot check the audit log of {str(path)!r}: {exc}") from None
+    if accepted:
+        raise KoptrackError(
+            f"{str(path)!r}: its audit log accepts {' and '.join(accepted)}: it is not append-only",
+            hint="restore another backup",
+        )
 
 
 def copy(source: Path, target: Path) -> None:
@@ -285,6 +367,17 @@ def check(engine) -> dict:
             result["integrity"] = "checked by the server"
             result["foreign_key_problems"] = []
             result["foreign_key_problem_count"] = 0
+        try:
+            problems = _schema_problems(conn, result["revision"])
+        except DatabaseError as exc:
+            problems = []
+            damaged.append(f"the schema cannot be read: {exc.orig}")
+        result["audit_log"] = (
+            "append-only"
+            if not any("trigger" in p and "audit_log" in p for p in problems)
+            else "NOT append-only (see schema_problems)"
+        )
+        result["schema_problems"] = problems
         rows: dict[str, int | None] = {}
         for t in COUNTED:
             try:
@@ -298,6 +391,71 @@ def check(engine) -> dict:
     result["ok"] = (
         result["integrity"] in ("ok", "checked by the server")
         and not result["foreign_key_problem_count"]
+        and not result["schema_problems"]
         and result["revision"] == result["expected_revision"]
     )
     return result
+
+
+# PostgreSQL: the audit log's triggers at the head revision (name: its event, a phrase of its
+# function), and the tables migration 0006 puts under row-level security.
+PG_AUDIT_TRIGGERS = {
+    "audit_log_no_change": ("BEFORE DELETE OR UPDATE", f"RAISE EXCEPTION '{APPEND_ONLY}'"),
+    "audit_log_no_truncate": ("BEFORE TRUNCATE", f"RAISE EXCEPTION '{APPEND_ONLY}'"),
+    "audit_log_server_fields": ("BEFORE INSERT", "NEW.db_user := session_user"),
+}
+PG_SECURED = (
+    "cooperative",
+    "coop_inactive",
+    "person",
+    "engagement",
+    "enrollment",
+    "bpjs_registration",
+    "pkspkb_membership",
+    "target",
+    "reported_count",
+    "audit_log",
+)
+
+
+def _schema_problems(conn, revision: str | None) -> list[str]:
+    """What keeps the data whole, as koptrack made it: on SQLite every table, column, trigger and
+    foreign key of the revision (and no trigger koptrack did not make); on PostgreSQL the audit
+    log's triggers (present, switched on, with their own functions), no trigger switched off,
+    and row-level security on every table of a regency's data."""
+    if revision is None or not store.known_revision(revision):
+        return []  # reported as the revision
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        return _missing(_schema(raw), expected_schema(revision)) + guarantee_problems(
+            _guarantees(raw), expected_guarantees(revision)
+        )
+    if conn.dialect.name != "postgresql" or revision != store.SCHEMA_HEAD:
+        return []
+    out = []
+    found = {
+        name: (enabled, " ".join(definition.split()), " ".join(source.split()))
+        for name, enabled, definition, source in conn.exec_driver_sql(
+            "SELECT t.tgname, t.tgenabled, pg_get_triggerdef(t.oid), p.prosrc FROM pg_trigger t "
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = 'audit_log'::regclass AND NOT t.tgisinternal"
+        )
+    }
+    for name, (event, phrase) in PG_AUDIT_TRIGGERS.items():
+        if name not in found:
+            out.append(f"trigger {name} on audit_log missing")
+        elif found[name][0] == "D":
+            out.append(f"trigger {name} on audit_log switched off")
+        elif event not in found[name][1] or phrase not in found[name][2]:
+            out.append(f"trigger {name} on audit_log changed")
+    off = conn.exec_driver_sql(
+        "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE t.tgenabled = 'D' AND c.relnamespace = current_schema()::regnamespace ORDER BY 1"
+    ).all()
+    out += [f"triggers switched off on {r[0]} (foreign keys or the audit log unchecked)" for r in off]
+    unsecured = conn.exec_driver_sql(
+        "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+        "AND relname = ANY(%(t)s) AND NOT relrowsecurity ORDER BY 1",
+        {"t": list(PG_SECURED)},
+    ).all()
+    out += [f"row-level security off on {r[0]}" for r in unsecured]
+    return out

@@ -266,6 +266,10 @@ class Enrollment(SQLModel, table=True):
     missing_programmes: str = ""
     start_on: dt.date
     end_on: dt.date | None = None
+    # The date and file name of the BPJS participant list that last confirmed it
+    # (`bpjs reconcile --apply`); NULL: only declared.
+    verified_on: dt.date | None = Field(default=None, index=True)
+    verified_by: str | None = None
     created_at: dt.datetime = _stamp()
     __table_args__ = (
         CheckConstraint(_in("category", CATEGORIES), name="category"),
