@@ -534,3 +534,84 @@ def test_a_job_title_means_an_employee(value, expected):
 def test_a_word_that_is_neither_role_nor_title_is_refused(value):
     with pytest.raises(ValidationError):
         validate.parse_role_or_title(value)
+
+
+# --- names (issue 16, item 9) ----------------------------------------------------------------
+
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202e\u2066\u2069\u034f\ufe0f\u3164"
+names = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")),
+    max_size=60,
+)
+
+
+@given(names, st.lists(st.tuples(st.integers(0, 60), st.sampled_from(INVISIBLE)), max_size=5))
+def test_invisible_characters_never_make_another_name(name, inserts):
+    # a name with invisible characters slipped in anywhere normalises to the same name
+    spiked = name
+    for at, ch in inserts:
+        spiked = spiked[:at] + ch + spiked[at:]
+    assert validate.normalise_name(spiked) == validate.normalise_name(name)
+
+
+@given(names)
+def test_a_normalised_name_is_stable_and_shows_only_visible_characters(name):
+    once = validate.normalise_name(name)
+    assert validate.normalise_name(once) == once  # idempotent: what is stored compares equal to itself
+    assert not any(ch in INVISIBLE for ch in once)
+    assert once == once.strip() and "  " not in once
+
+
+@given(st.text(st.sampled_from(INVISIBLE + " "), min_size=1, max_size=10))
+def test_a_name_of_invisible_characters_only_is_refused(name):
+    assume(name.strip())
+    with pytest.raises(ValidationError, match="has no visible characters"):
+        validate.clean_name(name)
+
+
+def test_names_are_nfkc_without_invisible_characters():
+    assert validate.clean_name("\uff2b\uff33\uff30 Maju\u00a0Bersama") == "KSP Maju Bersama"
+    assert validate.clean_name("Ko\ufb01 \u200bSejahtera\u200d") == "Kofi Sejahtera"
+    assert validate.clean_name("  Siti   Aminah ") == "Siti Aminah"
+    with pytest.raises(ValidationError, match="control characters"):
+        validate.clean_name("Siti\x1b[31m")
+    with pytest.raises(ValidationError, match="is required"):
+        validate.clean_name("   ")
+
+
+@pytest.mark.parametrize(
+    ("name", "mixed"),
+    [
+        ("KSP Maju Bersama", False),
+        ("Ren\u00e9 Hal\u00e9", False),  # Latin letters with accents
+        ("\u0410\u043d\u043d\u0430", False),  # Cyrillic only
+        ("KSP 2 \u2013 Maju", False),  # digits and punctuation are no script
+        ("KSP M\u0430ju", True),  # a Cyrillic a among Latin letters
+        ("K\u039fP Maju", True),  # a Greek capital omicron
+    ],
+)
+def test_mixed_scripts(name, mixed):
+    warning = validate.mixed_scripts(name)
+    assert (warning is not None) == mixed
+    if mixed:
+        assert "look-alike" in warning and name in warning
+
+
+# --- whole numbers (issue 16, item 8) ---------------------------------------------------------
+
+
+@given(st.integers())
+def test_a_count_is_a_whole_number_the_database_holds(n):
+    for value in (n, str(n)):
+        if 1 <= n <= validate.MAX_COUNT:
+            assert validate.parse_count(value, "value", minimum=1) == n
+        else:
+            with pytest.raises(ValidationError) as refused:
+                validate.parse_count(value, "value", minimum=1)
+            assert refused.value.field == "value" and len(refused.value.message) < 120
+
+
+@pytest.mark.parametrize("value", ["", "1.0", "1e3", "1_000", "\uff11", "\u0661", "0x10", True, None, "- 5"])
+def test_a_count_written_otherwise_is_refused(value):
+    with pytest.raises(ValidationError, match="must be a whole number"):
+        validate.parse_count(value, "value", minimum=1)

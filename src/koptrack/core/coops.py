@@ -23,7 +23,7 @@ from koptrack.store.tables import COOP, KEC, active_on, coop_where
 
 # Fields a user may set on a cooperative, with their parser.
 COOP_FIELD_PARSERS = {
-    "name": lambda v: validate.clean_text(v, "name", required=True),
+    "name": lambda v: validate.clean_name(v, "name"),
     "kind": validate.parse_kind,
     "base": validate.parse_base,
     "desa": lambda v: validate.clean_text(v, "desa"),
@@ -65,7 +65,7 @@ def _kecamatan_name(session: Session, code: str) -> str | None:
 
 def resolve_coop(session: Session, ref: object, field: str = "coop") -> Cooperative:
     """A cooperative by id, NIK koperasi (16 digits), or name (exact, else a unique part of it)."""
-    s = "" if ref is None else str(ref).strip()
+    s = validate.normalise_name(ref)  # as names are stored: NFKC, invisible characters removed
     if not s:
         raise KoptrackError(f"{field}: a cooperative id or name is required")
     if s.isdigit() and len(s) == 16:
@@ -73,7 +73,8 @@ def resolve_coop(session: Session, ref: object, field: str = "coop") -> Cooperat
         if coop:
             return coop
     if s.isdigit() and len(s) < 16:
-        coop = session.get(Cooperative, int(s))
+        # an id beyond any the database holds (PostgreSQL's integer) is no cooperative, not a database error
+        coop = session.get(Cooperative, int(s)) if int(s) <= validate.MAX_COUNT else None
         if coop is None:
             raise NotFound(f"{field} {s}: no cooperative has this id", hint="see `koptrack coop list`")
         return coop
@@ -186,7 +187,15 @@ def add_coop(
         kind=coop.kind,
         undo=audit.inserted(coop),
     )
-    return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code))
+    return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code)) | name_warnings(coop.name)
+
+
+def name_warnings(name: str | None) -> dict[str, list[str]]:
+    """`{"warnings": [...]}` for a name that mixes the letters of several scripts (a Cyrillic `а`
+    among Latin letters), for the command to say on stderr; `{}` for any other name, so that the
+    record keeps its keys."""
+    warning = validate.mixed_scripts(name) if name else None
+    return {"warnings": [warning]} if warning else {}
 
 
 def edit_coop(session: Session, ref: object, **changes: object) -> dict:
@@ -232,9 +241,10 @@ def edit_coop(session: Session, ref: object, **changes: object) -> dict:
         after=values,
         undo=audit.updated(coop, **before),
     )
+    warnings = name_warnings(values.get("name"))
     if wanted is not None:
-        return _change_status(session, coop, wanted)
-    return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code))
+        return _change_status(session, coop, wanted) | warnings
+    return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code)) | warnings
 
 
 def _change_status(session: Session, coop: Cooperative, wanted: str) -> dict:

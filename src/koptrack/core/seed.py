@@ -127,15 +127,15 @@ def _segment(parse):
 
 
 def _positive(v):
-    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+    if isinstance(v, bool) or not isinstance(v, int):
         raise ValidationError("value", v, "must be a whole number above 0")
-    return v
+    return validate.parse_count(v, "value", minimum=1)  # and one the database can hold
 
 
 def _count(v):
-    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+    if isinstance(v, bool) or not isinstance(v, int):
         raise ValidationError("value", v, "must be a whole number, 0 or more")
-    return v
+    return validate.parse_count(v, "value")
 
 
 MAX_SEED_DEPTH = 32  # the shipped seed nests 4 deep
@@ -180,6 +180,8 @@ def read_seed(path: Path) -> dict:
         raise SeedError(f"seed file {str(path)!r}: not UTF-8 text") from None
     except OSError as exc:  # a folder, a file this user may not read
         raise SeedError(f"seed file {str(path)!r}: {exc.strerror}") from None
+    except ValueError as exc:  # an integer of more than 4300 digits: Python refuses to convert it
+        raise SeedError(f"seed file {str(path)!r}: not a seed: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -427,7 +429,7 @@ def plan_seed(
             },
         )
         coop = dict(
-            name=e.text("name", required=True),
+            name=e.get("name", validate.clean_name, required=True),
             kind=e.get("kind", validate.parse_kind, required=True),
             base=e.get("base", validate.parse_base, default="unknown"),
             kecamatan_code=e.get("kecamatan", kec_names.match, required=True),

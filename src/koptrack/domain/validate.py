@@ -332,6 +332,120 @@ def clean_text(value: object, field: str, *, required: bool = False, max_len: in
     return " ".join(s.split())
 
 
+# Characters that show nothing: format characters (zero-width space, joiners, bidi marks and
+# overrides, the soft hyphen, the byte order mark, word joiners, invisible operators, tags) and
+# the few letters and marks that are blank by design (Hangul fillers, the combining grapheme
+# joiner, variation selectors). Removed from names before they are compared or stored, so that
+# `KSP\u200bMaju` and `KSP Maju` cannot be two cooperatives.
+_INVISIBLE_EXTRA = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u180f\u3164\uffa0")
+
+
+def _invisible(ch: str) -> bool:
+    o = ord(ch)
+    return (
+        unicodedata.category(ch) == "Cf" or ch in _INVISIBLE_EXTRA or 0xFE00 <= o <= 0xFE0F or 0xE0100 <= o <= 0xE01EF
+    )
+
+
+def normalise_name(value: object) -> str:
+    """A name as koptrack compares and stores it: NFKC (full-width letters, ligatures and
+    compatibility forms folded: `ＫＳＰ` -> `KSP`, `ﬁ` -> `fi`, a no-break space -> a space),
+    invisible characters removed, spaces collapsed. Control characters are left for the caller
+    to refuse."""
+    s = "" if value is None else str(value)
+    if s.isascii():
+        return " ".join(s.split())
+    s = "".join(ch for ch in s if not _invisible(ch))  # first: `e<ZWSP><U+0301>` composes to `é`
+    s = unicodedata.normalize("NFKC", s)
+    s = "".join(ch for ch in s if not _invisible(ch))  # and what NFKC made of others (U+FFA0 -> U+3164)
+    return " ".join(s.split())
+
+
+def clean_name(value: object, field: str = "name", *, required: bool = True, max_len: int = 200) -> str | None:
+    """A cooperative's or a person's name: `normalise_name`, control characters refused, and a
+    name made only of invisible characters refused (it would show as nothing)."""
+    raw = "" if value is None else str(value)
+    if CONTROL_CHARS.search(raw):
+        raise ValidationError(field, raw.encode("unicode_escape").decode("ascii")[:60], "contains control characters")
+    s = normalise_name(raw)
+    if not s:
+        if raw.strip():
+            raise ValidationError(
+                field,
+                raw.encode("unicode_escape").decode("ascii")[:60],
+                "has no visible characters (only invisible ones: zero-width spaces, joiners, direction marks)",
+            )
+        if required:
+            raise ValidationError(field, "", "is required")
+        return None
+    if len(s) > max_len:
+        raise ValidationError(field, s[:40] + "...", f"is longer than {max_len} characters")
+    return s
+
+
+def _script(ch: str) -> str | None:
+    """The script of a letter, from its Unicode name (`CYRILLIC SMALL LETTER A` -> CYRILLIC);
+    None for what is not a letter (digits, punctuation, spaces)."""
+    if not ch.isalpha():
+        return None
+    if ch.isascii():
+        return "LATIN"
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else None
+
+
+def mixed_scripts(name: str, field: str = "name") -> str | None:
+    """A warning when a name mixes the letters of several scripts (a Cyrillic `а` in a Latin
+    name looks the same as `a` but is another letter: the name may only look like another
+    one); None otherwise."""
+    if name.isascii():
+        return None
+    scripts: dict[str, str] = {}
+    for ch in name:
+        script = _script(ch)
+        if script is not None:
+            scripts.setdefault(script, ch)
+    if len(scripts) < 2:
+        return None
+    main = max(scripts, key=lambda sc: sum(1 for ch in name if _script(ch) == sc))
+    others = ", ".join(
+        f"{ch!r} is {unicodedata.name(ch, f'U+{ord(ch):04X}')}" for sc, ch in scripts.items() if sc != main
+    )
+    return (
+        f"{field} {name!r} mixes {' and '.join(sc.title() for sc in scripts)} letters ({others}): a look-alike "
+        "letter makes a name that only looks like another; check the spelling"
+    )
+
+
+# The largest whole number a count or target may be: PostgreSQL's integer (and far above any
+# office's figure); anything larger is refused before it reaches the database.
+MAX_COUNT = 2_147_483_647
+
+
+def parse_count(value: object, field: str, *, minimum: int = 0, maximum: int = MAX_COUNT) -> int:
+    """A whole number from minimum (0 or 1) to maximum, as typed (`120`; `1_000`, `1e3`, `12.0`
+    refused) or as a YAML integer; anything else, a bool, or a number beyond the range is refused
+    naming the field."""
+    wanted = "must be a whole number above 0" if minimum == 1 else f"must be a whole number, {minimum} or more"
+    if isinstance(value, bool):
+        raise ValidationError(field, value, wanted)
+    if isinstance(value, int):
+        n = value
+    else:
+        s = "" if value is None else str(value).strip()
+        if not (s.isascii() and (s.isdigit() or (s[:1] == "-" and s[1:].isdigit()))):
+            raise ValidationError(field, s if len(s) <= 40 else s[:40] + "...", wanted)
+        if len(s) > 40:
+            raise ValidationError(field, s[:40] + "...", f"must be at most {maximum:,}")
+        n = int(s)
+    shown: object = n if n.bit_length() <= 128 else f"a number of {n.bit_length()} bits"
+    if n < minimum:
+        raise ValidationError(field, shown, wanted)
+    if n > maximum:
+        raise ValidationError(field, shown, f"must be at most {maximum:,}")
+    return n
+
+
 _DATE_FORMS = (
     (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?"), ("y", "m", "d")),
     (re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"), ("d", "m", "y")),

@@ -6,7 +6,6 @@ problem of the row to the error sink. What already exists in the database is the
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -149,7 +148,7 @@ class PersonChecker:
     def _coop(self, ref: str) -> int | str:
         found = self.coops.get(ref)
         if found is None:
-            s = ref.strip()
+            s = validate.normalise_name(ref)
             exact = None if s.isdigit() else self._by_name().get(s.lower())
             try:
                 if exact is not None and len(exact) == 1:
@@ -190,9 +189,7 @@ class PersonChecker:
             name = name[1:]  # koptrack's export kept a spreadsheet from reading it as a formula
         if not name:
             errors.append(("name", "", "is required"))
-        else:
-            if not name.isascii():
-                name = unicodedata.normalize("NFC", name)
+        elif name.isascii():  # the common case, without a call
             if _CONTROL.search(name):
                 errors.append(
                     ("name", name.encode("unicode_escape").decode("ascii")[:60], "contains control characters")
@@ -201,6 +198,15 @@ class PersonChecker:
                 errors.append(("name", name[:40] + "...", "is longer than 200 characters"))
             elif "  " in name:
                 name = " ".join(name.split())
+        else:  # NFKC, invisible characters removed, as every name is stored
+            try:
+                name = validate.clean_name(name, "name") or ""
+            except ValidationError as exc:
+                errors.append(("name", exc.value, exc.reason))
+            else:
+                mixed = validate.mixed_scripts(name)
+                if mixed:
+                    self.sink.warn(line, mixed)
 
         k = self.k_role
         role_raw = values[k].strip() if k < n else ""
@@ -392,6 +398,9 @@ class CoopChecker:
             bad = True
         if bad:
             return None
+        mixed = validate.mixed_scripts(row["name"])
+        if mixed:
+            sink.warn(line, mixed)
         row["kecamatan_code"] = found
         return row
 

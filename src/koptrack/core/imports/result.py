@@ -41,6 +41,8 @@ class ImportResult:
     ended: int = 0  # recorded open periods that the file ended (a departure date)
     invalid: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # what the import says on stderr without refusing a row (a name mixing scripts), with its line
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +54,7 @@ class ImportResult:
             "ended": self.ended,
             "invalid": self.invalid,
             "errors": [e.__dict__ for e in self.errors],
+            "warnings": self.warnings,
         }
 
 
@@ -121,6 +124,13 @@ class ErrorSink:
         if line not in self._lines:
             self._lines.add(line)
             self.result.invalid += 1
+
+    def warn(self, line: int, message: str) -> None:
+        """A warning about a row that is kept (the first MAX_SHOWN_ERRORS of them)."""
+        if len(self.result.warnings) < MAX_SHOWN_ERRORS:
+            self.result.warnings.append(
+                f"line {line}: " + _NIK_LIKE.sub(lambda m: validate.mask_nik(m.group()), message)
+            )
 
     def _flush(self) -> None:
         if self.writer is not None and self._raw is not None and self._reasons:
