@@ -339,3 +339,18 @@ def test_verified_coverage_beside_the_declared_one(office, cli, tmp_path, engine
     sheet = list(wb["Verified by BPJS"].iter_rows(values_only=True))
     assert sheet[1][1:4] == (8, 4, 0.5) and sheet[1][5] == "peserta.csv", sheet  # 50 % as a percentage cell
     assert str(sheet[1][4])[:10] == "2021-12-31"
+
+
+def test_apply_leaves_a_kpj_that_is_another_persons(office, cli, tmp_path, engine):
+    rows = branch_rows()
+    rows[3][0] = P["Agus Salim"][1]  # Rina's row carries Agus's KPJ (Agus is not in the list)
+    rows[1][0] = P["Joko Widodo"][1]  # Budi's KPJ koptrack lacked: Joko's in koptrack (Joko's row has another)
+    f = write_csv(tmp_path / "peserta.csv", HEADER, rows)
+    doc = cli.json("bpjs", "reconcile", f, "--apply")
+    assert doc["applied"]["enrolled"] == 0 and doc["applied"]["kpj_recorded"] == 0
+    assert doc["left"] == 7 + 2
+    with engine.connect() as conn:
+        kpjs = dict(
+            conn.execute(text("SELECT p.name, e.kpj FROM enrollment e JOIN person p ON p.id = e.person_id")).all()
+        )
+    assert "Rina Marlina" not in kpjs and kpjs["Budi Santoso"] is None

@@ -955,6 +955,7 @@ def _decide(
 def _apply(session: Session, rec: Reconciliation) -> None:
     """Write what the list proves; count what is left for a person to decide."""
     from koptrack.core import bpjs
+    from koptrack.core.coops import ensure_active
     from koptrack.core.periods import ENROLLED, open_period
     from koptrack.store.models import Cooperative
 
@@ -972,10 +973,18 @@ def _apply(session: Session, rec: Reconciliation) -> None:
             on = _day(r["tmt"])
             assert coop is not None and on is not None
             try:
+                ensure_active(session, coop, on, "enroll people through it")
                 engagements = bpjs._engagements_on(session, r["person_id"], coop.id, on)
                 registration = bpjs._registration_on(session, coop.id, on)
                 if not engagements or registration is None:
                     raise KoptrackError("not engaged with the cooperative or not registered on the TMT")
+                if _kpj_taken(session, r["kpj"], r["person_id"]):
+                    raise KoptrackError("the KPJ is another person's in koptrack")
+                # as `bpjs enroll`: it ends when the person left or the registration ended
+                ends = [e.until for e in engagements if e.until is not None]
+                end_on = max(ends) if len(ends) == len(engagements) else None
+                if registration.deregistered_on and (end_on is None or registration.deregistered_on < end_on):
+                    end_on = registration.deregistered_on
                 roles = [e.role for e in engagements]
                 cat = r["category"] or bpjs.default_category("karyawan" if "karyawan" in roles else "anggota")
                 required = bpjs.minimum_programmes(session, cat, coop.employer_size, on)
@@ -993,6 +1002,7 @@ def _apply(session: Session, rec: Reconciliation) -> None:
                         category=cat,
                         programmes=validate.format_programmes(progs),
                         missing_programmes=validate.format_programmes(p for p in required if p not in progs),
+                        end_on=end_on,
                         verified_on=stamp,
                         verified_by=rec.file,
                     )
@@ -1010,8 +1020,11 @@ def _apply(session: Session, rec: Reconciliation) -> None:
             enr_row.end_on = end_on
             applied["ended"] += 1
         if action in ("kpj", "verify") and r["kpj"] and not enr_row.kpj:
-            enr_row.kpj = r["kpj"]
-            applied["kpj_recorded"] += 1
+            if _kpj_taken(session, r["kpj"], enr_row.person_id):
+                left_reasons["kpj"] += 1  # the list's KPJ is another person's in koptrack: left
+            else:
+                enr_row.kpj = r["kpj"]
+                applied["kpj_recorded"] += 1
         if action == "verify":
             enr_row.verified_on = stamp
             enr_row.verified_by = rec.file
@@ -1020,7 +1033,12 @@ def _apply(session: Session, rec: Reconciliation) -> None:
         changes.append({"table": "enrollment", "id": enr_row.id, "before": before, "after": audit.snapshot(enr_row)})
     session.flush()
     decided = {"not_enrolled", "confirmed"}
-    left = sum(n for c, n in rec.counts.items() if c not in decided) - applied["ended"] + left_reasons["not_enrolled"]
+    left = (
+        sum(n for c, n in rec.counts.items() if c not in decided)
+        - applied["ended"]
+        + left_reasons["not_enrolled"]
+        + left_reasons["kpj"]
+    )
     rec.applied, rec.left = applied, left
     rec.audit_id = audit.record(
         session,
@@ -1036,17 +1054,10 @@ def _apply(session: Session, rec: Reconciliation) -> None:
     )
 
 
-def verified_stamp(session: Session) -> tuple[dt.date | None, str | None]:
-    """The latest list that confirmed an enrollment: its date and file name."""
+def _kpj_taken(session: Session, kpj: str | None, person_id: int | None) -> bool:
+    """A KPJ is one person's card number: another person's enrollment has it already."""
+    if not kpj:
+        return False
     N = ENROLLMENT
-    row = (
-        session.connection()
-        .execute(
-            select(N.c.verified_on, N.c.verified_by)
-            .where(N.c.verified_on.is_not(None))
-            .order_by(N.c.verified_on.desc())
-            .limit(1)
-        )
-        .first()
-    )
-    return (row[0], row[1]) if row else (None, None)
+    stmt = select(N.c.id).where(N.c.kpj == kpj, N.c.person_id != person_id).limit(1)
+    return session.connection().execute(stmt).first() is not None
