@@ -173,6 +173,10 @@ def test_an_existing_database_file_others_may_read_is_made_private_and_the_user_
     assert f"warning: made {str(db)!r} private to you (0600)" in result.stderr
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
     os.chmod(db, mode)
+    result = cli("--db", str(db), "db", "backup", str(tmp_path / "backup.db"))
+    assert f"warning: made {str(db)!r} private to you (0600)" in result.stderr
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    os.chmod(db, mode)
     cli("--db", str(db), "kecamatan", "list")  # every command: made private (cli/common tells the user)
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
 

@@ -36,7 +36,7 @@ def backup(
     with user_errors("db backup"):
         from koptrack.core import database
 
-        info = database.backup(STATE.db, file, force=force)
+        info = database.backup(STATE.db, file, force=force, on_notice=terminal.warn)
     if json_out:
         terminal.emit_record(info, fmt="json")
     else:

@@ -21,8 +21,9 @@ def _side_files(path: Path) -> tuple[Path, ...]:
     return (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
 
 
-def backup(db: str | None, target: str, *, force: bool = False) -> dict:
-    """Copy the database to `target` (0600), consistent while others write."""
+def backup(db: str | None, target: str, *, force: bool = False, on_notice: Callable[[str], None] | None = None) -> dict:
+    """Copy the database to `target` (0600), consistent while others write. A database file
+    others may read is made private (0600) once it is known to be koptrack's; `on_notice` is told."""
     url = store.resolve_url(db)
     source = maintenance.sqlite_path(url, "db backup")
     if not source.is_file():
@@ -30,6 +31,9 @@ def backup(db: str | None, target: str, *, force: bool = False) -> dict:
     with writers.staged(target, force=force, protect=_side_files(source), suffix=".db") as tmp:
         info = maintenance.backup_into(url, tmp)
         writers.kill_point("backup-copied")
+    for message in maintenance.make_private(source):
+        if on_notice is not None:
+            on_notice(message)
     path = Path(target).expanduser()
     return {**info, "path": str(path), "bytes": path.stat().st_size}
 

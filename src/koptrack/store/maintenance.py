@@ -307,6 +307,11 @@ def backup_into(url: str, tmp: Path) -> dict:
     return describe_file(tmp)
 
 
+def make_private(path: Path) -> list[str]:
+    """The database file and its -wal and -shm made 0600 if others may read them (engine's rule)."""
+    return store.make_private(path)
+
+
 def holds_data(path: Path) -> bool:
     return path.exists() and path.stat().st_size > 0
 
