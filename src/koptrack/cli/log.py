@@ -33,6 +33,8 @@ def log(
     """
     with db_session("log") as session:
         from koptrack.core import views
+        from koptrack.domain import validate
 
+        limit = validate.parse_count(limit, "limit")  # 0 or more, and an integer the database takes
         view = views.audit_log(session, coop=coop, since=since, limit=limit or None)
     terminal.show(view, fmt_of(json_out))

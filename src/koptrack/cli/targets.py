@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import typer
@@ -16,19 +17,49 @@ from koptrack.cli.common import (
     RegencyOpt,
     XlsxOpt,
     db_session,
+    fail,
     fmt_of,
     write_workbook,
 )
 from koptrack.io import terminal
+
+_NEGATIVE = re.compile(r"-\d+")
+# What a negative number stands for, by position: one `error:` line with the field's own rule,
+# not Click's four-line "No such option: -5" (a negative number looks like an option to it).
+_NEGATIVE_RULES = {"year": "must be a year like 2021", "value": "must be a whole number above 0"}
 
 
 class _YearFirst(TyperGroup):
     """`koptrack targets 2021` reads as `koptrack targets show 2021`."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and args[0].isdigit():
+        if args and (args[0].isdigit() or _NEGATIVE.fullmatch(args[0])):
             args = ["show", *args]
+        if args and args[0] in ("show", "set"):
+            _refuse_negative_numbers(self.get_command(ctx, args[0]), args[1:])
         return super().parse_args(ctx, args)
+
+
+def _refuse_negative_numbers(command: Any, args: list[str]) -> None:
+    """A negative number among the arguments of `targets show|set` (not an option's value):
+    the field it stands for is refused in one line."""
+    takes_value = {
+        opt for p in getattr(command, "params", ()) if p.param_type_name == "option" and not p.is_flag for opt in p.opts
+    }
+    arguments = [p.name for p in getattr(command, "params", ()) if p.param_type_name == "argument"]
+    position, skip = 0, False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--":
+            return
+        elif arg in takes_value:
+            skip = True
+        elif _NEGATIVE.fullmatch(arg):
+            field = arguments[position] if position < len(arguments) else "argument"
+            fail(f"{field} {arg!r}: {_NEGATIVE_RULES.get(field, 'cannot be negative')}")
+        elif not arg.startswith("-"):
+            position += 1
 
 
 app = typer.Typer(

@@ -267,7 +267,7 @@ def edit_worker(
     new: dict[str, Any] = {}
 
     if name is not None:
-        person.name = validate.clean_text(name, "name", required=True)  # type: ignore[assignment]
+        person.name = validate.clean_name(name, "name")  # type: ignore[assignment]
     if new_nik is not None:
         info = validate.parse_nik(new_nik, "new-nik")
         other = find_person(session, info.nik)
@@ -825,7 +825,8 @@ def undo(session: Session, ref: object = None) -> dict:
         s = str(ref).strip()
         if not s.isdigit():
             raise KoptrackError(f"change {s!r}: give the number of a change", hint="see `koptrack log`")
-        found = session.get(AuditEntry, int(s))
+        # a number beyond any id the database holds (PostgreSQL's integer) is no change
+        found = session.get(AuditEntry, int(s)) if len(s) <= 10 and int(s) <= validate.MAX_COUNT else None
         if found is None:
             raise NotFound(f"change {s}: no change has this number", hint="see `koptrack log`")
         entry = found

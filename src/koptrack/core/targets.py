@@ -230,10 +230,7 @@ def set_target(
     """Create or change the target for (year, metric, segment, regency: `any` when not given)."""
     y = validate.parse_year(year)
     m = parse_metric(metric)
-    s = str(value).strip()
-    if not (s.isdigit() and int(s) > 0):
-        raise ValidationError("value", s, "must be a whole number above 0")
-    v = int(s)
+    v = validate.parse_count(value, "value", minimum=1)
     k, b = parse_segment(kind, base)
     r = validate.parse_regency(regency) or ANY
     clean_note = validate.clean_text(note, "note", max_len=2000)

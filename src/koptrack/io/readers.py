@@ -21,6 +21,7 @@ import io
 import itertools
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,11 +103,30 @@ def open_table(
         )
 
 
+def text_encoding(name: str) -> str:
+    """The codec `--encoding` names, if it is one for text (utf-8, cp1252, latin-1, utf-16, ...):
+    an unknown name, or a codec that is not for text (rot13, base64, hex), is one error."""
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):  # ValueError: a name with a NUL
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise KoptrackError(
+            f"--encoding {name[:40]!r} is not a text encoding koptrack knows",
+            hint="give utf-8, cp1252 (Excel on Windows) or latin-1, or leave --encoding out to detect it",
+        )
+    return info.name
+
+
 def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) if every byte decodes as UTF-8, else Windows-1252 (Excel)."""
+    """UTF-8 (with or without BOM) if every byte decodes as UTF-8, UTF-16 if the file starts with
+    its BOM (Excel's "Unicode Text"), else Windows-1252 (Excel)."""
     with open(path, "rb") as f:
-        if f.read(3) == codecs.BOM_UTF8:
+        start = f.read(3)
+        if start == codecs.BOM_UTF8:
             return "utf-8-sig"
+        if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return "utf-16"
         f.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -142,7 +162,7 @@ def _delimiter(line: str) -> str:
 
 @contextmanager
 def _open_csv(path: Path, encoding: str | None, size: int, known: Collection[str]) -> Iterator[Table]:
-    enc = encoding or detect_encoding(path)
+    enc = text_encoding(encoding) if encoding else detect_encoding(path)
     raw = open(path, "rb")
     counter = _CountingReader(raw)
     text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding=enc, newline="", errors="strict")
@@ -187,7 +207,7 @@ def _open_csv(path: Path, encoding: str | None, size: int, known: Collection[str
                         yield line, values
             except csv.Error as exc:
                 raise KoptrackError(f"{path.name} line {line + 1}: not readable as CSV ({exc})") from None
-            except UnicodeDecodeError:
+            except UnicodeError:  # a byte that does not decode, a UTF-16 file without its BOM
                 raise KoptrackError(
                     f"{path.name}: not {enc} text after line {line}",
                     hint="save it again as CSV UTF-8, or give --encoding cp1252",
@@ -201,7 +221,7 @@ def _open_csv(path: Path, encoding: str | None, size: int, known: Collection[str
             delimiter=delimiter,
             header_line=offset,
         )
-    except UnicodeDecodeError:
+    except UnicodeError:
         raise KoptrackError(f"{path.name}: not {enc} text", hint="save it again as CSV UTF-8") from None
     finally:
         text.close()
@@ -241,24 +261,161 @@ def _xlsx_cell(value: object) -> str:
     return str(value)
 
 
+# What an xlsx may hold, counted on the bytes actually unpacked (never the sizes the zip's
+# directory claims): every part is read once, in chunks, before openpyxl sees the file.
+XLSX_MAX_RUN = 1 << 20  # bytes between two `<` of a part: the longest tag or text
+XLSX_MAX_PART = 64 << 20  # a part without rows (shared strings, styles): openpyxl holds it whole
+XLSX_MAX_PART_TAGS = 4_000_000  # `<` in such a part (or before a sheet's first row): a million strings
+XLSX_MAX_ROW = 16 << 20  # bytes of one row of a sheet (and before the first, after the last)
+XLSX_MAX_CELLS = 30_000_000  # cells of the whole workbook: a million rows of 30 columns
+XLSX_MAX_DEPTH = 64  # nesting of a sheet's elements (a real sheet nests 5 deep)
+EXCEL_MAX_ROWS = 1_048_576  # Excel's own limit on a sheet's rows
+_ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _unsafe(path: Path, why: str) -> KoptrackError:
+    return KoptrackError(
+        f"file {path.name!r} {why}: refused as unsafe",
+        hint="open it in Excel and save it again as an Excel Workbook (.xlsx)",
+    )
+
+
+def _damaged(path: Path, part: str) -> KoptrackError:
+    return KoptrackError(f"file {path.name!r} is not an Excel workbook (.xlsx): its part {part!r} is damaged")
+
+
+def scan_xlsx(path: Path, z: zipfile.ZipFile) -> dict[str, int]:
+    """Unpack every part of the workbook once, counting what it really holds, and refuse it
+    (before any of it is parsed) when it holds more than a roster can: more bytes in all than
+    XLSX_MAX_UNCOMPRESSED or XLSX_MAX_RATIO times the file's size, a DTD or an entity
+    declaration (never in a workbook Excel writes; the way to an entity expansion bomb), a tag
+    or a text longer than XLSX_MAX_RUN, a row longer than XLSX_MAX_ROW, a part without rows larger
+    than XLSX_MAX_PART (openpyxl holds those whole), more cells than XLSX_MAX_CELLS. Returns the
+    real size of each part, by name."""
+    limit = min(XLSX_MAX_UNCOMPRESSED, XLSX_MAX_RATIO * max(path.stat().st_size, 1))
+    claimed = sum(i.file_size for i in z.infolist())
+    if claimed > limit:  # what it says of itself is enough to refuse it; what it holds is counted below
+        raise _unsafe(path, f"unpacks to {claimed:,} bytes from {path.stat().st_size:,} (a 'zip bomb')")
+    total = cells = 0
+    sizes: dict[str, int] = {}
+    for info in z.infolist():
+        if info.is_dir():
+            continue
+        size = tags = rows = 0
+        run = segment = 0  # bytes since the last `<`, since the last row start (or the part's start)
+        tail = b""
+        try:
+            with z.open(info) as part:
+                for chunk in iter(lambda: part.read(1 << 18), b""):
+                    size += len(chunk)
+                    total += len(chunk)
+                    if total > limit:
+                        raise _unsafe(path, f"unpacks to more than {limit:,} bytes (a 'zip bomb')")
+                    joined = tail + chunk
+                    if _DECLARATION.search(joined):
+                        raise _unsafe(path, f"declares a DTD or an entity in {info.filename}")
+                    pieces = chunk.split(b"<")
+                    if len(pieces) == 1:
+                        run += len(chunk)
+                    else:
+                        run = max(run + len(pieces[0]), max(map(len, pieces[1:-1]), default=0))
+                        if run > XLSX_MAX_RUN:
+                            break
+                        run = len(pieces[-1])
+                    tags += len(pieces) - 1
+                    if run > XLSX_MAX_RUN:
+                        break
+                    starts = [m.start() - len(tail) for m in _ROW_START.finditer(joined) if m.end() > len(tail)]
+                    if starts:
+                        rows += len(starts)
+                        gaps = [b - a for a, b in itertools.pairwise(starts)]
+                        segment = max([segment + max(starts[0], 0), *gaps])
+                        if segment > XLSX_MAX_ROW:
+                            raise _unsafe(path, f"has a row of more than {XLSX_MAX_ROW:,} bytes in {info.filename}")
+                        segment = len(chunk) - starts[-1]
+                    else:
+                        segment += len(chunk)
+                    if rows and segment > XLSX_MAX_ROW:
+                        raise _unsafe(path, f"has a row of more than {XLSX_MAX_ROW:,} bytes in {info.filename}")
+                    cells += len(_CELL_START.findall(joined)) - len(_CELL_START.findall(tail))
+                    if cells > XLSX_MAX_CELLS:
+                        raise _unsafe(path, f"has more than {XLSX_MAX_CELLS:,} cells")
+                    if not rows and (size > XLSX_MAX_PART or tags > XLSX_MAX_PART_TAGS):
+                        raise _unsafe(path, f"has a part ({info.filename}) larger than a workbook's")
+                    tail = chunk[-16:]
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+            raise _damaged(path, info.filename) from None
+        except (zlib.error, ValueError):
+            raise _damaged(path, info.filename) from None
+        if run > XLSX_MAX_RUN:
+            raise _unsafe(path, f"has a tag or a text of more than {XLSX_MAX_RUN:,} bytes in {info.filename}")
+        sizes[info.filename] = size
+    return sizes
+
+
+def _xlsx_rows(wb, ws, limit: int, read: list[int]) -> Iterator[tuple[int, list[object]]]:
+    """(row number, the values of its first `limit` columns) of a read-only sheet, streamed.
+    Every element is freed once read, whatever it is (openpyxl's own loop keeps the elements
+    it does not know, and pads rows to the size the sheet claims); nesting deeper than a sheet
+    has is refused. `read[0]` counts the sheet's bytes read, for the progress bar."""
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
+
+    with ws._get_source() as raw:
+        src = _CountingReader(raw)
+        parser = WorkSheetParser(
+            src,
+            ws._shared_strings,
+            data_only=True,
+            epoch=wb.epoch,
+            date_formats=wb._date_formats,
+            timedelta_formats=wb._timedelta_formats,
+        )
+        stack: list = []
+        in_row = 0
+        for event, element in iterparse(src, events=("start", "end")):
+            if event == "start":
+                stack.append(element)
+                if len(stack) > XLSX_MAX_DEPTH:
+                    raise KoptrackError(f"sheet {ws.title!r}: elements nested more than {XLSX_MAX_DEPTH} deep")
+                if element.tag == ROW_TAG:
+                    in_row += 1
+                continue
+            stack.pop()
+            read[0] = src.count
+            if element.tag == ROW_TAG:
+                in_row -= 1
+                idx, cells = parser.parse_row(element)
+                if idx > EXCEL_MAX_ROWS:
+                    raise KoptrackError(f"sheet {ws.title!r}: row {idx:,} is beyond Excel's last ({EXCEL_MAX_ROWS:,})")
+                width = min(max((c["column"] for c in cells), default=0), limit)
+                values: list[object] = [None] * width
+                for c in cells:
+                    if c["column"] <= width:
+                        values[c["column"] - 1] = c["value"]
+                yield idx, values
+            if not in_row:  # nothing keeps an element outside a row
+                element.clear()
+                if stack:
+                    stack[-1].remove(element)
+
+
 @contextmanager
 def _open_xlsx(path: Path, sheet: str | None, size: int, known: Collection[str]) -> Iterator[Table]:
     try:
         with zipfile.ZipFile(path) as z:
-            total = sum(i.file_size for i in z.infolist())
-            packed = sum(i.compress_size for i in z.infolist()) or 1
-    except (zipfile.BadZipFile, OSError):
+            sizes = scan_xlsx(path, z)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
         raise KoptrackError(f"file {path.name!r} is not an Excel workbook (.xlsx)") from None
-    if total > XLSX_MAX_UNCOMPRESSED or total / packed > XLSX_MAX_RATIO:
-        raise KoptrackError(
-            f"file {path.name!r} unpacks to {total:,} bytes from {packed:,}: refused as unsafe (a 'zip bomb')"
-        )
     import openpyxl
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-        raise KoptrackError(f"file {path.name!r} could not be read as a workbook: {exc}") from None
+        raise KoptrackError(f"file {path.name!r} could not be read as a workbook: {_short(exc)}") from None
     try:
         if sheet is not None:
             if sheet not in wb.sheetnames:
@@ -266,34 +423,56 @@ def _open_xlsx(path: Path, sheet: str | None, size: int, known: Collection[str])
             ws = wb[sheet]
         else:
             ws = wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
+        read = [0]
+        it = _broken_xml(path, _xlsx_rows(wb, ws, MAX_COLUMNS + 1, read))
         first_rows = list(itertools.islice(it, HEADER_SEARCH if known else 1))
-        at = find_header([["" if c is None else str(c) for c in r] for r in first_rows], known) if known else 0
-        header_row = first_rows[at] if first_rows else None
+        texts = [["" if c is None else str(c) for c in r] for _, r in first_rows]
+        at = find_header(texts, known) if known else 0
+        header_row = first_rows[at][1] if first_rows else None
         if not header_row or not any(h is not None and str(h).strip() for h in header_row):
             raise KoptrackError(f"{path.name}: the first row must be a header row (NIK, Nama, ...)")
+        header_line = first_rows[at][0]
         it = itertools.chain(first_rows[at + 1 :], it)
         headers = [("" if h is None else str(h)) for h in header_row]
         while headers and not headers[-1].strip():
             headers.pop()
         if len(headers) > MAX_COLUMNS:
-            raise KoptrackError(f"{path.name} has {len(headers):,} columns; a roster has at most {MAX_COLUMNS}")
-        state = {"line": at + 1}
+            raise KoptrackError(f"{path.name} has more than {MAX_COLUMNS} columns; a roster has at most {MAX_COLUMNS}")
+        width = len(headers)
 
         def rows() -> Iterator[tuple[int, list[str]]]:
-            for values in it:
-                state["line"] += 1
-                if values and any(v is not None and str(v).strip() for v in values):
-                    yield state["line"], [_xlsx_cell(v) for v in values[: len(headers)]]
+            for line, values in it:
+                if values and any(v is not None and str(v).strip() for v in values[:width]):
+                    yield line, [_xlsx_cell(v) for v in values[:width]]
 
-        # openpyxl gives no byte position while streaming: estimate from the sheet's row count.
-        total_rows = max(ws.max_row or 1, 1)
+        sheet_size = max(sizes.get(getattr(ws, "_worksheet_path", ""), 0), 1)
         yield Table(
             headers=headers,
             rows=_with_rows(path, rows()),
             size=size,
-            position=lambda: int(size * state["line"] / total_rows),
-            header_line=at + 1,
+            position=lambda: min(size, int(size * read[0] / sheet_size)),
+            header_line=header_line,
         )
     finally:
         wb.close()
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+def _broken_xml(path: Path, rows: Iterator[tuple[int, list[object]]]) -> Iterator[tuple[int, list[object]]]:
+    """`rows`, with what a damaged sheet raises (a bad tag, a shared string that is not there, a
+    number that is none) turned into one error naming the file and the row read last."""
+    line = 0
+    try:
+        for line, values in rows:
+            yield line, values
+    except KoptrackError:
+        raise
+    except Exception as exc:  # expat's ParseError, and openpyxl's ValueError, IndexError, KeyError, TypeError
+        raise KoptrackError(
+            f"file {path.name!r} could not be read as a workbook after row {line}: {_short(exc)}",
+            hint="open it in Excel and save it again as an Excel Workbook (.xlsx)",
+        ) from None

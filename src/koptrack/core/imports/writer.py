@@ -49,6 +49,7 @@ class PeopleWriter:
         self.rules: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self.sizes: dict[int, str | None] = {}
         self.registrations: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+        self.kpj_owners: dict[str, str] = {}  # KPJ -> the NIK it belongs to (the database's, this file's)
         self.store = Storage(self.conn.dialect.name)
         if self.conn.dialect.name == "sqlite":
             # Index pages of a large roster stay in memory (bounded: 64 MiB, whatever the file).
@@ -75,6 +76,19 @@ class PeopleWriter:
                 select(R.c.coop_id, R.c.registered_on, R.c.deregistered_on).where(R.c.coop_id.in_(chunk))
             ):
                 self.registrations[cid].append((start, end))
+
+    def _load_kpj_owners(self, kpjs: set[str]) -> None:
+        """The NIK of the person each of these KPJs is recorded for, in one query per 500."""
+        todo = sorted(kpjs - self.kpj_owners.keys())
+        for i in range(0, len(todo), 500):
+            chunk = todo[i : i + 500]
+            self.kpj_owners.update(
+                self.conn.execute(
+                    select(ENROLLMENT.c.kpj, PERSON.c.nik)
+                    .join(PERSON, PERSON.c.id == ENROLLMENT.c.person_id)
+                    .where(ENROLLMENT.c.kpj.in_(chunk))
+                ).all()
+            )
 
     def _registration(self, coop_id: int, day: dt.date) -> tuple[dt.date, dt.date | None] | None:
         return next((p for p in self.registrations[coop_id] if periods.contains(p[0], p[1], day)), None)
@@ -121,9 +135,21 @@ class PeopleWriter:
         now = st.stamp(utcnow())
         d = st.date if not st.text else st.cached
         known = self._ids(list({r.nik for r in batch}))
+        self._load_kpj_owners({r.kpj for r in batch if r.kpj is not None})
         new: dict[str, tuple] = {}
         rows: list[PersonRow] = []
         for r in batch:
+            if r.kpj is not None:  # a KPJ is one person's card number
+                owner = self.kpj_owners.setdefault(r.kpj, r.nik)
+                if owner != r.nik:
+                    self.sink.add(
+                        r.line,
+                        "kpj",
+                        r.kpj,
+                        f"already belongs to another person (nik {validate.mask_nik(owner)})",
+                        r.raw,
+                    )
+                    continue
             if r.nik in known:
                 if known[r.nik][1].casefold() != r.name.casefold():
                     self.sink.add(
