@@ -257,24 +257,29 @@ def test_an_office_reaches_no_other_regency_whatever_it_tries(roles, world, engi
     assert _state(engine) == before
 
 
-def test_an_office_writes_its_own_people_only_while_no_other_regency_has_them(roles, world, engine):
-    """A person is the office's to correct through its own engagements, and only while no other
-    regency's cooperative has them: engaging a neighbour's worker does not make them its own."""
+def test_an_office_writes_its_own_people_only_while_no_other_regency_has_them(cli, roles, world, engine, monkeypatch):
+    """People are reached through their engagements: an office corrects its own worker; a
+    neighbour's worker it engages too can leave it (the person's row is touched), but only the
+    owner corrects who they are (NIK, name), in SQL or through `worker edit`."""
+    monkeypatch.setenv("KOPTRACK_REGENCY", "32.15")
+    as_office = ("--db", roles["office"])
     rename = "UPDATE person SET name = 'Siti Aminah Putri' WHERE id = {}"
     assert _as_role(roles["office"], [rename.format(world["own_person"])]) == (None, 1)
+    cli(*as_office, "worker", "add", "--coop", str(world["own_coop"]), "--nik", OTHER_NIK, "--name", "Budi Santoso",
+        "--role", "anggota", "--since", "2022-01-01")  # fmt: skip
+    cli(*as_office, "worker", "leave", "--coop", str(world["own_coop"]), "--nik", OTHER_NIK, "--on", "2022-06-30")
     before = _state(engine)
-    engage = (
-        "INSERT INTO engagement (person_id, coop_id, role, since, created_at) "
-        f"VALUES ({world['other_person']}, {world['own_coop']}, 'anggota', '2022-01-01', now())"
-    )
-    refused, rows = _as_role(roles["office"], [engage, rename.format(world["other_person"])])
-    assert refused is None and rows == 0
-    with engine.connect() as conn:
-        assert conn.exec_driver_sql(f"SELECT name FROM person WHERE id = {world['other_person']}").scalar() == (
-            "Budi Santoso"
-        )
-    # its engagement of the neighbour's worker went in (a person may work in two regencies)
-    assert _state(engine) != before
+    for steps in (
+        [rename.format(world["other_person"])],
+        [f"UPDATE person SET nik = '3216011505850099' WHERE id = {world['other_person']}"],
+    ):
+        assert _as_role(roles["office"], steps) == ("42501", -1)
+    result = cli(*as_office, "worker", "edit", "--nik", OTHER_NIK, "--name", "Budi Diubah", ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: the database refused this change: person ")
+    assert "only the owner may correct who they are" in result.stderr
+    assert _state(engine) == before
+    cli("worker", "edit", "--nik", OTHER_NIK, "--name", "Budi Santoso Putra")  # the owner may
 
 
 @pytest.mark.parametrize("setting", ["32.16", "%", "32.16.01"])

@@ -18,10 +18,12 @@ PostgreSQL only (nothing of this exists on SQLite):
   every row; a role writes (INSERT, UPDATE, DELETE where granted) only rows of the regency
   office_regency gives it. The policies are permissive ones that allow exactly that, and the same
   conditions as RESTRICTIVE ones, so no other permissive policy (an older
-  deploy/postgres-roles.sql's, which read koptrack.regency) can widen them. A person is written
-  by an office only when every cooperative the person works for or is enrolled through is of the
-  office's regency (and there is at least one); a new person may be added by any office. An audit
-  entry that names a cooperative names one of the office's own. The owner is not subject to
+  deploy/postgres-roles.sql's, which read koptrack.regency) can widen them. People are reached
+  through their engagements and enrollments: an office updates a person who works for (or is
+  enrolled through) one of its cooperatives; it changes their NIK, name, gender or birth date
+  only when every such cooperative is its own (trigger person_identity_guard: a person in two
+  regencies is corrected by the owner); a new person may be added by any office. An audit entry
+  that names a cooperative names one of the office's own. The owner is not subject to
   row-level security (PostgreSQL's rule for a table's owner).
 - audit_log: TRUNCATE is refused like UPDATE and DELETE (a statement trigger).
 - CREATE on the schema is revoked from PUBLIC (PostgreSQL 15's default; older servers let every
@@ -44,6 +46,8 @@ BY_COOP = ("engagement", "enrollment", "bpjs_registration", "pkspkb_membership",
 BY_REGENCY = ("target", "reported_count")
 SECURED = ("cooperative", *BY_COOP, *BY_REGENCY, "person", "audit_log")
 FUNCTIONS = (
+    "person_identity_guard()",
+    "koptrack_role_reaches(integer)",
     "koptrack_role_person(integer)",
     "koptrack_role_coop(integer)",
     "koptrack_role_kecamatan(text)",
@@ -73,6 +77,24 @@ def _functions(s: str) -> list[str]:
                                WHERE e.person_id = $1 AND NOT {s}.koptrack_role_coop(e.coop_id))
                AND NOT EXISTS (SELECT 1 FROM {s}.enrollment n
                                WHERE n.person_id = $1 AND NOT {s}.koptrack_role_coop(n.coop_id)) $$""",
+        f"""CREATE OR REPLACE FUNCTION {s}.koptrack_role_reaches(person integer) RETURNS boolean {FIXED} AS $$
+            SELECT EXISTS (SELECT 1 FROM {s}.engagement e
+                           WHERE e.person_id = $1 AND {s}.koptrack_role_coop(e.coop_id))
+                OR EXISTS (SELECT 1 FROM {s}.enrollment n
+                           WHERE n.person_id = $1 AND {s}.koptrack_role_coop(n.coop_id)) $$""",
+        f"""CREATE OR REPLACE FUNCTION {s}.person_identity_guard() RETURNS trigger
+            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+            BEGIN
+                IF row_security_active(TG_RELID)
+                   AND (NEW.id, NEW.nik, NEW.name, NEW.gender, NEW.birth_date)
+                       IS DISTINCT FROM (OLD.id, OLD.nik, OLD.name, OLD.gender, OLD.birth_date)
+                   AND NOT {s}.koptrack_role_person(OLD.id) THEN
+                    RAISE EXCEPTION 'person % belongs to another regency''s cooperative too: '
+                                    'only the owner may correct who they are', OLD.id
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                RETURN NEW;
+            END $$""",
         f"""CREATE OR REPLACE FUNCTION {s}.audit_log_server_fields() RETURNS trigger
             LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
             BEGIN
@@ -92,7 +114,7 @@ def _own(s: str, table: str) -> str:
     if table in BY_REGENCY:
         return f"regency = {s}.koptrack_role_regency()"
     if table == "person":
-        return f"{s}.koptrack_role_person(id)"
+        return f"{s}.koptrack_role_reaches(id)"
     return f"(coop_id IS NULL OR {s}.koptrack_role_coop(coop_id))"  # audit_log
 
 
@@ -156,6 +178,10 @@ def upgrade() -> None:
         f"FOR EACH ROW EXECUTE FUNCTION {s}.audit_log_server_fields()"
     )
     op.execute(
+        f"CREATE TRIGGER person_identity_guard BEFORE UPDATE ON {s}.person "
+        f"FOR EACH ROW EXECUTE FUNCTION {s}.person_identity_guard()"
+    )
+    op.execute(
         f"CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON {s}.audit_log "
         f"FOR EACH STATEMENT EXECUTE FUNCTION {s}.audit_log_append_only()"
     )
@@ -169,6 +195,7 @@ def downgrade() -> None:
         s = _schema()
         op.execute(f"DROP TRIGGER IF EXISTS audit_log_no_truncate ON {s}.audit_log")
         op.execute(f"DROP TRIGGER IF EXISTS audit_log_server_fields ON {s}.audit_log")
+        op.execute(f"DROP TRIGGER IF EXISTS person_identity_guard ON {s}.person")
         for t in SECURED:
             for p in ("read", "insert", "update", "delete", "only_insert", "only_update", "only_delete"):
                 op.execute(f"DROP POLICY IF EXISTS koptrack_role_{p} ON {s}.{t}")
