@@ -44,7 +44,9 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    not_,
     null,
+    or_,
     select,
     union_all,
 )
@@ -123,6 +125,7 @@ CLASSES: dict[str, str] = {
     "two_coops": "enrolled in koptrack through two cooperatives at once",
     "other_npp": "active at BPJS under an NPP not the cooperative's",
 }
+ABSENT = "absent"  # declared, absent from the list: not_active if the list speaks for the cooperative
 COOP_NPP = "coop_npp"  # a cooperative whose NPP in the list does not match its registration
 BATCH = 5000
 
@@ -150,10 +153,19 @@ NPP_MAP = Table(
     Column("coop_id", Integer),
     prefixes=["TEMPORARY"],
 )
+IN_FILTER = Table(
+    "reconcile_coops", _META, Column("coop_id", Integer, primary_key=True, autoincrement=False), prefixes=["TEMPORARY"]
+)
+COVERED = Table(
+    "reconcile_covered",
+    _META,
+    Column("coop_id", Integer, primary_key=True, autoincrement=False),
+    prefixes=["TEMPORARY"],
+)
 RESULT = Table(
     "reconcile_result",
     _META,
-    Column("seq", Integer, primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("class", String),
     Column("coop_id", Integer),
     Column("coop", String),
@@ -552,6 +564,8 @@ def reconcile(
         reader.flush()
         if progress:
             progress(table.size, table.size)
+    for column in ("nik", "kpj"):  # the matching probes the list by person
+        conn.exec_driver_sql(f"CREATE INDEX reconcile_list_{column} ON reconcile_list ({column})")
     duplicates = _duplicates(conn, sink)
     sink.close()
     if result.invalid:
@@ -614,31 +628,34 @@ def _match(session: Session, rec: Reconciliation, f: CoverageFilter, *, has_npp:
     by_kpj = select(N.c.person_id).where(N.c.kpj == L.c.kpj).order_by(N.c.start_on.desc()).limit(1).scalar_subquery()
     pid = func.coalesce(P.c.id, case((L.c.nik.is_(None), by_kpj), else_=null()))
     list_coop = literal(fixed) if fixed is not None else M.c.coop_id
-    engaged = (
-        select(E.c.id)
-        .where(E.c.person_id == pid, E.c.coop_id == list_coop, active_on(E.c.since, E.c.until, day))
-        .exists()
-    )
-    list_side = (
-        select(
-            pid.label("pid"),
-            literal(0).label("side"),
-            L.c.line.label("ref"),
-            L.c.nik,
-            L.c.kpj,
-            L.c.name,
-            L.c.npp,
-            L.c.tmt.label("start"),
-            L.c.end_on.label("end"),
-            L.c.status,
-            L.c.programmes,
-            L.c.category,
-            list_coop.label("coop_id"),
-            engaged.label("engaged"),
-            P.c.name.label("person_name"),
-        )
+    # each row with its person and cooperative first; then whether that person is on its roster
+    base = (
+        select(L, pid.label("pid"), list_coop.label("coop_id"), P.c.name.label("person_name"))
         .select_from(L.outerjoin(P, P.c.nik == L.c.nik).outerjoin(M, M.c.npp == L.c.npp))
         .where(L.c.dup == 0)
+        .subquery("lb")
+    )
+    engaged = (
+        select(E.c.id)
+        .where(E.c.person_id == base.c.pid, E.c.coop_id == base.c.coop_id, active_on(E.c.since, E.c.until, day))
+        .exists()
+    )
+    list_side = select(
+        base.c.pid,
+        literal(0).label("side"),
+        base.c.line.label("ref"),
+        base.c.nik,
+        base.c.kpj,
+        base.c.name,
+        base.c.npp,
+        base.c.tmt.label("start"),
+        base.c.end_on.label("end"),
+        base.c.status,
+        base.c.programmes,
+        base.c.category,
+        base.c.coop_id,
+        engaged.label("engaged"),
+        base.c.person_name,
     )
     reg_npp = (
         select(R.c.npp)
@@ -646,6 +663,17 @@ def _match(session: Session, rec: Reconciliation, f: CoverageFilter, *, has_npp:
         .limit(1)
         .scalar_subquery()
     )
+    running = active_on(N.c.start_on, N.c.end_on, day)
+    active_coop = CoverageFilter(as_of=day).where()
+    listed = or_(
+        exists().where(L.c.nik == P.c.nik),
+        and_(N.c.kpj.is_not(None), exists().where(L.c.kpj == N.c.kpj, L.c.nik.is_(None))),
+    )
+    N2 = ENROLLMENT.alias("n2")
+    in_two = exists().where(
+        N2.c.person_id == N.c.person_id, N2.c.coop_id != N.c.coop_id, active_on(N2.c.start_on, N2.c.end_on, day)
+    )
+    M2 = IN_FILTER
     koptrack_side = (
         select(
             N.c.person_id.label("pid"),
@@ -665,28 +693,38 @@ def _match(session: Session, rec: Reconciliation, f: CoverageFilter, *, has_npp:
             P.c.name.label("person_name"),
         )
         .select_from(N.join(P, P.c.id == N.c.person_id).join(C, C.c.id == N.c.coop_id))
-        .where(active_on(N.c.start_on, N.c.end_on, day), *CoverageFilter(as_of=day).where())
+        .where(running, *active_coop, or_(listed, in_two))
+    )
+    # Declared people the list does not name at all (most of a large database): one INSERT in the
+    # database, no pass through Python; `_settle_absent` keeps them for the cooperatives it speaks for.
+    absent = (
+        select(
+            (-N.c.id).label("seq"),
+            literal(ABSENT).label("class"),
+            N.c.coop_id,
+            C.c.name,
+            P.c.nik,
+            N.c.kpj,
+            P.c.name.label("person_name"),
+            N.c.start_on,
+            literal("absent from the list").label("detail"),
+            N.c.person_id,
+            N.c.id.label("enrollment_id"),
+        )
+        .select_from(N.join(P, P.c.id == N.c.person_id).join(C, C.c.id == N.c.coop_id))
+        .where(running, *active_coop, N.c.coop_id.in_(select(M2.c.coop_id)), not_(listed), not_(in_two))
     )
     both = union_all(list_side, koptrack_side).subquery("both")
     stmt = select(both).order_by(both.c.pid, both.c.side, both.c.ref)
-    # Cooperatives the list speaks for: those whose NPP it names, and those whose people it lists.
-    if fixed is not None:
-        covered = {fixed}
-    else:
-        covered = {c for (c,) in conn.execute(select(M.c.coop_id).where(exists().where(L.c.npp == M.c.npp)))}
-        matched = (
-            select(N.c.coop_id)
-            .distinct()
-            .select_from(N.join(P, P.c.id == N.c.person_id).join(L, L.c.nik == P.c.nik))
-            .where(active_on(N.c.start_on, N.c.end_on, day))
-        )
-        by_kpj_coops = (
-            select(N.c.coop_id)
-            .distinct()
-            .select_from(N.join(L, and_(L.c.kpj == N.c.kpj, L.c.nik.is_(None))))
-            .where(active_on(N.c.start_on, N.c.end_on, day))
-        )
-        covered |= {c for (c,) in conn.execute(matched)} | {c for (c,) in conn.execute(by_kpj_coops)}
+    # Cooperatives the list speaks for: those whose NPP it names, and those whose people it lists
+    # (gathered during the pass; "absent from the list" counts only for them, settled after it).
+    covered: set[int] = {fixed} if fixed is not None else set()
+    bulk_insert(conn, IN_FILTER, ("coop_id",), [(c,) for c in sorted(in_filter)])
+    absent_cols = ("seq", "class", "coop_id", "coop", "nik", "kpj", "name", "start_on", "detail", "person_id")
+    conn.execute(RESULT.insert().from_select([*absent_cols, "enrollment_id"], absent))
+    per_absent = select(RESULT.c.coop_id, func.count()).where(RESULT.c["class"] == ABSENT).group_by(RESULT.c.coop_id)
+    for coop_id, n in conn.execute(per_absent):
+        rec.per_coop.setdefault(coop_id, Counter())[ABSENT] += n
     out = _Writer(conn, rec, recorded_npp)
     group: list[Side] = []
     current: object = object()
@@ -718,6 +756,7 @@ def _match(session: Session, rec: Reconciliation, f: CoverageFilter, *, has_npp:
     if group:
         _decide(group, rec, out, day, in_filter, covered, has_npp, narrowed)
     out.flush()
+    _settle_absent(conn, rec, covered)
     rec.coop_npp = [
         {
             "coop_id": c,
@@ -728,6 +767,28 @@ def _match(session: Session, rec: Reconciliation, f: CoverageFilter, *, has_npp:
         }
         for (c, rn, ln), n in sorted(out.npp_mismatch.items(), key=lambda kv: (rec.coop_names.get(kv[0][0], ""), kv[0]))
     ]
+
+
+def _settle_absent(conn: Any, rec: Reconciliation, covered: set[int]) -> None:
+    """People declared and absent from the list are `not_active` where the list speaks for their
+    cooperative (it names its NPP or some of its people); elsewhere the list says nothing of them."""
+    R = RESULT
+    rec.counts.pop(ABSENT, None)
+    for coop_id in list(rec.per_coop):
+        counts = rec.per_coop[coop_id]
+        n = counts.pop(ABSENT, 0)
+        if n and coop_id in covered:
+            counts["not_active"] += n
+            rec.counts["not_active"] += n
+        if not any(counts.values()):
+            del rec.per_coop[coop_id]
+    bulk_insert(conn, COVERED, ("coop_id",), [(c,) for c in sorted(covered)])
+    conn.execute(
+        R.update()
+        .where(R.c["class"] == ABSENT, R.c.coop_id.in_(select(COVERED.c.coop_id)))
+        .values({"class": "not_active"})
+    )
+    conn.execute(R.delete().where(R.c["class"] == ABSENT))
 
 
 def _day(value: Any) -> dt.date | None:
@@ -767,7 +828,7 @@ class _Writer:
         end_on: dt.date | None = None,
     ) -> None:
         lst = row if row.list_row else None
-        self.rec.counts[cls] += 1
+        self.rec.counts[cls] = self.rec.counts.get(cls, 0) + 1
         per = self.rec.per_coop.get(coop_id)
         if per is None:
             per = self.rec.per_coop[coop_id] = Counter()
@@ -839,6 +900,9 @@ def _decide(
     """One person's rows (list rows first, then their enrollments running on the day): their class."""
     lists = [s for s in group if s.list_row]
     ks = [s for s in group if not s.list_row]
+    if lists:
+        covered.update(s.coop_id for s in lists if s.coop_id is not None)
+        covered.update(k.coop_id for k in ks if k.coop_id is not None)
     active = [s for s in lists if _running(s, day)]
     used: set[int] = set()
     reveal = rec.reveal
@@ -898,7 +962,7 @@ def _decide(
                 )
                 if s.coop_id is None:
                     out.npp_mismatch[(k.coop_id, recorded, s.npp)] += 1
-            elif k.coop_id in covered:
+            else:
                 ended = [
                     s for s in lists if (s.coop_id == k.coop_id or not has_npp) and s.end is not None and s.end <= day
                 ]
@@ -923,8 +987,8 @@ def _decide(
                 elif [s for s in lists if s.coop_id == k.coop_id or not has_npp]:
                     s = next(s for s in lists if s.coop_id == k.coop_id or not has_npp)
                     add("not_active", s, coop_id=k.coop_id, koptrack=k, detail=f"at BPJS only from {s.start}")
-                else:
-                    add("not_active", k, coop_id=k.coop_id, detail="absent from the list")
+                else:  # settled after the pass: only for the cooperatives the list speaks for
+                    add(ABSENT, k, coop_id=k.coop_id, detail="absent from the list")
     for s in active:
         if s.ref in used:
             continue
