@@ -144,3 +144,45 @@ def test_a_name_mixing_scripts_is_recorded_with_a_warning(cli, tmp_path):
     assert summary["warnings"] and summary["warnings"][0].startswith("line 2: name 'Kop T\u0435ladan' mixes")
     # letters of one script other than Latin, or Latin letters with accents, are no mix
     assert "warnings" not in cli.json("coop", "add", "Ren\u00e9 Hal\u00e9", "--kind", "jasa", "--kecamatan", "Klari")
+
+
+def test_a_name_stored_with_invisible_characters_before_still_matches(cli, engine, tmp_path):
+    # a database from before names were normalised may hold `Siti<ZWSP> Aminah`: the same person
+    from sqlalchemy import text
+
+    cli("seed")
+    cli("coop", "add", "KSP Maju Bersama", "--kind", "ksp", "--kecamatan", "Klari")
+    cli("coop", "add", "Kopkar Sinar Jaya", "--kind", "konsumen", "--kecamatan", "Klari")
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE person SET name = :n WHERE nik = :k"), {"n": f"Siti{ZWSP} Aminah", "k": SITI})
+    path = tmp_path / "roster.csv"
+    path.write_text(f"NIK,Nama,Peran,Tanggal Masuk\n{SITI},Siti Aminah,anggota,2021-02-01\n")
+    assert cli.json("import", "people", str(path), "--coop", "3")["created"]["engagements"] == 1
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "3",
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-03-01",
+    )

@@ -151,7 +151,8 @@ class PeopleWriter:
                     )
                     continue
             if r.nik in known:
-                if known[r.nik][1].casefold() != r.name.casefold():
+                # a name stored before names were normalised may still hold invisible characters
+                if validate.normalise_name(known[r.nik][1]).casefold() != r.name.casefold():
                     self.sink.add(
                         r.line, "nik", r.nik, f"is already registered under another name ({known[r.nik][1]!r})", r.raw
                     )
