@@ -206,6 +206,22 @@ def test_a_report_with_show_nik_is_recorded_and_listed_for_its_cooperative(offic
     assert reveals(office, "--coop", "1") == []
 
 
+def test_a_bpjs_list_reconciled_with_show_nik_is_recorded_also_with_apply(office, tmp_path):
+    listed = tmp_path / "peserta.csv"
+    listed.write_text(
+        "No. KPJ;NIK;Nama Tenaga Kerja;TMT Kepesertaan;Status Kepesertaan;Program;Kategori\n"
+        f"12345678901;{SITI};SITI AMINAH;01/04/2021;Aktif;JKK, JKM;PU\n"
+        f"22222222222;{BUDI};BUDI SANTOSO;01/03/2021;Aktif;JKK, JKM;BPU\n"
+    )
+    office("bpjs", "reconcile", str(listed), "--coop", "2", "--as-of", "2021-12-31", "--json")
+    assert reveals(office) == []
+    office("bpjs", "reconcile", str(listed), "--coop", "2", "--as-of", "2021-12-31", "--show-nik", "--json")
+    (entry,) = reveals(office, "--coop", "2")
+    assert entry["command"] == "bpjs reconcile" and entry["summary"]["people"] == 2
+    office("bpjs", "reconcile", str(listed), "--coop", "2", "--as-of", "2021-12-31", "--show-nik", "--apply")
+    assert len(reveals(office, "--coop", "2")) == 2  # in --apply's own transaction: no second writer waiting
+
+
 def test_a_reveal_that_cannot_be_recorded_shows_and_writes_nothing(office, tmp_path, engine, monkeypatch):
     from koptrack.core import audit
     from koptrack.errors import KoptrackError

@@ -167,14 +167,20 @@ def record_reveal(
     rows: int | None = None,
     coop: object = None,
     to: str | None = None,
+    session: Any = None,
 ) -> None:
     """Record that a command shows NIKs and KPJs in full (--show-nik), in a transaction of its
     own, before anything is shown: if it cannot be recorded (a role that may not write), the
-    command fails and reveals nothing. `people`: their number, or the rows shown (counted by NIK)."""
+    command fails and reveals nothing. `people`: their number, or the rows shown (counted by NIK).
+    `session`: the command's own write session, when it writes anyway (a second writer would
+    wait for it on SQLite); the entry is then committed with the command's changes."""
+    from koptrack.core import audit
+
     if not isinstance(people, int):
         rows = len(people) if rows is None else rows
         people = len({r.get("nik") for r in people if r.get("nik")})
-    with db_session(command, write=True) as session:
-        from koptrack.core import audit
-
+    if session is not None:
         audit.record_reveal(session, what, people=people, rows=rows, coop=coop, to=to)
+        return
+    with db_session(command, write=True) as own:
+        audit.record_reveal(own, what, people=people, rows=rows, coop=coop, to=to)
