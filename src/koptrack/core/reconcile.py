@@ -125,6 +125,7 @@ CLASSES: dict[str, str] = {
     "two_coops": "enrolled in koptrack through two cooperatives at once",
     "other_npp": "active at BPJS under an NPP not the cooperative's",
 }
+UNKNOWN_SEQ = 1_000_000_000  # result rows written in SQL: unknown people at this + line, absent ones at -id
 ABSENT = "absent"  # declared, absent from the list: not_active if the list speaks for the cooperative
 COOP_NPP = "coop_npp"  # a cooperative whose NPP in the list does not match its registration
 BATCH = 5000
@@ -640,6 +641,33 @@ def _match(session: Session, rec: Reconciliation, f: CoverageFilter, *, has_npp:
         .where(E.c.person_id == base.c.pid, E.c.coop_id == base.c.coop_id, active_on(E.c.since, E.c.until, day))
         .exists()
     )
+    # A person koptrack has never seen (most of a large list): one INSERT, no pass through Python.
+    running_row = and_(
+        base.c.tmt <= day,
+        or_(base.c.end_on > day, and_(base.c.end_on.is_(None), func.coalesce(base.c.status, "") != "nonaktif")),
+    )
+    in_shown = base.c.coop_id.in_(select(IN_FILTER.c.coop_id))
+    shown_coop = in_shown if narrowed else or_(in_shown, base.c.coop_id.is_(None))
+    unknown = (
+        select(
+            (literal(UNKNOWN_SEQ) + base.c.line).label("seq"),
+            literal("not_on_roster").label("class"),
+            base.c.coop_id,
+            func.coalesce(C.c.name, "").label("coop"),
+            base.c.nik,
+            base.c.kpj,
+            base.c.name,
+            base.c.npp,
+            base.c.tmt,
+            case(
+                (base.c.coop_id.is_(None), literal("NPP ") + base.c.npp + literal(" is no cooperative's registration")),
+                else_=literal("a person koptrack has never seen"),
+            ).label("detail"),
+            base.c.line,
+        )
+        .select_from(base.outerjoin(C, C.c.id == base.c.coop_id))
+        .where(base.c.pid.is_(None), running_row, shown_coop)
+    )
     list_side = select(
         base.c.pid,
         literal(0).label("side"),
@@ -656,7 +684,7 @@ def _match(session: Session, rec: Reconciliation, f: CoverageFilter, *, has_npp:
         base.c.coop_id,
         engaged.label("engaged"),
         base.c.person_name,
-    )
+    ).where(base.c.pid.is_not(None))
     reg_npp = (
         select(R.c.npp)
         .where(R.c.coop_id == N.c.coop_id, active_on(R.c.registered_on, R.c.deregistered_on, day))
@@ -722,9 +750,19 @@ def _match(session: Session, rec: Reconciliation, f: CoverageFilter, *, has_npp:
     bulk_insert(conn, IN_FILTER, ("coop_id",), [(c,) for c in sorted(in_filter)])
     absent_cols = ("seq", "class", "coop_id", "coop", "nik", "kpj", "name", "start_on", "detail", "person_id")
     conn.execute(RESULT.insert().from_select([*absent_cols, "enrollment_id"], absent))
-    per_absent = select(RESULT.c.coop_id, func.count()).where(RESULT.c["class"] == ABSENT).group_by(RESULT.c.coop_id)
-    for coop_id, n in conn.execute(per_absent):
-        rec.per_coop.setdefault(coop_id, Counter())[ABSENT] += n
+    unknown_cols = ("seq", "class", "coop_id", "coop", "nik", "kpj", "name", "npp", "tmt", "detail", "line")
+    conn.execute(RESULT.insert().from_select(unknown_cols, unknown))
+    per_class = (
+        select(RESULT.c["class"], RESULT.c.coop_id, func.count())
+        .where(RESULT.c["class"].in_([ABSENT, "not_on_roster"]))
+        .group_by(RESULT.c["class"], RESULT.c.coop_id)
+    )
+    for cls, coop_id, n in conn.execute(per_class):
+        rec.per_coop.setdefault(coop_id, Counter())[cls] += n
+        rec.counts[cls] = rec.counts.get(cls, 0) + n
+    if fixed is None:  # the cooperatives whose NPP the list names
+        named = select(M.c.coop_id).distinct().select_from(L.join(M, M.c.npp == L.c.npp))
+        covered.update(c for (c,) in conn.execute(named))
     out = _Writer(conn, rec, recorded_npp)
     group: list[Side] = []
     current: object = object()
