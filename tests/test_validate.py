@@ -104,7 +104,7 @@ def test_kpj_is_eleven_digits_and_never_echoed(text):
         with pytest.raises(ValidationError) as exc:
             validate.parse_kpj(text)
         assert exc.value.field == "kpj"
-        if len(s) >= 6:
+        if len(s) >= 6 and "*" not in s:  # a value already starred where the mask stars (00*000) masks to itself
             assert s not in str(exc.value)
 
 
