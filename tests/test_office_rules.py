@@ -366,3 +366,23 @@ def test_import_coops_reads_kecamatan_aliases(cli, tmp_path):
     cli("import", "coops", str(path))
     rows = {r["name"]: r["kecamatan_code"] for r in cli.json("coop", "list")}
     assert rows["KSP Contoh Satu"] == rows["KSP Contoh Dua"] == "32.15.17"
+
+
+# issue 16 item 4: a file saved partly as UTF-8 and partly as Windows-1252 is refused, not garbled
+
+
+def test_a_file_mixing_utf8_and_cp1252_is_refused_with_both_lines(office, engine, tmp_path):
+    path = tmp_path / "campur.csv"
+    path.write_bytes(
+        b"NIK;Nama;Peran;Tanggal Masuk\n"
+        + "3215050505900006;Budi Sëntoso;karyawan;2021-01-04\n".encode()
+        + "3215050606900007;Dewi Anggräini;karyawan;2021-01-04\n".encode("cp1252")
+    )
+    before = snapshot(engine)
+    err = refused(office("import", "people", str(path), "--coop", office.ksp, ok=False))
+    assert "line 2 is written in UTF-8 and line 3 in another encoding" in err and "--encoding" in err
+    assert snapshot(engine) == before
+    path.write_bytes(path.read_bytes().replace("Sëntoso".encode(), "Sëntoso".encode("cp1252")))
+    office("import", "people", str(path), "--coop", office.ksp)  # one encoding throughout: read
+    names = {p["name"] for p in office.json("worker", "list", "--coop", office.ksp)}
+    assert {"Budi Sëntoso", "Dewi Anggräini"} <= names

@@ -309,3 +309,16 @@ def test_the_log_never_shows_the_undo_payload(cli, engine, office):
     with engine.connect() as conn:
         payload = conn.execute(text("SELECT undo FROM audit_log ORDER BY id DESC LIMIT 1")).scalar()
     assert json.loads(payload)["undoes"] == last_id(cli) - 1
+
+
+def test_plain_undo_passes_over_a_record_that_personal_data_was_shown(cli, tmp_path):
+    """`worker list --show-nik` writes a reveal entry; it changes nothing, so plain `undo` takes
+    the change before it."""
+    cli("seed")
+    cid = cli.json("coop", "add", "KSP Maju Bersama", "--kind", "ksp", "--kecamatan", "Klari")["id"]
+    cli("worker", "add", "--coop", str(cid), "--nik", "3215055203900001", "--name", "Siti Aminah", "--role",
+        "karyawan", "--since", "2021-01-04")  # fmt: skip
+    cli("worker", "list", "--coop", str(cid), "--show-nik")
+    result = cli("undo")
+    assert "worker add" in result.stdout + result.stderr
+    assert cli.json("worker", "list", "--coop", str(cid)) == []

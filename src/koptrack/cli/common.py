@@ -87,7 +87,9 @@ def db_session(
         from koptrack.core import audit
 
         audit.set_command(command)
-        engine = store.open_engine(STATE.db, on_upgrade=upgrade_notice, create=write, on_create=created_notice)
+        engine = store.open_engine(
+            STATE.db, on_upgrade=upgrade_notice, create=write, on_create=created_notice, on_notice=terminal.warn
+        )
         imports_done()
         try:
             with store.session_scope(engine, write=write) as session:

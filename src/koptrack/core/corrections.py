@@ -609,7 +609,10 @@ def edit_bpjs(
     person = resolve_person(session, coop_row, ref)
     enr = _enrollment(session, coop_row, person, since)
     if kpj is not None:
+        from koptrack.core.bpjs import ensure_kpj_free
+
         values["kpj"] = validate.parse_kpj(kpj)
+        ensure_kpj_free(session, values["kpj"], person)  # a KPJ is one person's
     if category not in (None, ""):
         values["category"] = validate.parse_category(category)
     if programmes not in (None, ""):
@@ -814,6 +817,7 @@ def undo(session: Session, ref: object = None) -> dict:
         undone = [i for i in undone_by if _is_undone(i, undone_by) is not None]
         stmt = select(AuditEntry).where(
             AuditEntry.os_user == me,
+            AuditEntry.entity != audit.REVEAL,  # a record that personal data was shown changes nothing
             or_(col(AuditEntry.undo).is_(None), ~col(AuditEntry.undo).like('%"undoes"%')),
         )
         if undone:

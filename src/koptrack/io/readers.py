@@ -133,8 +133,39 @@ def detect_encoding(path: Path) -> str:
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError:
+                _refuse_mixed(path)
                 return "cp1252"
     return "utf-8"
+
+
+# A letter written in UTF-8 (two to four bytes) and a byte that is not UTF-8: Windows-1252 text
+# holds the first almost never (Ã« for ë), so a file with both was saved from two sources.
+_UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _refuse_mixed(path: Path) -> None:
+    """Refuse a file whose lines are partly UTF-8 and partly another encoding: read either way,
+    some of its names would be stored garbled (Budi SÃ«ntoso). Only files that are not UTF-8
+    throughout are scanned (the exception, not the rule)."""
+    utf8_line = bad_line = None
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad_line = bad_line or number
+            else:
+                if _UTF8_LETTER.search(line):
+                    utf8_line = utf8_line or number
+            if utf8_line and bad_line:
+                raise KoptrackError(
+                    f"{path.name}: line {utf8_line} is written in UTF-8 and line {bad_line} in another "
+                    "encoding (Windows-1252?): read either way, some names would be stored garbled",
+                    hint="save the file again as 'CSV UTF-8' from Excel, or give --encoding if you know the "
+                    "one encoding it has",
+                )
 
 
 class _CountingReader(io.RawIOBase):
