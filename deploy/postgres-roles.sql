@@ -6,9 +6,13 @@
 --
 -- * koptrack_province: reads everything, writes nothing (the provincial Dinas).
 -- * koptrack_office:   reads everything, writes only rows of its own regency. Each office's
---   login role carries its regency code in the setting koptrack.regency; row-level security
---   checks every INSERT and UPDATE against it. Nobody but the owner may DELETE, and the audit
---   log only ever grows (its triggers refuse UPDATE and DELETE, even for the owner).
+--   login role has one row in office_regency (role name -> regency code), which only the owner
+--   writes; row-level security (migration 0006) checks every INSERT, UPDATE and DELETE against
+--   it. Nothing a client sets (koptrack.regency by SET or options=-c) widens it: the
+--   setting-based policies below are older ones, kept for databases set up with them, and
+--   migration 0006's restrictive policies hold whatever they allow. DELETE is granted for the
+--   corrections (worker remove, bpjs remove, undo) of the office's own rows; the audit log only
+--   ever grows (its triggers refuse UPDATE, DELETE and TRUNCATE, even for the owner).
 -- Idempotent: safe to run again after an upgrade that added tables.
 
 DO $$ BEGIN
@@ -21,7 +25,9 @@ EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 GRANT USAGE ON SCHEMA public TO koptrack_province, koptrack_office;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO koptrack_province, koptrack_office;
 GRANT INSERT, UPDATE ON cooperative, person, engagement, enrollment, bpjs_registration,
-    pkspkb_membership, target, reported_count TO koptrack_office;
+    pkspkb_membership, target, reported_count, coop_inactive TO koptrack_office;
+GRANT DELETE ON cooperative, person, engagement, enrollment, bpjs_registration,
+    pkspkb_membership, coop_inactive TO koptrack_office;
 GRANT INSERT ON audit_log TO koptrack_office;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO koptrack_office;
 
@@ -73,8 +79,9 @@ BEGIN
     END LOOP;
 END $$;
 
--- One login role per district office, for example Kabupaten Karawang (32.15):
+-- One login role per district office, for example Kabupaten Karawang (32.15), and its regency
+-- (written by the owner; the office cannot change it):
 --     CREATE ROLE dinkop_karawang LOGIN PASSWORD '...' IN ROLE koptrack_office;
---     ALTER ROLE dinkop_karawang SET koptrack.regency = '32.15';
+--     INSERT INTO office_regency (role_name, regency_code) VALUES ('dinkop_karawang', '32.15');
 -- and one for the province:
 --     CREATE ROLE dinkop_jabar LOGIN PASSWORD '...' IN ROLE koptrack_province;

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from koptrack import __version__
-from koptrack.cli.common import STATE
+from koptrack.cli.common import STATE, fail
 
 # name -> (module, attribute: a Typer sub-app or a command function, short help for --help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -60,6 +61,10 @@ def _plain_help(command) -> None:
 
 
 class _LazyGroup(TyperGroup):
+    def parse_args(self, ctx, args):
+        _refuse_undecodable(args)
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx):
         return list(COMMANDS)
 
@@ -69,6 +74,30 @@ class _LazyGroup(TyperGroup):
     def format_commands(self, ctx, formatter):
         with formatter.section("Commands"):
             formatter.write_dl([(name, short) for name, (_, _, short) in COMMANDS.items()])
+
+
+# Environment variables koptrack reads its options from.
+ENVIRONMENT = ("KOPTRACK_DB", "KOPTRACK_REGENCY")
+
+
+def _refuse_undecodable(args: list[str]) -> None:
+    """An argument (or KOPTRACK_DB, KOPTRACK_REGENCY) holding bytes that are not UTF-8 arrives
+    with them as lone surrogates (Python's surrogateescape): it could be neither stored, compared
+    nor shown. One `error:` line naming it, exit 1, before anything is opened."""
+    given = [(f"argument {i}", arg) for i, arg in enumerate(args, 1)]
+    given += [(name, os.environ[name]) for name in ENVIRONMENT if name in os.environ]
+    for where, text in given:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                shown = text.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            except UnicodeEncodeError:
+                shown = text.encode("unicode_escape").decode("ascii")
+            fail(
+                f"{where} '{shown[:80]}' is not UTF-8 text (its bytes are shown as \\x..)",
+                hint="type it again in a UTF-8 terminal; rename a file whose name is in another encoding",
+            )
 
 
 app = typer.Typer(

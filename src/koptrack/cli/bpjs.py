@@ -21,6 +21,7 @@ from koptrack.cli.common import (
     XlsxOpt,
     db_session,
     fmt_of,
+    record_reveal,
     write_workbook,
 )
 from koptrack.io import terminal
@@ -132,7 +133,8 @@ def enroll(
     shown = masked(row, show_nik)
     terminal.info(
         f"{row['name']} ({shown['nik']}) enrolled through {row['coop']} from {row['start_on']} as "
-        f"{row['category'].upper()}: {', '.join(row['programmes']).upper()}"
+        f"{row['category'].upper()}: {', '.join(row['programmes']).upper()}",
+        reveal=show_nik,
     )
     if row["missing_programmes"]:
         terminal.warn(
@@ -187,6 +189,12 @@ def status(
     only_behind: Annotated[bool, typer.Option("--only-behind", help="Only cooperatives not fully covered.")] = False,
     by: Annotated[str | None, typer.Option("--by", help="Group rows: kecamatan.")] = None,
     regency: RegencyOpt = None,
+    verified: Annotated[
+        bool,
+        typer.Option(
+            "--verified", help="Also the enrollments a BPJS participant list confirmed (`bpjs reconcile --apply`)."
+        ),
+    ] = False,
     json_out: JsonOpt = False,
     csv_out: CsvOpt = False,
     xlsx: XlsxOpt = None,
@@ -204,6 +212,7 @@ def status(
       koptrack bpjs status --kind ksp --only-behind
       koptrack bpjs status --by kecamatan --as-of 2021-12-31 --json
       koptrack bpjs status --kind ksp --xlsx bpjs-ksp.xlsx   (per cooperative and by kecamatan)
+      koptrack bpjs status --verified   (declared, and confirmed by BPJS's participant list)
     """
     fmt = fmt_of(json_out, csv_out)
     with db_session("bpjs status") as session:
@@ -213,10 +222,98 @@ def status(
         f = CoverageFilter.parse(
             session, as_of=as_of, coop=coop, kind=kind, base=base, kecamatan=kecamatan, regency=regency
         )
-        view = views.bpjs_status(session, f, only_behind=only_behind, by=by, workbook=bool(xlsx))
+        view = views.bpjs_status(session, f, only_behind=only_behind, by=by, workbook=bool(xlsx), verified=verified)
         if xlsx:
             write_workbook(xlsx, view.workbook, force=force)
     terminal.show(view, fmt)
+
+
+@app.command("reconcile")
+def reconcile(
+    file: Annotated[
+        str, typer.Argument(help="BPJS Ketenagakerjaan's participant list: .csv (comma or semicolon) or .xlsx.")
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Match on this date (default: the list's date, else today)."),
+    ] = None,
+    coop: Annotated[
+        str | None,
+        typer.Option("--coop", help="Only this cooperative (id or name); a list without an NPP column is its list."),
+    ] = None,
+    kecamatan: KecamatanOpt = None,
+    regency: RegencyOpt = None,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply",
+            help="Record what the list proves (enrollments, endings, KPJs, verification); disagreements are left.",
+        ),
+    ] = False,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Worksheet of an .xlsx file (default: the first).")
+    ] = None,
+    json_out: JsonOpt = False,
+    csv_out: CsvOpt = False,
+    xlsx: XlsxOpt = None,
+    force: ForceOpt = False,
+    show_nik: ShowNikOpt = False,
+) -> None:
+    """Match BPJS Ketenagakerjaan's participant list against the database: who is really covered.
+
+    The list (NIK, KPJ, Nama, NPP, TMT, Status, Tgl Nonaktif, Program, Kategori; the branch
+    office's header spellings and title rows are read) is matched by NIK, or by KPJ where the NIK
+    is missing. Every person lands in one class: confirmed; declared but not active at BPJS;
+    active at BPJS but not enrolled (on the roster, or not on it); disagreeing (KPJ, name, start,
+    programmes, category); enrolled through two cooperatives; active under another NPP. Nothing
+    is written unless --apply, which records what the list proves in one transaction and leaves
+    every disagreement for a person to decide. A bad row: every reason listed, nothing used.
+
+    Examples:
+
+    \b
+      koptrack bpjs reconcile peserta-kantor-cabang.xlsx
+      koptrack bpjs reconcile peserta.csv --coop "KSP Maju Bersama" --as-of 2021-12-31
+      koptrack bpjs reconcile peserta.csv --xlsx rekonsiliasi.xlsx   (one sheet per class)
+      koptrack bpjs reconcile peserta.csv --apply
+    """
+    fmt = fmt_of(json_out, csv_out)
+    with db_session("bpjs reconcile", write=apply) as session:
+        from koptrack.core import reconcile as rc
+        from koptrack.core import views
+
+        try:
+            with terminal.progress("reading the list", enabled=fmt == "table") as progress:
+                rec = rc.reconcile(
+                    session,
+                    file,
+                    as_of=as_of,
+                    coop=coop,
+                    kecamatan=kecamatan,
+                    regency=regency,
+                    sheet=sheet,
+                    apply=apply,
+                    reveal=show_nik,
+                    progress=progress,
+                )
+        except rc.ReconcileRejected as exc:
+            section, more = views.refused_rows(exc.result)
+            terminal.show_section(section, stderr=True)
+            if more:
+                terminal.info(f"... and {more:,} more rows")
+            raise
+        view = views.reconcile(rec, fmt, workbook=bool(xlsx))
+        if show_nik:  # recorded before anything is shown or written (in --apply's own transaction)
+            people = sum(rec.counts.values())
+            own = session if apply else None
+            record_reveal("bpjs reconcile", "NIK and KPJ in full", people=people, coop=coop, to=xlsx, session=own)
+        if xlsx:
+            write_workbook(xlsx, view.workbook, reveal=show_nik, force=force)
+        terminal.show(view, fmt, reveal=show_nik)
+    if fmt != "table":  # what --apply wrote, on stderr beside the data
+        for line in view.notes:
+            if line.startswith("applied:"):
+                terminal.info(line)
 
 
 @app.command("edit")
@@ -274,7 +371,7 @@ def edit(
     if json_out:
         terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
-        terminal.info(row["message"])
+        terminal.info(row["message"], reveal=show_nik)
 
 
 @app.command("remove")
@@ -301,7 +398,7 @@ def remove(
     if json_out:
         terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
-        terminal.info(row["message"])
+        terminal.info(row["message"], reveal=show_nik)
 
 
 @app.command("unregister")

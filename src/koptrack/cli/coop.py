@@ -17,6 +17,7 @@ from koptrack.cli.common import (
     ShowNikOpt,
     db_session,
     fmt_of,
+    record_reveal,
 )
 from koptrack.io import terminal
 
@@ -125,6 +126,8 @@ def show(
 ) -> None:
     """Show one cooperative: its record, BPJS and PKS-PKB status, and its people's enrollments.
 
+    With --show-nik (NIK and KPJ in full) it is recorded in `koptrack log`.
+
     Example:
 
     \b
@@ -134,6 +137,9 @@ def show(
         from koptrack.core import views
 
         view = views.coop_show(session, ref, as_of, reveal=show_nik)
+    if show_nik:
+        people = list(view.sections[0].rows)
+        record_reveal("coop show", "NIK and KPJ in full", people=people, coop=(view.json or {}).get("id"))
     terminal.show(view, fmt_of(json_out), reveal=show_nik)
 
 

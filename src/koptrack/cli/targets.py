@@ -98,6 +98,12 @@ def show(
         typer.Option("--as-of", help="Report date (default: the year's last day, or today for the current year)."),
     ] = None,
     regency: RegencyOpt = None,
+    verified: Annotated[
+        bool,
+        typer.Option(
+            "--verified", help="Also the people enrolled that a BPJS participant list confirmed (`bpjs reconcile`)."
+        ),
+    ] = False,
     json_out: JsonOpt = False,
     csv_out: CsvOpt = False,
     xlsx: XlsxOpt = None,
@@ -108,7 +114,7 @@ def show(
     with db_session("targets") as session:
         from koptrack.core import views
 
-        view = views.targets(session, year, as_of, regency, workbook=bool(xlsx))
+        view = views.targets(session, year, as_of, regency, workbook=bool(xlsx), verified=verified)
         if xlsx and view.workbook:
             write_workbook(xlsx, view.workbook, force=force)
     terminal.show(view, fmt)

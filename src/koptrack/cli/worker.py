@@ -17,6 +17,7 @@ from koptrack.cli.common import (
     ShowNikOpt,
     db_session,
     fmt_of,
+    record_reveal,
 )
 from koptrack.io import terminal
 from koptrack.report import masked
@@ -79,7 +80,8 @@ def add(
         terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
         terminal.info(
-            f"{row['name']} ({masked(row, show_nik)['nik']}) is {row['role']} of {row['coop']} since {row['since']}"
+            f"{row['name']} ({masked(row, show_nik)['nik']}) is {row['role']} of {row['coop']} since {row['since']}",
+            reveal=show_nik,
         )
 
 
@@ -93,7 +95,8 @@ def list_(
     csv_out: CsvOpt = False,
     show_nik: ShowNikOpt = False,
 ) -> None:
-    """List the people of a cooperative engaged on a date (default today). NIKs are masked.
+    """List the people of a cooperative engaged on a date (default today). NIKs are masked;
+    a list with --show-nik is recorded in `koptrack log` (who, when, how many people).
 
     Examples:
 
@@ -106,6 +109,9 @@ def list_(
         from koptrack.core import views
 
         view = views.worker_list(session, coop, role=role, as_of=as_of, include_left=all_)
+    if show_nik:
+        people = list(view.sections[0].rows)
+        record_reveal("worker list", "NIK in full", people=people, coop=coop)
     terminal.show(view, fmt, reveal=show_nik)
 
 
@@ -196,7 +202,7 @@ def edit(
     if json_out:
         terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
-        terminal.info(row["message"])
+        terminal.info(row["message"], reveal=show_nik)
 
 
 @app.command("remove")
@@ -225,4 +231,4 @@ def remove(
     if json_out:
         terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
-        terminal.info(row["message"])
+        terminal.info(row["message"], reveal=show_nik)

@@ -183,7 +183,9 @@ def list_entries(
         {
             "id": e.id,
             "at": e.at.replace(microsecond=0),
-            "user": e.os_user,
+            # PostgreSQL: the server session's role (set by the database, never by the client),
+            # then the OS user the desk's koptrack gave
+            "user": e.os_user if e.db_user in (None, e.os_user) else f"{e.db_user} ({e.os_user})",
             "command": e.command,
             "entity": e.entity,
             "entity_id": e.entity_id,

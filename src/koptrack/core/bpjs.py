@@ -19,12 +19,13 @@ from koptrack.core.people import resolve_person
 from koptrack.core.periods import ENROLLED, REGISTERED, close_period, open_period
 from koptrack.domain import rules, validate
 from koptrack.domain.vocab import ANY, CATEGORIES, EMPLOYER_SIZES, PROGRAMMES
-from koptrack.errors import Conflict, KoptrackError
+from koptrack.errors import Conflict, Duplicate, KoptrackError
 from koptrack.store.models import (
     BpjsRegistration,
     Cooperative,
     Engagement,
     Enrollment,
+    Person,
     Programme,
     ProgrammeRate,
     ProgrammeRule,
@@ -171,6 +172,22 @@ def _registration_on(session: Session, coop_id: int | None, day: dt.date) -> Bpj
     ).first()
 
 
+def ensure_kpj_free(session: Session, kpj: str | None, person: Person) -> None:
+    """A KPJ is one person's card number: refuse it when an enrollment of another person has it."""
+    if kpj is None:
+        return
+    other = session.exec(
+        select(Person)
+        .join(Enrollment, col(Enrollment.person_id) == col(Person.id))
+        .where(Enrollment.kpj == kpj, Person.id != person.id)
+    ).first()
+    if other is not None:
+        raise Duplicate(
+            f"kpj {validate.mask_kpj(kpj)} already belongs to another person (nik {validate.mask_nik(other.nik)})",
+            hint="a KPJ is one person's BPJS card number: check the digits",
+        )
+
+
 def enroll(
     session: Session,
     coop_ref: object,
@@ -186,6 +203,7 @@ def enroll(
     person = resolve_person(session, coop, nik)
     on_d = validate.parse_date(on, "on", allow_future=False)
     kpj_v = validate.parse_kpj(kpj)
+    ensure_kpj_free(session, kpj_v, person)
     cat = validate.parse_category(category) if category not in (None, "") else None
     progs = validate.parse_programmes(programmes) if programmes not in (None, "") else None
     masked = validate.mask_nik(person.nik)

@@ -101,9 +101,10 @@ def scoped(kind_column: Any, role_column: Any) -> ColumnElement[bool]:
     return role_column.in_([literal("karyawan"), also])
 
 
-def per_coop(f: CoverageFilter) -> Subquery:
+def per_coop(f: CoverageFilter, *, verified: bool = False) -> Subquery:
     """The per-cooperative aggregate as a subquery: id, name, kind, base, kecamatan,
-    registered_on, in_scope, enrolled, missing, state."""
+    registered_on, in_scope, enrolled, missing, state (and with `verified`, how many of the
+    enrollments a BPJS list confirmed)."""
     C, E, N, R, K = COOP, ENGAGEMENT, ENROLLMENT, REGISTRATION, KEC
     d = f.as_of
     # Every segment filter goes into each aggregate too (a segment counts only its own people);
@@ -133,6 +134,7 @@ def per_coop(f: CoverageFilter) -> Subquery:
             N.c.coop_id,
             func.count().label("enrolled"),
             func.sum(case((N.c.missing_programmes != "", 1), else_=0)).label("missing"),
+            *([func.sum(case((N.c.verified_on.is_not(None), 1), else_=0)).label("verified")] if verified else []),
         )
         .select_from(N.join(C, C.c.id == N.c.coop_id))
         .where(active_on(N.c.start_on, N.c.end_on, d), engaged, *where)
@@ -167,6 +169,7 @@ def per_coop(f: CoverageFilter) -> Subquery:
             n_enrolled.label("enrolled"),
             missing.label("missing"),
             state.label("state"),
+            *([func.coalesce(enrolled.c.verified, 0).label("verified")] if verified else []),
         )
         .select_from(
             C.join(K, K.c.code == C.c.kecamatan_code)
@@ -179,9 +182,12 @@ def per_coop(f: CoverageFilter) -> Subquery:
     return stmt.subquery("per_coop")
 
 
-def bpjs_status(session: Session, f: CoverageFilter, *, only_behind: bool = False) -> Iterator[dict]:
-    """One row per active cooperative: registration, people in scope, enrolled, coverage, state."""
-    per = per_coop(f)
+def bpjs_status(
+    session: Session, f: CoverageFilter, *, only_behind: bool = False, verified: bool = False
+) -> Iterator[dict]:
+    """One row per active cooperative: registration, people in scope, enrolled, coverage, state
+    (with `verified`: how many enrollments a BPJS list confirmed, and their share)."""
+    per = per_coop(f, verified=verified)
     stmt = select(per).order_by(per.c.kecamatan, per.c.name, per.c.id)
     if only_behind:
         stmt = stmt.where(per.c.state != STATES[3])
@@ -200,7 +206,11 @@ def bpjs_status(session: Session, f: CoverageFilter, *, only_behind: bool = Fals
             "missing_programmes": int(r["missing"]),
             "state": r["state"],
             "as_of": f.as_of,
-        }
+        } | (
+            {"verified": int(r["verified"]), "verified_share": percent(int(r["verified"]), int(r["enrolled"]))}
+            if verified
+            else {}
+        )
 
 
 def bpjs_status_by_kecamatan(session: Session, f: CoverageFilter, *, only_behind: bool = False) -> list[dict]:
@@ -281,6 +291,43 @@ def enrolled_people(session: Session, day: dt.date, kind: str = ANY, base: str =
         .where(active_on(N.c.start_on, N.c.end_on, day), *_segment(kind, base, regency, day))
     )
     return _count(session, stmt)
+
+
+def verified_people(session: Session, day: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY) -> int:
+    """People of `enrolled_people` whose enrollment a BPJS participant list confirmed
+    (`bpjs reconcile --apply`)."""
+    N, C = ENROLLMENT, COOP
+    stmt = (
+        select(func.count(func.distinct(N.c.person_id)))
+        .select_from(N.join(C, C.c.id == N.c.coop_id))
+        .where(
+            active_on(N.c.start_on, N.c.end_on, day),
+            N.c.verified_on.is_not(None),
+            *_segment(kind, base, regency, day),
+        )
+    )
+    return _count(session, stmt)
+
+
+def verification(session: Session, day: dt.date, regency: str = ANY) -> dict | None:
+    """How much of the coverage on `day` BPJS lists confirmed, and the latest list (its date and
+    file); None when no list ever confirmed an enrollment (one index probe)."""
+    N = ENROLLMENT
+    conn = session.connection()
+    latest = conn.execute(select(func.max(N.c.verified_on))).scalar()
+    if latest is None:
+        return None
+    by = conn.execute(select(N.c.verified_by).where(N.c.verified_on == latest).limit(1)).scalar()
+    enrolled = enrolled_people(session, day, regency=regency)
+    verified = verified_people(session, day, regency=regency)
+    return {
+        "as_of": day,
+        "enrolled": enrolled,
+        "verified": verified,
+        "percent": percent(verified, enrolled),
+        "latest_list_on": latest if isinstance(latest, dt.date) else dt.date.fromisoformat(str(latest)),
+        "latest_list": by,
+    }
 
 
 def pkspkb_joined(

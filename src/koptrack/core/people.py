@@ -45,13 +45,13 @@ def resolve_person(session: Session, coop: Cooperative | None, ref: object, fiel
             hint="give the cooperative too (--coop), or the NIK",
         )
     # Compared in Python: SQLite's lower() knows ASCII only, and a name may hold other letters.
-    key = s.casefold()
+    key = validate.normalise_name(s).casefold()
     names = session.exec(
         select(Person.id, Person.name).where(
             col(Person.id).in_(select(Engagement.person_id).where(Engagement.coop_id == coop.id))
         )
     ).all()
-    people = [pid for pid, name in names if " ".join(name.split()).casefold() == key]
+    people = [pid for pid, name in names if validate.normalise_name(name).casefold() == key]
     if len(people) == 1:
         found = session.get(Person, people[0])
         assert found is not None
@@ -71,10 +71,10 @@ def resolve_person(session: Session, coop: Cooperative | None, ref: object, fiel
 def get_or_create_person(session: Session, nik: object, name: object) -> tuple[Person, bool]:
     """The person with this NIK (the name must agree), or a new one. Returns (person, created)."""
     info = validate.parse_nik(nik)
-    clean_name = cast(str, validate.clean_text(name, "name", required=True))  # required: never None
+    clean_name = cast(str, validate.clean_name(name, "name"))  # required: never None
     person = find_person(session, info.nik)
     if person is not None:
-        if person.name.casefold() != clean_name.casefold():
+        if validate.normalise_name(person.name).casefold() != clean_name.casefold():
             raise Conflict(
                 f"nik {validate.mask_nik(info.nik)} is already registered under another name "
                 f"({person.name!r}, not {clean_name!r})",
@@ -108,7 +108,7 @@ def add_worker(
     position_v = validate.clean_text(position, "position", max_len=100)
     person, created = get_or_create_person(session, nik, name)
     ensure_active(session, coop, since_d, "engage people")
-    warnings = []
+    warnings = [w for w in [validate.mixed_scripts(person.name)] if created and w]
     who = f"nik {validate.mask_nik(person.nik)}"
     improbable = rules.check_age(person.birth_date, since_d, role, who=who).improbable
     if improbable and not confirm:

@@ -66,28 +66,47 @@ def target_years(session: Session, regency: object = None) -> View:
 
 
 def targets(
-    session: Session, year: object, as_of: object = None, regency: object = None, *, workbook: bool = False
+    session: Session,
+    year: object,
+    as_of: object = None,
+    regency: object = None,
+    *,
+    workbook: bool = False,
+    verified: bool = False,
 ) -> View:
     """The year's targets with actual figures, progress and a verdict. With `workbook`, the
     report for the office's head too: targets, BPJS coverage by kecamatan, the KSPs not fully
-    covered, and PKS-PKB by year (a full coverage pass: only when asked)."""
+    covered, and PKS-PKB by year (a full coverage pass: only when asked), and how much of the
+    coverage BPJS lists verified. With `verified`, the people enrolled that a BPJS participant
+    list confirmed, beside the declared figure (the other metrics have no list to check them)."""
     from koptrack.core import pkspkb
     from koptrack.core import targets as targets_core
 
     y = validate.parse_year(year)
     rows = targets_core.report(session, y, as_of, regency)
     title = f"Targets {y}, as of {rows[0]['as_of']}" if rows else f"Targets {y}"
+    columns = TARGET_COLUMNS
+    if verified:
+        columns = _with_verified(TARGET_COLUMNS)
+        for r in rows:
+            counted = r["metric"] == "bpjs.enrolled_people" and not r["reported"]
+            n = coverage.verified_people(session, r["as_of"], r["kind"], r["base"], r["regency"]) if counted else None
+            r["verified"], r["verified_share"] = n, (percent(n, r["actual"]) if n is not None else None)
+    day_of = rows[0]["as_of"] if rows else None
     view = View(
-        [Section(title, TARGET_COLUMNS, rows, empty=f"no targets for {y}: see `koptrack targets`")],
+        [Section(title, columns, rows, empty=f"no targets for {y}: see `koptrack targets`")],
         warnings=[w for r in rows for w in r["warnings"]],
-        notes=[REPORTED_NOTE] if any(r["reported"] for r in rows) else [],
+        notes=([REPORTED_NOTE] if any(r["reported"] for r in rows) else [])
+        + (_verification_notes(session, day_of, regency, always=verified) if rows else []),
     )
     if workbook and rows:
         day = rows[0]["as_of"]
         every = CoverageFilter.parse(session, as_of=day, regency=regency)
         ksp = dataclasses.replace(every, kind="ksp")
+        checked = coverage.verification(session, day, every.regency or "any")
         view.workbook = [
-            Section(f"Targets {y}", TARGET_COLUMNS, rows),
+            Section(f"Targets {y}", columns, rows),
+            *([Section("Verified by BPJS", VERIFICATION_COLUMNS, [checked])] if checked else []),
             Section("BPJS by kecamatan", BY_KECAMATAN_COLUMNS, coverage.bpjs_status_by_kecamatan(session, every)),
             Section("KSP behind", STATUS_COLUMNS, list(coverage.bpjs_status(session, ksp, only_behind=True))),
             Section(
@@ -144,13 +163,17 @@ def bpjs_status(
     only_behind: bool = False,
     by: str | None = None,
     workbook: bool = False,
+    verified: bool = False,
 ) -> View:
     """Coverage per cooperative (or per kecamatan with `by`), with a totals row; with
-    `workbook`, both groupings as the sheets of a workbook."""
+    `workbook`, both groupings as the sheets of a workbook; with `verified`, how many of the
+    enrollments a BPJS participant list confirmed, beside the declared ones (per cooperative)."""
     if by not in (None, *GROUPINGS):
         raise KoptrackError(f"by {by!r}: can group by kecamatan only")
     per_kec = coverage.bpjs_status_by_kecamatan(session, f, only_behind=only_behind) if by or workbook else []
-    per_coop = list(coverage.bpjs_status(session, f, only_behind=only_behind)) if not by or workbook else []
+    per_coop = (
+        list(coverage.bpjs_status(session, f, only_behind=only_behind, verified=verified)) if not by or workbook else []
+    )
     if by == "kecamatan":
         rows, columns = per_kec, BY_KECAMATAN_COLUMNS
         totals = _sum(rows, [c.key for c in BY_KECAMATAN_COLUMNS[1:] if c.key != "coverage"])
@@ -161,6 +184,11 @@ def bpjs_status(
         totals["name"] = f"Total ({len(rows)})"
         totals["registered_on"] = f"{sum(1 for r in rows if r['registered'])} reg."
     totals["coverage"] = percent(totals["enrolled"], totals["in_scope"])
+    coop_columns = STATUS_COLUMNS
+    if verified and not by:
+        columns = coop_columns = _with_verified(STATUS_COLUMNS)
+        totals["verified"] = sum(r["verified"] for r in rows)
+        totals["verified_share"] = percent(totals["verified"], totals["enrolled"])
     view = View(
         [
             Section(
@@ -170,14 +198,48 @@ def bpjs_status(
                 totals=totals,
                 empty="no cooperative matches",
             )
-        ]
+        ],
+        notes=_verification_notes(session, f.as_of, f.regency, always=verified) if verified or workbook else [],
     )
     if workbook:
         view.workbook = [
-            Section("Cooperatives", STATUS_COLUMNS, per_coop),
+            Section("Cooperatives", coop_columns, per_coop),
             Section("By kecamatan", BY_KECAMATAN_COLUMNS, per_kec),
         ]
     return view
+
+
+VERIFIED_COLUMNS = [
+    Col("verified", "Verified", "right"),
+    Col("verified_share", "Verified %", "right", fmt=pct),
+]
+VERIFICATION_COLUMNS = [
+    Col("as_of", "As of", no_wrap=True),
+    Col("enrolled", "People enrolled", "right"),
+    Col("verified", "Verified by BPJS", "right"),
+    Col("percent", "%", "right", fmt=pct),
+    Col("latest_list_on", "Latest list", no_wrap=True),
+    Col("latest_list", "File"),
+]
+
+
+def _with_verified(columns: list[Col]) -> list[Col]:
+    """The columns with the verified figures after the declared ones (after `Enrolled` or `Actual`)."""
+    at = next(i for i, c in enumerate(columns) if c.key in ("enrolled", "actual")) + 1
+    return columns[:at] + VERIFIED_COLUMNS + columns[at:]
+
+
+def _verification_notes(session: Session, day: Any, regency: Any = None, *, always: bool = True) -> list[str]:
+    """How much of the coverage BPJS lists confirmed, and when: a note for the printed report
+    (when none ever did, a note only if `always`)."""
+    v = coverage.verification(session, day, regency or "any")
+    if v is None:
+        none = "verified: no BPJS participant list has confirmed an enrollment yet (`bpjs reconcile --apply`)"
+        return [none] if always else []
+    return [
+        f"verified: {v['verified']:,} of {v['enrolled']:,} people enrolled on {day} ({pct(v['percent']) or '0.0%'}) "
+        f"confirmed by a BPJS participant list; latest list {v['latest_list']} of {v['latest_list_on']}"
+    ]
 
 
 # --- PKS-PKB ------------------------------------------------------------------------------------
@@ -431,6 +493,144 @@ REFUSED_SHOWN = 50
 
 
 def refused_rows(result: Any) -> tuple[Section, int]:
-    """The first refused rows of an import (ImportResult) and how many more there are."""
+    """The first refused rows of an import (ImportResult) and how many more there are: rows, not
+    reasons (a row refused for three reasons is three lines of the table, and one row)."""
     rows = [e.__dict__ for e in result.errors[:REFUSED_SHOWN]]
-    return Section(f"Rows refused in {result.file}", REFUSED_COLUMNS, rows), max(result.invalid - len(rows), 0)
+    shown = len({e.line for e in result.errors[:REFUSED_SHOWN]})
+    return Section(f"Rows refused in {result.file}", REFUSED_COLUMNS, rows), max(result.invalid - shown, 0)
+
+
+# --- BPJS list reconciliation -------------------------------------------------------------------
+
+RECONCILE_SHEETS = {
+    "confirmed": "Confirmed",
+    "not_active": "Not active at BPJS",
+    "not_enrolled": "Not enrolled",
+    "not_on_roster": "Not on roster",
+    "disagree": "Disagree",
+    "two_coops": "Two cooperatives",
+    "other_npp": "Other NPP",
+}
+RECONCILE_CLASS_COLUMNS = [
+    Col("class", "Class"),
+    Col("label", "What it means"),
+    Col("people", "People", "right"),
+    Col("share", "%", "right", fmt=pct),
+]
+RECONCILE_PEOPLE_COLUMNS = [
+    Col("class", "Class"),
+    Col("coop_id", "Coop ID", "right"),
+    Col("coop", "Cooperative"),
+    Col("nik", "NIK", no_wrap=True),
+    Col("kpj", "KPJ", no_wrap=True),
+    Col("name", "Name"),
+    Col("npp", "NPP"),
+    Col("tmt", "TMT (BPJS)", no_wrap=True),
+    Col("start_on", "Start (koptrack)", no_wrap=True),
+    Col("detail", "Detail"),
+    Col("line", "Line", "right"),
+]
+# on the terminal: what a person needs to decide (the files have every column)
+RECONCILE_TERMINAL_KEYS = ("coop", "nik", "name", "tmt", "detail", "line")
+RECONCILE_COOP_NPP_COLUMNS = [
+    Col("coop_id", "ID", "right"),
+    Col("coop", "Cooperative"),
+    Col("recorded_npp", "NPP recorded"),
+    Col("list_npp", "NPP in the list"),
+    Col("people", "People", "right"),
+]
+RECONCILE_SHOWN = 50  # people of each class on the terminal; every one in --csv, --json, --xlsx
+
+
+def _reconcile_coop_columns() -> list[Col]:
+    from koptrack.core.reconcile import CLASSES
+
+    short = {**RECONCILE_SHEETS, "not_active": "Not active", "not_on_roster": "No roster", "two_coops": "Two coops"}
+    return [Col("coop_id", "ID", "right"), Col("coop", "Cooperative")] + [
+        Col(c, short.get(c, c), "right") for c in CLASSES
+    ]
+
+
+def reconcile(rec: Any, fmt: str = "table", *, workbook: bool = False) -> View:
+    """A reconciliation (core/reconcile.Reconciliation) as a report: the summary per class and
+    per cooperative, then the people of each class (on the terminal the first RECONCILE_SHOWN of
+    each); `--csv` every person with their class; `--json` the whole result; with `workbook`,
+    one sheet per class. NIK and KPJ are masked unless the reconciliation was asked to reveal them."""
+    import itertools
+
+    from koptrack.core.reconcile import CLASSES
+
+    def people(cls: str, limit: int | None = None) -> Iterable[dict]:
+        rows = ({"class": cls, **masked(r, rec.reveal)} for r in rec.rows(cls))
+        return itertools.islice(rows, limit) if limit else rows
+
+    dated = f" dated {rec.list_date}" if rec.list_date else ""
+    title = f"BPJS list {rec.file}{dated} against koptrack on {rec.as_of}"
+    classes = rec.class_summary()
+    coops = rec.coop_summary()
+    coop_cols = _reconcile_coop_columns()
+    totals = {c: rec.counts[c] for c in CLASSES} | {"coop": f"Total ({len(coops)})"}
+    repeated = (
+        f", {rec.duplicates:,} repeated row{'s' if rec.duplicates != 1 else ''} left out" if rec.duplicates else ""
+    )
+    notes = [f"{rec.rows_read:,} rows read{repeated}"]
+    if rec.applied is None:
+        notes.append("nothing was written: --apply records what the list proves")
+    else:
+        a = rec.applied
+        notes.append(
+            f"applied: {a['enrolled']:,} enrolled, {a['ended']:,} ended, {a['kpj_recorded']:,} KPJs recorded, "
+            f"{a['verified']:,} enrollments verified; {rec.left:,} left for a person to decide"
+        )
+    warnings = [
+        f"cooperative {r['coop_id']} {r['coop']!r}: NPP {r['list_npp']} in the list, {r['recorded_npp'] or 'none'} "
+        f"recorded ({r['people']} people)"
+        for r in rec.coop_npp
+    ]
+    total = {"class": "Total", "people": sum(rec.counts.values())}
+    summary = Section(title, RECONCILE_CLASS_COLUMNS, classes, totals=total)
+    per_coop = Section("By cooperative", coop_cols, coops, totals=totals, empty="no cooperative in the list")
+    if fmt == "csv":
+        everyone = itertools.chain.from_iterable(people(c) for c in CLASSES)
+        return View([Section(title, RECONCILE_PEOPLE_COLUMNS, everyone)], warnings=warnings, notes=notes)
+    if fmt == "json":
+        doc = {
+            "file": rec.file,
+            "list_date": rec.list_date,
+            "as_of": rec.as_of,
+            "rows_read": rec.rows_read,
+            "duplicates": rec.duplicates,
+            "summary": {c: rec.counts[c] for c in CLASSES},
+            "coops": coops,
+            "coop_npp": rec.coop_npp,
+            "people": {c: list(people(c)) for c in CLASSES},
+            "applied": rec.applied,
+            "left": rec.left if rec.applied is not None else None,
+            "audit_id": rec.audit_id,
+        }
+        return View([summary], warnings=warnings, notes=notes, json=doc)
+    if len(coops) > RECONCILE_SHOWN:  # the terminal: the cooperatives with the most to decide first
+        to_decide = sorted(coops, key=lambda r: -sum(r[c] for c in CLASSES if c != "confirmed"))
+        title_coops = f"By cooperative (the {RECONCILE_SHOWN} of {len(coops):,} with the most to decide)"
+        per_coop = Section(title_coops, coop_cols, to_decide[:RECONCILE_SHOWN], totals=totals)
+    parts: list[Section | Record] = [summary, per_coop]
+    if rec.coop_npp:
+        title_npp = "Cooperatives whose NPP in the list is not their registration's"
+        parts.append(Section(title_npp, RECONCILE_COOP_NPP_COLUMNS, rec.coop_npp))
+    for c in CLASSES:
+        if c == "confirmed" or not rec.counts[c]:
+            continue
+        more = rec.counts[c] - RECONCILE_SHOWN
+        label = f"{CLASSES[c]} ({rec.counts[c]:,}" + (f"; the first {RECONCILE_SHOWN} shown" if more > 0 else "") + ")"
+        shown = [col for col in RECONCILE_PEOPLE_COLUMNS if col.key in RECONCILE_TERMINAL_KEYS]
+        parts.append(Section(label, shown, people(c, RECONCILE_SHOWN)))
+    if len(coops) > RECONCILE_SHOWN or any(rec.counts[c] > RECONCILE_SHOWN for c in CLASSES if c != "confirmed"):
+        notes.append("every person of every class: --csv, --json or --xlsx FILE")
+    view = View(parts, warnings=warnings, notes=notes)
+    if workbook:
+        view.workbook = [
+            Section("Summary", RECONCILE_CLASS_COLUMNS, classes),
+            Section("By cooperative", coop_cols, coops),
+            Section("Cooperative NPP", RECONCILE_COOP_NPP_COLUMNS, rec.coop_npp),
+        ] + [Section(RECONCILE_SHEETS[c], RECONCILE_PEOPLE_COLUMNS[1:], people(c)) for c in CLASSES]
+    return view

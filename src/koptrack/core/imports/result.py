@@ -15,7 +15,8 @@ from typing import IO, TYPE_CHECKING, Any
 from koptrack.domain import validate
 from koptrack.errors import KoptrackError
 from koptrack.io.readers import norm_header
-from koptrack.io.writers import open_private
+from koptrack.io.writers import neutralise, open_private
+from koptrack.report import scrub
 
 if TYPE_CHECKING:
     from _csv import Writer
@@ -76,7 +77,9 @@ _NIK_LIKE = re.compile(r"\d{11,}")
 
 class ErrorSink:
     """Keeps the first errors for display and writes every bad row to the --errors CSV: the
-    row as it was read, and an `error` column with every reason, `column: reason | column: reason`.
+    row as it was read, and an `error` column with every reason, `column: reason | column: reason`
+    (a cell a spreadsheet would run as a formula neutralised, as in an export: the import takes
+    the apostrophe off again).
     The CSV has the input's delimiter (`;` in, `;` out: Excel with Indonesian settings), and an
     input that is itself a refused-rows file (corrected, imported again) has its old `error`
     column replaced. The file is never the input, and never an existing file unless `force`."""
@@ -99,7 +102,7 @@ class ErrorSink:
         if path is not None:
             self.file = open_private(path, newline="", encoding="utf-8-sig", force=force, protect=tuple(protect))
             self.writer = csv.writer(self.file, delimiter=delimiter)
-            self.writer.writerow([*headers[: self.width], ERROR_COLUMN])
+            self.writer.writerow([*(neutralise(h) for h in headers[: self.width]), ERROR_COLUMN])
         self._lines: set[int] = set()
         # the reasons of the row being reported (a row's reasons come one after another)
         self._line: int | None = None
@@ -113,8 +116,8 @@ class ErrorSink:
             shown = validate.mask_nik(str(value)) if value else ""
         elif column == "kpj":
             shown = validate.mask_kpj(str(value)) or ""
-        else:
-            shown = _NIK_LIKE.sub(lambda m: validate.mask_nik(m.group()), str(value))
+        else:  # a NIK or KPJ in the wrong column (role, date, name) is masked too
+            shown = scrub(str(value))
         if len(self.result.errors) < MAX_SHOWN_ERRORS:
             self.result.errors.append(RowError(line, column, shown[:80], reason))
         if line != self._line:
@@ -134,8 +137,8 @@ class ErrorSink:
 
     def _flush(self) -> None:
         if self.writer is not None and self._raw is not None and self._reasons:
-            row = ["" if v is None else v for v in self._raw[: self.width]]
-            self.writer.writerow([*row, " | ".join(self._reasons)])
+            row = ["" if v is None else neutralise(v) for v in self._raw[: self.width]]
+            self.writer.writerow([*row, neutralise(" | ".join(self._reasons))])
         self._line, self._raw, self._reasons = None, None, []
 
     def close(self) -> None:
