@@ -334,3 +334,18 @@ def test_a_terminal_that_is_not_utf8_gets_escapes_never_a_traceback(cli, db_path
     assert b"Traceback" not in result.stderr
     result = run("coop", "add", name, "--kind", "jasa", "--kecamatan", "Klari", encoding=encoding, db=db_path)
     assert result.returncode == 1 and b"Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("coop", "list", "3215055203900001"),  # an extra argument
+        ("3215055203900001",),  # as a command
+        ("worker", "3215055203900001"),  # as a subcommand
+    ],
+)
+def test_a_usage_error_masks_a_nik_it_echoes(cli, args):
+    result = cli(*args, ok=False)
+    assert result.exit_code == 2
+    assert "3215055203900001" not in result.stdout + result.stderr
+    assert "321505******0001" in result.stderr

@@ -65,6 +65,20 @@ class _LazyGroup(TyperGroup):
         _refuse_undecodable(args)
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            # Click's usage errors echo what was typed ("Got unexpected extra argument(s)
+            # (3215...)", "No such command"): a NIK or KPJ in them is masked like every message.
+            message = getattr(exc, "message", None)
+            if isinstance(message, str) and hasattr(exc, "show"):
+                from koptrack.report import scrub
+
+                usage_error: Any = exc  # one of Click's errors (they carry `message` and `show`)
+                usage_error.message = scrub(message)
+            raise
+
     def list_commands(self, ctx):
         return list(COMMANDS)
 
