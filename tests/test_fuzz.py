@@ -237,7 +237,7 @@ def _run(cli, args):
 
 
 @settings(
-    max_examples=int(os.environ.get("KOPTRACK_FUZZ_EXAMPLES", "250" if ON_POSTGRES else "400")),
+    max_examples=int(os.environ.get("KOPTRACK_FUZZ_EXAMPLES", "120" if ON_POSTGRES else "400")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -287,7 +287,7 @@ def _csv_file(folder: Path, header: list[str], row: list[str], delimiter: str) -
 
 
 @settings(
-    max_examples=int(os.environ.get("KOPTRACK_FUZZ_IMPORT_EXAMPLES", "60" if ON_POSTGRES else "100")),
+    max_examples=int(os.environ.get("KOPTRACK_FUZZ_IMPORT_EXAMPLES", "30" if ON_POSTGRES else "100")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
