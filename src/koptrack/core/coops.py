@@ -286,31 +286,21 @@ def _set_status(coop: Cooperative, today: dt.date, session: Session) -> None:
 def deactivate_coop(session: Session, ref: object, *, on: object = None) -> dict:
     """The cooperative is inactive from `on` (default today): reports for that day and later
     leave it out; reports for earlier days count it as the active cooperative it was."""
-    coop = resolve_coop(session, ref)
-    day = validate.parse_date(on, "on", allow_future=False) if on not in (None, "") else dt.date.today()
-    period = open_period(
-        session, INACTIVE, {"coop_id": coop.id}, day, subject=f"cooperative {coop.id} {coop.name!r}", state="inactive"
-    )
-    status = coop.status
-    _set_status(coop, dt.date.today(), session)
-    audit.record(
-        session,
-        "cooperative",
-        coop.id,
-        coop_id=coop.id,
-        action="deactivate",
-        on=day,
-        period=period.id,
-        undo=[audit.inserted(period), audit.updated(coop, status=status)],
-    )
-    return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code)) | {"inactive_since": day}
+    return _mark_inactive(session, ref, on, inactive=True)
 
 
 def activate_coop(session: Session, ref: object, *, on: object = None) -> dict:
     """The cooperative is active again from `on` (default today)."""
+    return _mark_inactive(session, ref, on, inactive=False)
+
+
+def _mark_inactive(session: Session, ref: object, on: object, *, inactive: bool) -> dict:
+    """Open (`inactive`) or close a period of inactivity from `on`, keep the status of today in
+    step, and record it with what undo needs."""
     coop = resolve_coop(session, ref)
     day = validate.parse_date(on, "on", allow_future=False) if on not in (None, "") else dt.date.today()
-    period = close_period(
+    change = open_period if inactive else close_period
+    period = change(
         session, INACTIVE, {"coop_id": coop.id}, day, subject=f"cooperative {coop.id} {coop.name!r}", state="inactive"
     )
     status = coop.status
@@ -320,12 +310,16 @@ def activate_coop(session: Session, ref: object, *, on: object = None) -> dict:
         "cooperative",
         coop.id,
         coop_id=coop.id,
-        action="activate",
+        action="deactivate" if inactive else "activate",
         on=day,
         period=period.id,
-        undo=[audit.updated(period, until=None), audit.updated(coop, status=status)],
+        undo=[
+            audit.inserted(period) if inactive else audit.updated(period, until=None),
+            audit.updated(coop, status=status),
+        ],
     )
-    return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code)) | {"active_since": day}
+    since = "inactive_since" if inactive else "active_since"
+    return coop_dict(coop, _kecamatan_name(session, coop.kecamatan_code)) | {since: day}
 
 
 def get_coop(session: Session, ref: object) -> dict:
