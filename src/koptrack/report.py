@@ -26,6 +26,12 @@ class Col:
     no_wrap: bool = False
     tone: Callable[[Any], Tone | None] | None = None  # good / warn / bad / muted, from the value
     bar: bool = False  # a percentage drawn as a progress bar: on a terminal only, not a data field
+    # At a narrow terminal (80 columns) the columns with the highest `drop` are hidden first, and
+    # a dim line says which and how to see them (--wide, --json); 0: always shown.
+    drop: int = 0
+    # A long text (a cooperative's or a person's name, a message) wraps onto more lines; every
+    # other column is shown whole on one line, never cut with `…`.
+    wrap: bool = False
 
 
 @dataclass

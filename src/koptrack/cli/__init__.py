@@ -16,28 +16,31 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from koptrack import __version__
+from koptrack import __version__, i18n, settings
 from koptrack.cli.common import STATE, fail
+from koptrack.i18n import N_, _
 
 # name -> (module, attribute: a Typer sub-app or a command function, short help for --help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "seed": ("koptrack.cli.seed", "seed", "Load the seed: kecamatan, programmes, the article's..."),
-    "log": ("koptrack.cli.log", "log", "Show the audit trail: every change, with time (UTC), user,..."),
-    "undo": ("koptrack.cli.undo", "undo", "Reverse a change: your last one, or the one numbered in..."),
-    "coop": ("koptrack.cli.coop", "app", "Register cooperatives and look after their records."),
-    "worker": ("koptrack.cli.worker", "app", "Register a cooperative's employees and members, and their..."),
-    "bpjs": ("koptrack.cli.bpjs", "app", "BPJS Ketenagakerjaan: register cooperatives, enroll their..."),
-    "pkspkb": ("koptrack.cli.pkspkb", "app", "PKS-PKB: cooperatives in the motor-vehicle-tax cooperation..."),
-    "targets": ("koptrack.cli.targets", "app", "Targets per year and the figures against them."),
-    "import": ("koptrack.cli.imports", "app", "Import cooperatives and people from CSV or Excel (.xlsx) files."),
-    "export": ("koptrack.cli.export", "app", "Write data or a report to a file: CSV, JSON or Excel (xlsx)."),
-    "kecamatan": ("koptrack.cli.kecamatan", "app", "The kecamatan (sub-districts) cooperatives are registered in."),
-    "db": ("koptrack.cli.db", "app", "Look after the database: backup, restore, check."),
+    "seed": ("koptrack.cli.seed", "seed", N_("Load the seed: kecamatan, programmes, the article's...")),
+    "log": ("koptrack.cli.log", "log", N_("Show the audit trail: every change, with time (UTC), user,...")),
+    "undo": ("koptrack.cli.undo", "undo", N_("Reverse a change: your last one, or the one numbered in...")),
+    "coop": ("koptrack.cli.coop", "app", N_("Register cooperatives and look after their records.")),
+    "worker": ("koptrack.cli.worker", "app", N_("Register a cooperative's employees and members, and their...")),
+    "bpjs": ("koptrack.cli.bpjs", "app", N_("BPJS Ketenagakerjaan: register cooperatives, enroll their...")),
+    "pkspkb": ("koptrack.cli.pkspkb", "app", N_("PKS-PKB: cooperatives in the motor-vehicle-tax cooperation...")),
+    "targets": ("koptrack.cli.targets", "app", N_("Targets per year and the figures against them.")),
+    "import": ("koptrack.cli.imports", "app", N_("Import cooperatives and people from CSV or Excel (.xlsx) files.")),
+    "export": ("koptrack.cli.export", "app", N_("Write data or a report to a file: CSV, JSON or Excel (xlsx).")),
+    "kecamatan": ("koptrack.cli.kecamatan", "app", N_("The kecamatan (sub-districts) cooperatives are registered in.")),
+    "db": ("koptrack.cli.db", "app", N_("Look after the database: backup, restore, check.")),
+    "config": ("koptrack.cli.config", "app", N_("Your own settings: the language, the database and the...")),
 }
 
 
-def load_command(name: str):
-    """The Click command for one entry of COMMANDS, built from its module."""
+def load_command(name: str, *, translate: bool = True):
+    """The Click command for one entry of COMMANDS, built from its module, its help texts in
+    the language in force (`translate=False`: as written, for the catalog)."""
     module, attr, _ = COMMANDS[name]
     obj = getattr(importlib.import_module(module), attr)
     command: Any
@@ -49,7 +52,23 @@ def load_command(name: str):
         command = typer.main.get_command(single)
     command.name = name
     _plain_help(command)
+    if translate:
+        translate_help(command)
     return command
+
+
+def translate_help(command) -> None:
+    """The help texts of a command, its options and its subcommands, in the language in force
+    (the catalog holds them as Click has them: scripts/catalog.py reads them from these objects)."""
+    for attr in ("help", "short_help", "epilog"):
+        text = getattr(command, attr, None)
+        if text:
+            setattr(command, attr, i18n.help_text(text))
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = i18n.help_text(param.help)
+    for sub in getattr(command, "commands", {}).values():
+        translate_help(sub)
 
 
 def _plain_help(command) -> None:
@@ -62,6 +81,8 @@ def _plain_help(command) -> None:
 
 class _LazyGroup(TyperGroup):
     def parse_args(self, ctx, args):
+        choose_language(args)
+        translate_help(self)  # the root's own help and options (the groups translate as they load)
         _refuse_undecodable(args)
         return super().parse_args(ctx, args)
 
@@ -86,12 +107,30 @@ class _LazyGroup(TyperGroup):
         return load_command(name) if name in COMMANDS else None
 
     def format_commands(self, ctx, formatter):
-        with formatter.section("Commands"):
-            formatter.write_dl([(name, short) for name, (_, _, short) in COMMANDS.items()])
+        with formatter.section(_("Commands")):
+            formatter.write_dl([(name, _(short)) for name, (_m, _a, short) in COMMANDS.items()])
+
+
+def _lang_option(args: list[str]) -> str | None:
+    """The value of `--lang` among the arguments (read before Click parses them, so that even
+    `--help` and Click's own errors speak it)."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def choose_language(args: list[str]) -> None:
+    """Speak the language the user chose (settings.language: option, KOPTRACK_LANG, config, locale)."""
+    i18n.activate(settings.language(_lang_option(args)).value or "en")
 
 
 # Environment variables koptrack reads its options from.
-ENVIRONMENT = ("KOPTRACK_DB", "KOPTRACK_REGENCY")
+ENVIRONMENT = ("KOPTRACK_DB", "KOPTRACK_REGENCY", "KOPTRACK_LANG")
 
 
 def _refuse_undecodable(args: list[str]) -> None:
@@ -109,15 +148,18 @@ def _refuse_undecodable(args: list[str]) -> None:
             except UnicodeEncodeError:
                 shown = text.encode("unicode_escape").decode("ascii")
             fail(
-                f"{where} '{shown[:80]}' is not UTF-8 text (its bytes are shown as \\x..)",
-                hint="type it again in a UTF-8 terminal; rename a file whose name is in another encoding",
+                _("{where} '{text}' is not UTF-8 text (its bytes are shown as \\x..)").format(
+                    where=where if not where.startswith("argument ") else _("argument {n}").format(n=where[9:]),
+                    text=shown[:80],
+                ),
+                hint=_("type it again in a UTF-8 terminal; rename a file whose name is in another encoding"),
             )
 
 
 app = typer.Typer(
     cls=_LazyGroup,
     name="koptrack",
-    help=(
+    help=N_(
         "Track cooperatives' BPJS Ketenagakerjaan enrollment and PKS-PKB membership against "
         "the office's yearly targets.\n\n"
         "Start with:  koptrack seed  then  koptrack coop list"
@@ -142,18 +184,37 @@ def _main(
         typer.Option(
             "--db",
             envvar="KOPTRACK_DB",
-            help=(
-                "Database: a file path or an SQLAlchemy URL. Default: koptrack.db in your user data folder. "
-                "Only a command that writes (seed, coop add, import) creates a new one."
+            help=N_(
+                "Database: a file path or an SQLAlchemy URL. Default: koptrack.db in your user data folder "
+                "(or `koptrack config set db`). Only a command that writes (seed, coop add, import) creates a new one."
             ),
             show_envvar=True,
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="KOPTRACK_LANG",
+            show_envvar=True,
+            help=N_("Language: id (Bahasa Indonesia) or en (English). Default: see `koptrack config`."),
+        ),
+    ] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help=N_("Show the version and exit."))
     ] = False,
 ) -> None:
-    STATE.db = db
+    if lang is not None and i18n.code_of(lang) is None:
+        fail(
+            _("language '{value}' is not one koptrack speaks").format(value=lang),
+            hint=_("choose id (Bahasa Indonesia) or en (English)"),
+        )
+    from koptrack.errors import KoptrackError
+
+    try:
+        STATE.db = db if db is not None else settings.value_of("db").value
+    except KoptrackError as exc:
+        fail(exc.message, exc.hint)
 
 
 def main() -> None:

@@ -14,4 +14,9 @@ from koptrack.domain import validate
 
 
 def default_regency() -> str | None:
-    return validate.parse_regency(os.environ.get("KOPTRACK_REGENCY"), "KOPTRACK_REGENCY")
+    """KOPTRACK_REGENCY, else `koptrack config set regency`, else None (the whole database)."""
+    if os.environ.get("KOPTRACK_REGENCY") is not None:
+        return validate.parse_regency(os.environ.get("KOPTRACK_REGENCY"), "KOPTRACK_REGENCY")
+    from koptrack import settings
+
+    return validate.parse_regency(settings.load().get("regency"), "regency")
