@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from koptrack import store
+from koptrack import i18n, store
 from koptrack.cli import app
 
 PG_URL = os.environ.get("KOPTRACK_TEST_DATABASE_URL")
@@ -129,6 +129,11 @@ def _private_copy(data: bytes, path: Path) -> None:
 @pytest.fixture(autouse=True)
 def _private_db(request, tmp_path, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
+    # English unless a test asks for Indonesian (KOPTRACK_LANG=id in its env), whatever the
+    # machine's locale, and no settings file of the person running the tests
+    monkeypatch.setenv("KOPTRACK_LANG", "en")
+    monkeypatch.setenv("KOPTRACK_CONFIG", str(tmp_path_factory.mktemp("config") / "config.yaml"))
+    i18n.activate("en")
     if not ON_POSTGRES:
         # beside tmp_path, not in it: tests may expect tmp_path to hold only what they made there
         folder = tmp_path_factory.mktemp(f"{tmp_path.name}-db", numbered=False)
