@@ -64,6 +64,12 @@ def extract() -> Catalog:
             "python", str(path), keywords=KEYWORDS, options=method_options
         ):
             catalog.add(message, locations=[(rel, lineno)], auto_comments=comments, context=context)
+    # Typer's own texts (`Options`, `Commands`, `[default: ...]`): it calls gettext for them
+    import typer.core
+
+    typer_core = Path(typer.core.__file__)
+    for lineno, message, _comments, context in extract_from_file("python", str(typer_core), keywords={"_": None}):
+        catalog.add(message, locations=[("typer/core.py", lineno)], context=context)
     from koptrack.i18n import help_key
 
     for text, where in cli_texts():

@@ -70,7 +70,10 @@ class View:
 
 
 def pct(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}%"
+    """A percentage for people: `52.4%` in English, `52,4 %` in Bahasa Indonesia."""
+    from koptrack.i18n import percent as localized
+
+    return localized(value)
 
 
 def percent(part: int, whole: int) -> float | None:

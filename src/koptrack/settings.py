@@ -122,6 +122,9 @@ class Setting:
         return {"key": self.key, "value": self.value, "source": self.source}
 
 
+in_force: Setting | None = None  # the language this run speaks (set as the command line is read)
+
+
 def language(option: str | None = None) -> Setting:
     """The language in force and where it comes from. A wrong value in KOPTRACK_LANG or the
     file does not stop koptrack: the next source decides (the config command shows it)."""

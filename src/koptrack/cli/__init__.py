@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from koptrack import __version__, i18n, settings
+from koptrack.cli import clicktext
 from koptrack.cli.common import STATE, fail
 from koptrack.i18n import N_, _
 
@@ -54,6 +55,7 @@ def load_command(name: str, *, translate: bool = True):
     _plain_help(command)
     if translate:
         translate_help(command)
+        clicktext.use_formatter(command)
     return command
 
 
@@ -80,16 +82,28 @@ def _plain_help(command) -> None:
 
 
 class _LazyGroup(TyperGroup):
-    def parse_args(self, ctx, args):
-        choose_language(args)
+    context_class = clicktext.Context
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        args = choose_language(list(args))
         translate_help(self)  # the root's own help and options (the groups translate as they load)
+        return super().make_context(info_name, args, parent, **extra)
+
+    def parse_args(self, ctx, args):
         _refuse_undecodable(args)
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as exc:
+            if hasattr(exc, "show"):
+                clicktext.translated_show(exc)
+            raise
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except Exception as exc:
+            if hasattr(exc, "show"):
+                clicktext.translated_show(exc)
             # Click's usage errors echo what was typed ("Got unexpected extra argument(s)
             # (3215...)", "No such command"): a NIK or KPJ in them is masked like every message.
             message = getattr(exc, "message", None)
@@ -111,22 +125,49 @@ class _LazyGroup(TyperGroup):
             formatter.write_dl([(name, _(short)) for name, (_m, _a, short) in COMMANDS.items()])
 
 
-def _lang_option(args: list[str]) -> str | None:
-    """The value of `--lang` among the arguments (read before Click parses them, so that even
-    `--help` and Click's own errors speak it)."""
-    for i, arg in enumerate(args):
+def _global_options(args: list[str]) -> tuple[list[str], str | None, bool]:
+    """`--lang X` and `--wide`, wherever they stand (`koptrack bpjs status --wide --lang id`),
+    taken out of the arguments before Click parses them, so that even `--help` and Click's own
+    errors speak the language; the rest of the arguments, the language asked for, and --wide."""
+    rest: list[str] = []
+    lang: str | None = None
+    wide = False
+    i = 0
+    while i < len(args):
+        arg = args[i]
         if arg == "--":
+            rest += args[i:]
             break
         if arg == "--lang" and i + 1 < len(args):
-            return args[i + 1]
+            lang = args[i + 1]
+            i += 2
+            continue
         if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return None
+            lang = arg.split("=", 1)[1]
+        elif arg == "--wide":
+            wide = True
+        else:
+            rest.append(arg)
+        i += 1
+    return rest, lang, wide
 
 
-def choose_language(args: list[str]) -> None:
-    """Speak the language the user chose (settings.language: option, KOPTRACK_LANG, config, locale)."""
-    i18n.activate(settings.language(_lang_option(args)).value or "en")
+def choose_language(args: list[str]) -> list[str]:
+    """Speak the language the user chose (settings.language: --lang, KOPTRACK_LANG, config,
+    locale) and note --wide; the arguments without those two options."""
+    from koptrack.io import terminal
+
+    rest, lang, wide = _global_options(args)
+    terminal.WIDE = wide
+    if lang is not None and i18n.code_of(lang) is None:
+        i18n.activate(settings.language().value or "en")
+        fail(
+            _("language '{value}' is not one koptrack speaks").format(value=lang),
+            hint=_("choose id (Bahasa Indonesia) or en (English)"),
+        )
+    settings.in_force = settings.language(lang)
+    i18n.activate(settings.in_force.value or "en")
+    return rest
 
 
 # Environment variables koptrack reads its options from.
@@ -197,18 +238,21 @@ def _main(
             "--lang",
             envvar="KOPTRACK_LANG",
             show_envvar=True,
-            help=N_("Language: id (Bahasa Indonesia) or en (English). Default: see `koptrack config`."),
+            help=N_(
+                "Language: id (Bahasa Indonesia) or en (English), here or after any command; see `koptrack config`."
+            ),
         ),
     ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide", help=N_("Show every column of a table whatever the window's width (here or after any command).")
+        ),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help=N_("Show the version and exit."))
     ] = False,
 ) -> None:
-    if lang is not None and i18n.code_of(lang) is None:
-        fail(
-            _("language '{value}' is not one koptrack speaks").format(value=lang),
-            hint=_("choose id (Bahasa Indonesia) or en (English)"),
-        )
     from koptrack.errors import KoptrackError
 
     try:

@@ -44,11 +44,15 @@ def show(ctx: typer.Context, json_out: JsonOpt = False) -> None:
         return
     fmt = fmt_of(json_out)
     with user_errors():
+        from typer._click.core import ParameterSource
+
         from koptrack.core import config
         from koptrack.store import engine
 
-        lang = settings.language(ctx.find_root().params.get("lang"))
-        db = settings.value_of("db", ctx.find_root().params.get("db"))
+        root = ctx.find_root()
+        lang = settings.in_force or settings.language()
+        typed = root.get_parameter_source("db") == ParameterSource.COMMANDLINE
+        db = settings.value_of("db", root.params.get("db") if typed else None)
         db_value = db.value or str(engine.default_db_path())
         regency = settings.value_of("regency")
         regency_value = config.default_regency()

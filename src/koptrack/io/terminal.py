@@ -23,6 +23,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from koptrack import i18n
+from koptrack.i18n import _
 from koptrack.report import NOT_PERSONAL, Col, Record, Section, View, has_id_like, masked, scrub, shown
 
 if TYPE_CHECKING:
@@ -90,8 +92,10 @@ def plain(value: Any, fmt: Callable[[Any], str] | None = None, *, reveal: bool =
         return ""
     if fmt:
         text = fmt(value)
-    elif isinstance(value, dt.date | dt.datetime):
-        text = value.isoformat()
+    elif isinstance(value, dt.date):
+        text = i18n.date(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = i18n.number(value)
     else:
         text = str(value)
     if any(ch in BIDI_CONTROLS or ord(ch) < 32 for ch in text):
@@ -105,16 +109,6 @@ def _text(value: Any, style: str | None = None, *, reveal: bool = False) -> Text
     from rich.text import Text
 
     return Text(plain(value, reveal=reveal), style=style or "")
-
-
-def _cell(value: Any, col: Col, reveal: bool = False) -> RenderableType:
-    if col.bar:
-        return progress_bar(value, 12)
-    from rich.text import Text
-
-    tone = col.tone(value) if col.tone else None
-    text = plain(value, col.fmt, reveal=reveal or col.key in NOT_PERSONAL)
-    return Text(text, style=TONE_STYLES[tone] if tone else "")
 
 
 def _csv_cells(row: dict, keys: Iterable[str], reveal: bool) -> list:
@@ -185,23 +179,125 @@ def emit_rows(
             writer.writerow(_csv_cells(row, keys, reveal))
             n += 1
         return n
+    console = stderr_console() if stderr else stdout_console()
+    shown_rows = []
+    for row in rows:
+        row = masked(row, reveal)
+        shown_rows.append([_cell_text(row.get(c.key), c, reveal) for c in columns])
+        n += 1
+    if n == 0:
+        console.print(_text(_(empty), "dim"))
+        return n
+    footer = [plain(totals.get(c.key), c.fmt) if totals else "" for c in columns]
+    need = _needed_widths(columns, shown_rows, footer)
+    visible = fit_columns(columns, need, console.width)
+    if _total_width(need, visible) > console.width:
+        need = [0] * len(columns)  # still too wide: Rich shares the width out, folding long values
+    console.print(_table(columns, visible, need, shown_rows, footer if totals else None, title))
+    hidden = [_(c.header) for i, c in enumerate(columns) if i not in visible and not c.bar]
+    if hidden:
+        _note_hidden(hidden, stderr)
+    return n
+
+
+WIDE = False  # `--wide`: every column, whatever the terminal's width
+
+
+def _cell_text(value: Any, col: Col, reveal: bool) -> Any:
+    if col.bar:
+        return value
+    from rich.text import Text
+
+    tone = col.tone(value) if col.tone else None
+    text = plain(value, col.fmt, reveal=reveal or col.key in NOT_PERSONAL)
+    return Text(text, style=TONE_STYLES[tone] if tone else "")
+
+
+def _width_of(cell: Any) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(cell.plain) if hasattr(cell, "plain") else 0
+
+
+def _longest_word(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(w) for w in text.split()), default=0)
+
+
+BAR_WIDTH = 12
+
+
+def _needed_widths(columns: list[Col], rows: list[list[Any]], footer: list[str]) -> list[int]:
+    """The narrowest each column can be without cutting a value (a name: a word) or a header word."""
+    from rich.cells import cell_len
+
+    need = []
+    for i, c in enumerate(columns):
+        if c.bar:
+            need.append(BAR_WIDTH)
+            continue
+        header = _longest_word(_(c.header))
+        if c.wrap:
+            words = [_longest_word(r[i].plain) for r in rows if hasattr(r[i], "plain")]
+            longest = max([_width_of(r[i]) for r in rows] + [cell_len(footer[i])])
+            need.append(max([header, min(longest, 14), _longest_word(footer[i]), *words]))
+        else:
+            need.append(max([header, cell_len(footer[i]), *(_width_of(r[i]) for r in rows)]))
+    return need
+
+
+def fit_columns(columns: list[Col], need: list[int], width: int) -> list[int]:
+    """Which columns to show at `width`: all when they fit with every value whole (names may
+    wrap); else the columns with the highest `drop` go first (the rightmost of equals first),
+    one at a time, until the rest fit. A column with drop 0 always stays."""
+    kept = list(range(len(columns)))
+    if WIDE:
+        return kept
+    for i in sorted((i for i, c in enumerate(columns) if c.drop > 0), key=lambda i: (-columns[i].drop, -i)):
+        if _total_width(need, kept) <= width:
+            break
+        kept.remove(i)
+    return kept
+
+
+def _total_width(need: list[int], indexes: list[int]) -> int:
+    return sum(need[i] for i in indexes) + 3 * len(indexes) + 1  # padding and borders
+
+
+def _table(
+    columns: list[Col],
+    kept: list[int],
+    need: list[int],
+    rows: list[list[Any]],
+    footer: list[str] | None,
+    title: str | None,
+) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=_text(title) if title else None, header_style="bold", show_footer=totals is not None)
-    for c in columns:
-        footer = Text(plain(totals.get(c.key), c.fmt)) if totals else ""
-        table.add_column(_text(c.header), justify=c.justify, footer=footer, no_wrap=c.no_wrap)
-    for row in rows:
-        row = masked(row, reveal)
-        table.add_row(*[_cell(row.get(c.key), c, reveal) for c in columns])
-        n += 1
-    console = stderr_console() if stderr else stdout_console()
-    if n == 0:
-        console.print(_text(empty, "dim"))
-    else:
-        console.print(table)
-    return n
+    table = Table(title=_text(_(title)) if title else None, header_style="bold", show_footer=footer is not None)
+    for i in kept:
+        c = columns[i]
+        table.add_column(
+            _text(_(c.header)),
+            justify=c.justify,
+            footer=Text(footer[i]) if footer else "",
+            overflow="fold",
+            min_width=need[i] or None,
+        )
+    for cells in rows:
+        table.add_row(*[progress_bar(cells[i], BAR_WIDTH) if columns[i].bar else cells[i] for i in kept])
+    return table
+
+
+def _note_hidden(hidden: list[str], stderr: bool) -> None:
+    from rich.text import Text
+
+    message = _("not shown at this width: {columns} (a wider window, --wide, or --json shows them)").format(
+        columns=", ".join(hidden)
+    )
+    stderr_console().print(Text(message, style="dim"), highlight=False, soft_wrap=True)
 
 
 def _scrubbed_chunk(chunk: list[str], rows: list[dict], first: int, dumps: Callable[[Any], str], reveal: bool) -> str:
@@ -228,13 +324,14 @@ def emit_record(record: dict, *, fmt: str = "table", title: str | None = None, r
         return
     from rich.table import Table
 
-    table = Table(title=_text(title) if title else None, show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column()
+    table = Table(title=_text(_(title)) if title else None, show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
     for key, value in record.items():
         if isinstance(value, list | dict):
             continue
-        table.add_row(_text(key.replace("_", " ")), _text(value, reveal=reveal or key in NOT_PERSONAL))
+        label = key.replace("_", " ")
+        table.add_row(_text(_(label)), _text(value, reveal=reveal or key in NOT_PERSONAL))
     stdout_console().print(table)
 
 
@@ -282,7 +379,7 @@ def warn(message: str, *, reveal: bool = False) -> None:
     from rich.text import Text
 
     stderr_console().print(
-        Text.assemble(("warning:", "yellow"), " ", plain(message, reveal=reveal)), highlight=False, soft_wrap=True
+        Text.assemble((_("warning:"), "yellow"), " ", plain(message, reveal=reveal)), highlight=False, soft_wrap=True
     )
 
 
@@ -295,9 +392,9 @@ def error(message: str, hint: str | None = None) -> None:
     from rich.text import Text
 
     console = stderr_console()
-    console.print(Text.assemble(("error:", "bold red"), " ", plain(message)), highlight=False, soft_wrap=True)
+    console.print(Text.assemble((_("error:"), "bold red"), " ", plain(message)), highlight=False, soft_wrap=True)
     if hint:
-        console.print(Text.assemble(("hint:", "dim"), " ", plain(hint)), highlight=False, soft_wrap=True)
+        console.print(Text.assemble((_("hint:"), "dim"), " ", plain(hint)), highlight=False, soft_wrap=True)
 
 
 @contextlib.contextmanager
