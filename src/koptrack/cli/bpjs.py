@@ -19,11 +19,14 @@ from koptrack.cli.common import (
     RegencyOpt,
     ShowNikOpt,
     XlsxOpt,
+    count,
+    day,
     db_session,
     fmt_of,
     record_reveal,
     write_workbook,
 )
+from koptrack.i18n import _
 from koptrack.io import terminal
 from koptrack.report import masked
 
@@ -61,7 +64,7 @@ def register(
     Example:
 
     \b
-      koptrack bpjs register --coop "KSP Maju Bersama" --on 2021-03-01 --npp AB123456 --branch Karawang
+      koptrack bpjs register --coop "KSP Contoh Sejahtera" --on 2021-03-01 --npp AB123456 --branch Karawang
     """
     with db_session("bpjs register", write=True) as session:
         from koptrack.core import bpjs
@@ -70,7 +73,11 @@ def register(
     if json_out:
         terminal.emit_record(row, fmt="json")
     else:
-        terminal.info(f"{row['coop']} registered with BPJS Ketenagakerjaan from {row['registered_on']}")
+        terminal.info(
+            _("{coop} registered with BPJS Ketenagakerjaan from {day}").format(
+                coop=row["coop"], day=day(row["registered_on"])
+            )
+        )
 
 
 @app.command("deregister")
@@ -89,7 +96,9 @@ def deregister(coop: CoopOpt, on: OnOpt, json_out: JsonOpt = False) -> None:
     if json_out:
         terminal.emit_record(row, fmt="json")
     else:
-        terminal.info(f"{row['coop']}: BPJS registration ended on {row['deregistered_on']}")
+        terminal.info(
+            _("{coop}: BPJS registration ended on {day}").format(coop=row["coop"], day=day(row["deregistered_on"]))
+        )
 
 
 @app.command("enroll")
@@ -118,8 +127,7 @@ def enroll(
     Example:
 
     \b
-      koptrack bpjs enroll --coop "KSP Maju Bersama" --nik 3215055203900001 --on 2021-04-01 \
-        --kpj 12345678901 --programs jkk,jkm,jht
+      koptrack bpjs enroll --coop 12 --nik 3215055203900001 --on 2021-04-01 --kpj 12345678901 --programs jkk,jkm,jht
     """
     with db_session("bpjs enroll", write=True) as session:
         from koptrack.core import bpjs
@@ -132,13 +140,21 @@ def enroll(
         return
     shown = masked(row, show_nik)
     terminal.info(
-        f"{row['name']} ({shown['nik']}) enrolled through {row['coop']} from {row['start_on']} as "
-        f"{row['category'].upper()}: {', '.join(row['programmes']).upper()}",
+        _("{name} ({nik}) enrolled through {coop} from {day} as {category}: {programmes}").format(
+            name=row["name"],
+            nik=shown["nik"],
+            coop=row["coop"],
+            day=day(row["start_on"]),
+            category=row["category"].upper(),
+            programmes=", ".join(row["programmes"]).upper(),
+        ),
         reveal=show_nik,
     )
     if row["missing_programmes"]:
         terminal.warn(
-            f"lacks mandatory programme(s) {', '.join(row['missing_programmes']).upper()} for {row['category'].upper()}"
+            _("lacks mandatory programme(s) {programmes} for {category}").format(
+                programmes=", ".join(row["missing_programmes"]).upper(), category=row["category"].upper()
+            )
         )
 
 
@@ -149,7 +165,7 @@ def end(coop: CoopOpt, nik: PersonOpt, on: OnOpt, json_out: JsonOpt = False, sho
     Example:
 
     \b
-      koptrack bpjs end --coop "KSP Maju Bersama" --nik 3215055203900001 --on 2022-06-30
+      koptrack bpjs end --coop "KSP Contoh Sejahtera" --nik 3215055203900001 --on 2022-06-30
     """
     with db_session("bpjs end", write=True) as session:
         from koptrack.core import bpjs
@@ -158,7 +174,11 @@ def end(coop: CoopOpt, nik: PersonOpt, on: OnOpt, json_out: JsonOpt = False, sho
     if json_out:
         terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
-        terminal.info(f"{row['name']}: enrollment through {row['coop']} ended on {row['end_on']}")
+        terminal.info(
+            _("{name}: enrollment through {coop} ended on {day}").format(
+                name=row["name"], coop=row["coop"], day=day(row["end_on"])
+            )
+        )
 
 
 @app.command("programmes")
@@ -273,7 +293,7 @@ def reconcile(
 
     \b
       koptrack bpjs reconcile peserta-kantor-cabang.xlsx
-      koptrack bpjs reconcile peserta.csv --coop "KSP Maju Bersama" --as-of 2021-12-31
+      koptrack bpjs reconcile peserta.csv --coop "KSP Contoh Sejahtera" --as-of 2021-12-31
       koptrack bpjs reconcile peserta.csv --xlsx rekonsiliasi.xlsx   (one sheet per class)
       koptrack bpjs reconcile peserta.csv --apply
     """
@@ -283,7 +303,7 @@ def reconcile(
         from koptrack.core import views
 
         try:
-            with terminal.progress("reading the list", enabled=fmt == "table") as progress:
+            with terminal.progress(_("reading the list"), enabled=fmt == "table") as progress:
                 rec = rc.reconcile(
                     session,
                     file,
@@ -300,7 +320,7 @@ def reconcile(
             section, more = views.refused_rows(exc.result)
             terminal.show_section(section, stderr=True)
             if more:
-                terminal.info(f"... and {more:,} more rows")
+                terminal.info(_("... and {n} more rows").format(n=count(more)))
             raise
         view = views.reconcile(rec, fmt, workbook=bool(xlsx))
         if show_nik:  # recorded before anything is shown or written (in --apply's own transaction)
@@ -310,10 +330,8 @@ def reconcile(
         if xlsx:
             write_workbook(xlsx, view.workbook, reveal=show_nik, force=force)
         terminal.show(view, fmt, reveal=show_nik)
-    if fmt != "table":  # what --apply wrote, on stderr beside the data
-        for line in view.notes:
-            if line.startswith("applied:"):
-                terminal.info(line)
+    if fmt != "table" and rec.applied is not None:  # what --apply wrote, on stderr beside the data
+        terminal.info(view.notes[-1])  # views.reconcile: with --json or --csv, the last note says it
 
 
 @app.command("edit")
@@ -347,9 +365,9 @@ def edit(
     Examples:
 
     \b
-      koptrack bpjs edit --coop "KSP Maju Bersama" --nik 3215055203900001 --kpj 12345678910
-      koptrack bpjs edit --coop "KSP Maju Bersama" --nik "Dewi Lestari" --since 2021-04-01 --programs jkk,jkm,jht
-      koptrack bpjs edit --coop "KSP Maju Bersama" --npp AB123465 --new-since 2021-02-15
+      koptrack bpjs edit --coop "KSP Contoh Sejahtera" --nik 3215055203900001 --kpj 12345678910
+      koptrack bpjs edit --coop "KSP Contoh Sejahtera" --nik "Dewi Lestari" --since 2021-04-01 --programs jkk,jkm,jht
+      koptrack bpjs edit --coop "KSP Contoh Sejahtera" --npp AB123465 --new-since 2021-02-15
     """
     with db_session("bpjs edit", write=True) as session:
         from koptrack.core import corrections
@@ -389,7 +407,7 @@ def remove(
     Example:
 
     \b
-      koptrack bpjs remove --coop "KSP Maju Bersama" --nik 3215055203900001 --since 2021-04-01
+      koptrack bpjs remove --coop "KSP Contoh Sejahtera" --nik 3215055203900001 --since 2021-04-01
     """
     with db_session("bpjs remove", write=True) as session:
         from koptrack.core import corrections
@@ -410,7 +428,7 @@ def unregister(coop: CoopOpt, since: SinceSelectOpt = None, json_out: JsonOpt = 
     Example:
 
     \b
-      koptrack bpjs unregister --coop "KSP Maju Bersama" --since 2021-03-01
+      koptrack bpjs unregister --coop "KSP Contoh Sejahtera" --since 2021-03-01
     """
     with db_session("bpjs unregister", write=True) as session:
         from koptrack.core import corrections

@@ -11,7 +11,9 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from koptrack import i18n
 from koptrack.errors import KoptrackError
+from koptrack.i18n import _, ngettext
 from koptrack.io import terminal
 
 
@@ -62,8 +64,29 @@ KecamatanOpt = Annotated[
 def fmt_of(json_out: bool = False, csv_out: bool = False) -> str:
     """The output format the options ask for: table (default), json or csv."""
     if json_out and csv_out:
-        fail("choose one of --json and --csv")
+        fail(_("choose one of --json and --csv"))
     return "json" if json_out else "csv" if csv_out else "table"
+
+
+def day(value: Any) -> str:
+    """A date in a message, as the language writes it (16/03/2021, 2021-03-16); `value` a date
+    or an ISO text (a record's field); anything else as it is."""
+    import datetime as dt
+
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.date):
+        return i18n.date(value)
+    return str(value)
+
+
+def count(n: int) -> str:
+    """A count in a message: `1,234` in English (as these messages always wrote it), `1.234` in
+    Indonesian."""
+    return f"{n:,}" if i18n.language() == "en" else i18n.number(n)
 
 
 def fail(message: str, hint: str | None = None) -> NoReturn:
@@ -114,11 +137,15 @@ def imports_done() -> None:
 
 
 def created_notice(path: str) -> None:
-    terminal.info(f"created a new database at {path}")
+    terminal.info(_("created a new database at {path}").format(path=path))
 
 
 def upgrade_notice(old: str, new: str) -> None:
-    terminal.info(f"upgrading the database schema from revision {old} to {new} (once; a large database takes a minute)")
+    terminal.info(
+        _("upgrading the database schema from revision {old} to {new} (once; a large database takes a minute)").format(
+            old=old, new=new
+        )
+    )
 
 
 @contextlib.contextmanager
@@ -157,8 +184,11 @@ def write_workbook(
     counts = writers.write(
         path, sections, fmt, reveal=reveal, force=force, protect=protect, delimiter=delimiter, on_written=on_written
     )
-    parts = ", ".join(f"{title}: {n} row{'s' if n != 1 else ''}" for title, n in counts.items())
-    terminal.info(f"wrote {path} ({parts})")
+    parts = ", ".join(
+        ngettext("{title}: {n} row", "{title}: {n} rows", n).format(title=title, n=i18n.number(n))
+        for title, n in counts.items()
+    )
+    terminal.info(_("wrote {path} ({parts})").format(path=path, parts=parts))
 
 
 def record_reveal(

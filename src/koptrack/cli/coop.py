@@ -15,10 +15,12 @@ from koptrack.cli.common import (
     KindOpt,
     RegencyOpt,
     ShowNikOpt,
+    day,
     db_session,
     fmt_of,
     record_reveal,
 )
+from koptrack.i18n import _
 from koptrack.io import terminal
 
 app = typer.Typer(help="Register cooperatives and look after their records.", no_args_is_help=True)
@@ -42,7 +44,7 @@ RefArg = Annotated[str, typer.Argument(help="Cooperative id or name.")]
 @app.command("add")
 def add(
     name: Annotated[
-        str, typer.Argument(help="The cooperative's name, e.g. 'KSP Maju Bersama' (quote a name with spaces).")
+        str, typer.Argument(help='The cooperative\'s name, e.g. "KSP Contoh Sejahtera" (quote a name with spaces).')
     ],
     kind: Annotated[str, typer.Option("--kind", help="ksp (simpan-pinjam), produsen, konsumen, pemasaran, jasa.")],
     kecamatan: Annotated[str, typer.Option("--kecamatan", help="Kecamatan by name or code: Klari, 32.15.05.")],
@@ -61,8 +63,8 @@ def add(
     Examples:
 
     \b
-      koptrack coop add "KSP Maju Bersama" --kind ksp --base masyarakat --kecamatan Klari
-      koptrack coop add "KUD Sri Rejeki" --kind pemasaran --label KUD --kecamatan Cilamaya Wetan
+      koptrack coop add "KSP Contoh Sejahtera" --kind ksp --base masyarakat --kecamatan Klari
+      koptrack coop add "KUD Contoh Tani" --kind pemasaran --label KUD --kecamatan "Cilamaya Wetan"
     """
     with db_session("coop add", write=True) as session:
         from koptrack.core import coops
@@ -85,7 +87,11 @@ def add(
         terminal.emit_record(coop, fmt="json")
     else:
         typer.echo(coop["id"])
-        terminal.info(f"added cooperative {coop['id']}: {coop['name']} ({coop['kind']}, {coop['kecamatan']})")
+        terminal.info(
+            _("added cooperative {id}: {name} ({kind}, {kecamatan})").format(
+                id=coop["id"], name=coop["name"], kind=coop["kind"], kecamatan=coop["kecamatan"]
+            )
+        )
 
 
 @app.command("list")
@@ -164,11 +170,11 @@ def edit(
 ) -> None:
     """Change fields of a cooperative; fields not given stay as they are.
 
-    Example:
+    Examples:
 
     \b
-      koptrack coop edit "KSP Maju Bersama" --base karyawan --legal-no "518/BH/XII/2004"
-      koptrack coop edit 12 --name "KSP Maju Bersama Sejahtera"
+      koptrack coop edit "KSP Contoh Sejahtera" --base karyawan --legal-no "518/BH/XII/2004"
+      koptrack coop edit 12 --name "KSP Contoh Sejahtera Bersama"
     """
     with db_session("coop edit", write=True) as session:
         from koptrack.core import coops
@@ -192,7 +198,7 @@ def edit(
     if json_out:
         terminal.emit_record(coop, fmt="json")
     else:
-        terminal.info(f"updated cooperative {coop['id']}: {coop['name']}")
+        terminal.info(_("updated cooperative {id}: {name}").format(id=coop["id"], name=coop["name"]))
 
 
 DayOpt = Annotated[str | None, typer.Option("--on", help="From this day: 2026-01-31 or 31/01/2026 (default: today).")]
@@ -207,7 +213,7 @@ def deactivate(ref: RefArg, on: DayOpt = None, json_out: JsonOpt = False) -> Non
 
     \b
       koptrack coop deactivate 12
-      koptrack coop deactivate "KSP Maju Bersama" --on 2025-12-31
+      koptrack coop deactivate "KSP Contoh Sejahtera" --on 2025-12-31
     """
     with db_session("coop deactivate", write=True) as session:
         from koptrack.core import coops
@@ -216,7 +222,11 @@ def deactivate(ref: RefArg, on: DayOpt = None, json_out: JsonOpt = False) -> Non
     if json_out:
         terminal.emit_record(coop, fmt="json")
     else:
-        terminal.info(f"cooperative {coop['id']} {coop['name']} is inactive from {coop['inactive_since']}")
+        terminal.info(
+            _("cooperative {id} {name} is inactive from {day}").format(
+                id=coop["id"], name=coop["name"], day=day(coop["inactive_since"])
+            )
+        )
 
 
 @app.command("activate")
@@ -226,7 +236,7 @@ def activate(ref: RefArg, on: DayOpt = None, json_out: JsonOpt = False) -> None:
     Example:
 
     \b
-      koptrack coop activate "KSP Maju Bersama" --on 2026-03-01
+      koptrack coop activate "KSP Contoh Sejahtera" --on 2026-03-01
     """
     with db_session("coop activate", write=True) as session:
         from koptrack.core import coops
@@ -235,4 +245,8 @@ def activate(ref: RefArg, on: DayOpt = None, json_out: JsonOpt = False) -> None:
     if json_out:
         terminal.emit_record(coop, fmt="json")
     else:
-        terminal.info(f"cooperative {coop['id']} {coop['name']} is active again from {coop['active_since']}")
+        terminal.info(
+            _("cooperative {id} {name} is active again from {day}").format(
+                id=coop["id"], name=coop["name"], day=day(coop["active_since"])
+            )
+        )

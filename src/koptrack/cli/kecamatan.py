@@ -18,7 +18,7 @@ def list_(
 ) -> None:
     """List the kecamatan with their Kemendagri codes.
 
-    Example:
+    Examples:
 
     \b
       koptrack kecamatan list --json

@@ -15,10 +15,12 @@ from koptrack.cli.common import (
     NikOpt,
     OnOpt,
     ShowNikOpt,
+    day,
     db_session,
     fmt_of,
     record_reveal,
 )
+from koptrack.i18n import _
 from koptrack.io import terminal
 from koptrack.report import masked
 
@@ -62,11 +64,11 @@ def add(
     A start before the birth date is refused; an employee under 15, a member under 17 or anyone
     over 100 is almost surely a typing error, and is recorded only with --confirm.
 
-    Example:
+    Examples:
 
     \b
-      koptrack worker add --coop "KSP Maju Bersama" --nik 3215054512900001 \
-        --name "Siti Aminah" --role karyawan --position Kasir --since 2020-01-02
+      koptrack worker add --coop 12 --nik 3215054512900001 --name "Siti Aminah" --role karyawan --since 2020-01-02
+      koptrack worker add --coop 12 --nik 3215055203900001 --name "Dewi Lestari" --role anggota --since 2021-01-04
     """
     with db_session("worker add", write=True) as session:
         from koptrack.core import people
@@ -80,7 +82,13 @@ def add(
         terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
         terminal.info(
-            f"{row['name']} ({masked(row, show_nik)['nik']}) is {row['role']} of {row['coop']} since {row['since']}",
+            _("{name} ({nik}) is {role} of {coop} since {day}").format(
+                name=row["name"],
+                nik=masked(row, show_nik)["nik"],
+                role=row["role"],
+                coop=row["coop"],
+                day=day(row["since"]),
+            ),
             reveal=show_nik,
         )
 
@@ -132,8 +140,8 @@ def leave(
     Examples:
 
     \b
-      koptrack worker leave --coop "KSP Maju Bersama" --nik 3215054512900001 --on 2022-06-30
-      koptrack worker leave --coop "KSP Maju Bersama" --nik "Siti Aminah" --on 2022-06-30
+      koptrack worker leave --coop "KSP Contoh Sejahtera" --nik 3215054512900001 --on 2022-06-30
+      koptrack worker leave --coop "KSP Contoh Sejahtera" --nik "Siti Aminah" --on 2022-06-30
     """
     with db_session("worker leave", write=True) as session:
         from koptrack.core import people
@@ -142,10 +150,11 @@ def leave(
     if json_out:
         terminal.emit_record(row, fmt="json", reveal=show_nik)
     else:
-        terminal.info(
-            f"{row['name']} left {row['coop']} on {row['until']}"
-            + (f"; {row['enrollments_ended']} enrollment(s) ended" if row["enrollments_ended"] else "")
-        )
+        left = dict(name=row["name"], coop=row["coop"], day=day(row["until"]), n=row["enrollments_ended"])
+        if row["enrollments_ended"]:
+            terminal.info(_("{name} left {coop} on {day}; {n} enrollment(s) ended").format(**left))
+        else:
+            terminal.info(_("{name} left {coop} on {day}").format(**left))
 
 
 @app.command("edit")
@@ -178,8 +187,8 @@ def edit(
     \b
       koptrack worker edit --nik 3215054512900001 --name "Siti Aminah Putri"
       koptrack worker edit --nik 3215054512900001 --new-nik 3215055212900001
-      koptrack worker edit --coop "KSP Maju Bersama" --nik "Siti Aminah" --since 2021-01-04 --new-since 2021-01-11
-      koptrack worker edit --coop "KSP Maju Bersama" --nik "Siti Aminah" --new-until open
+      koptrack worker edit --coop "KSP Contoh Sejahtera" --nik "Siti Aminah" --since 2021-01-04 --new-since 2021-01-11
+      koptrack worker edit --coop "KSP Contoh Sejahtera" --nik "Siti Aminah" --new-until open
     """
     with db_session("worker edit", write=True) as session:
         from koptrack.core import corrections
@@ -222,7 +231,7 @@ def remove(
     Example:
 
     \b
-      koptrack worker remove --coop "KSP Maju Bersama" --nik 3215054512900001 --since 2021-01-04
+      koptrack worker remove --coop "KSP Contoh Sejahtera" --nik 3215054512900001 --since 2021-01-04
     """
     with db_session("worker remove", write=True) as session:
         from koptrack.core import corrections
