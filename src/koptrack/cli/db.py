@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
+from koptrack import i18n
 from koptrack.cli.common import STATE, JsonOpt, fail, fmt_of, upgrade_notice, user_errors
+from koptrack.i18n import _
 from koptrack.io import terminal
 
 app = typer.Typer(help="Look after the database: backup, restore, check.", no_args_is_help=True)
@@ -40,7 +42,11 @@ def backup(
     if json_out:
         terminal.emit_record(info, fmt="json")
     else:
-        terminal.info(f"backed up to {info['path']} ({info['bytes'] / 1e6:.1f} MB, schema revision {info['revision']})")
+        terminal.info(
+            _("backed up to {path} ({size} MB, schema revision {revision})").format(
+                path=info["path"], size=i18n.number(info["bytes"] / 1e6, 1), revision=info["revision"]
+            )
+        )
 
 
 @app.command("restore")
@@ -71,8 +77,11 @@ def restore(
     if json_out:
         terminal.emit_record(info, fmt="json")
     else:
-        upgraded = "" if info["revision"] == info["revision_now"] else ", upgraded to " + info["revision_now"]
-        terminal.info(f"restored from {info['path']} (schema revision {info['revision']}{upgraded})")
+        if info["revision"] == info["revision_now"]:
+            message = _("restored from {path} (schema revision {revision})")
+        else:
+            message = _("restored from {path} (schema revision {revision}, upgraded to {now})")
+        terminal.info(message.format(path=info["path"], revision=info["revision"], now=info["revision_now"]))
 
 
 @app.command("check")
@@ -102,7 +111,7 @@ def check(json_out: JsonOpt = False) -> None:
     if not result["ok"]:
         if result.get("audit_log", "append-only") != "append-only":
             fail(
-                "the database check found problems: the audit log is not append-only (see above)",
-                hint="restore a backup that passes `koptrack db check`, or ask who changed the database",
+                _("the database check found problems: the audit log is not append-only (see above)"),
+                hint=_("restore a backup that passes `koptrack db check`, or ask who changed the database"),
             )
-        fail("the database check found problems (see above)")
+        fail(_("the database check found problems (see above)"))

@@ -18,6 +18,7 @@ from koptrack.cli.common import (
     user_errors,
     write_workbook,
 )
+from koptrack.i18n import _
 
 app = typer.Typer(
     help=(
@@ -58,7 +59,11 @@ def _export(
         fmt = writers.format_of(out, fmt)
         sep = writers.delimiter_of(delimiter)
         if delimiter is not None and fmt != "csv":
-            raise KoptrackError(f"--delimiter {delimiter!r}: only a CSV file has a delimiter; this one is {fmt}")
+            raise KoptrackError(
+                _("--delimiter {value}: only a CSV file has a delimiter; this one is {format}").format(
+                    value=repr(delimiter), format=fmt
+                )
+            )
         writers.check_target(out, force=force)  # before the database is read: refused early, nothing opened
     with db_session(f"export {command}") as session:
         sections = build(session)
@@ -230,7 +235,10 @@ def targets(
 
         sheets = views.targets(session, year, as_of, regency, workbook=True).workbook
         if not sheets:
-            raise KoptrackError(f"no targets for {year}", hint="see `koptrack targets` for the years that have them")
+            raise KoptrackError(
+                _("no targets for {year}").format(year=year),
+                hint=_("see `koptrack targets` for the years that have them"),
+            )
         return sheets
 
     _export("targets", out, fmt, force, False, build, delimiter)

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
+from koptrack import i18n
 from koptrack.cli.common import JsonOpt, db_session
+from koptrack.i18n import N_, _
 from koptrack.io import terminal
 
 app = typer.Typer(help="Import cooperatives and people from CSV or Excel (.xlsx) files.", no_args_is_help=True)
@@ -28,16 +30,37 @@ EncodingOpt = Annotated[
 ]
 
 
+# What an import creates (the keys of ImportResult.created), as the summary line counts them.
+CREATED = {
+    "cooperatives": N_("{n} cooperatives"),
+    "people": N_("{n} people"),
+    "engagements": N_("{n} engagements"),
+    "enrollments": N_("{n} enrollments"),
+}
+
+
+def _count(n: int) -> str:
+    """A count in a message: 1,234 in English (as always), 1.234 in Indonesian."""
+    return f"{n:,}" if i18n.language() == "en" else i18n.number(n)
+
+
 def _report(result: Any, json_out: bool) -> None:
     if json_out:
         terminal.emit_record(result.as_dict(), fmt="json")
         return
-    made = ", ".join(f"{n:,} {k}" for k, n in result.created.items())
-    terminal.info(
-        f"{result.file}: {result.rows:,} rows read; created {made}; {result.unchanged:,} unchanged"
-        + (f"; {result.ended:,} periods ended" if result.ended else "")
-        + (f"; {result.invalid:,} invalid rows left out" if result.invalid else "")
+    made = ", ".join(
+        _(CREATED[k]).format(n=_count(n)) if k in CREATED else f"{_count(n)} {k}" for k, n in result.created.items()
     )
+    parts = [
+        _("{file}: {rows} rows read").format(file=result.file, rows=_count(result.rows)),
+        _("created {what}").format(what=made),
+        _("{n} unchanged").format(n=_count(result.unchanged)),
+    ]
+    if result.ended:
+        parts.append(_("{n} periods ended").format(n=_count(result.ended)))
+    if result.invalid:
+        parts.append(_("{n} invalid rows left out").format(n=_count(result.invalid)))
+    terminal.info("; ".join(parts))
 
 
 def _show_errors(result: Any) -> None:
@@ -47,7 +70,11 @@ def _show_errors(result: Any) -> None:
     section, more = views.refused_rows(result)
     terminal.show_section(section, stderr=True)
     if more:
-        terminal.info(f"... and {more:,} more rows (write them all with --errors FILE)")
+        terminal.info(_("... and {n} more rows (write them all with --errors FILE)").format(n=_count(more)))
+
+
+def _refused_in(n: int, path: Path) -> str:
+    return _("the {n} refused rows are in {path}").format(n=_count(n), path=path)
 
 
 def _run(kind: str, file: Path, json_out: bool, errors: Path | None, **kwargs: Any) -> None:
@@ -56,7 +83,7 @@ def _run(kind: str, file: Path, json_out: bool, errors: Path | None, **kwargs: A
 
         fn = imports.import_people if kind == "people" else imports.import_coops
         try:
-            with terminal.progress(f"importing {file.name}", enabled=not json_out) as progress:
+            with terminal.progress(_("importing {file}").format(file=file.name), enabled=not json_out) as progress:
                 result = fn(session, file, errors_path=errors, progress=progress, **kwargs)
         except imports.ImportRejected as exc:
             if json_out:
@@ -64,11 +91,11 @@ def _run(kind: str, file: Path, json_out: bool, errors: Path | None, **kwargs: A
             else:
                 _show_errors(exc.result)
             if errors:
-                terminal.info(f"the {exc.result.invalid:,} refused rows are in {errors}")
+                terminal.info(_refused_in(exc.result.invalid, errors))
             raise
     _report(result, json_out)
     if errors and result.invalid:
-        terminal.info(f"the {result.invalid:,} refused rows are in {errors}")
+        terminal.info(_refused_in(result.invalid, errors))
     elif result.invalid and not json_out:
         _show_errors(result)
 

@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
+from koptrack import i18n
 from koptrack.cli.common import AsOfOpt, CoopOpt, JsonOpt, OnOpt, RegencyOpt, db_session, fmt_of
+from koptrack.i18n import _
 from koptrack.io import terminal
 
 app = typer.Typer(
@@ -35,7 +37,7 @@ def join(
     if json_out:
         terminal.emit_record(row, fmt="json")
     else:
-        terminal.info(f"{row['coop']} joined PKS-PKB on {row['joined_on']}")
+        terminal.info(_("{coop} joined PKS-PKB on {day}").format(coop=row["coop"], day=i18n.date(row["joined_on"])))
 
 
 @app.command("leave")
@@ -54,7 +56,7 @@ def leave(coop: CoopOpt, on: OnOpt, json_out: JsonOpt = False) -> None:
     if json_out:
         terminal.emit_record(row, fmt="json")
     else:
-        terminal.info(f"{row['coop']} left PKS-PKB on {row['left_on']}")
+        terminal.info(_("{coop} left PKS-PKB on {day}").format(coop=row["coop"], day=i18n.date(row["left_on"])))
 
 
 @app.command("status")

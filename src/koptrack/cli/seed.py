@@ -7,8 +7,24 @@ from typing import Annotated
 
 import typer
 
+from koptrack import i18n
 from koptrack.cli.common import JsonOpt, db_session
+from koptrack.i18n import N_, _
 from koptrack.io import terminal
+
+# What the seed creates (the keys of core.seed's counts), as the summary line counts them.
+CREATED = {
+    "sources": N_("{n} sources"),
+    "regencies": N_("{n} regencies"),
+    "kecamatan": N_("{n} kecamatan"),
+    "aliases": N_("{n} aliases"),
+    "programmes": N_("{n} programmes"),
+    "rules": N_("{n} rules"),
+    "rates": N_("{n} rates"),
+    "coops": N_("{n} coops"),
+    "targets": N_("{n} targets"),
+    "reported": N_("{n} reported"),
+}
 
 
 def seed(
@@ -36,5 +52,10 @@ def seed(
     if json_out:
         terminal.emit_record({"created": created}, fmt="json")
     else:
-        made = ", ".join(f"{n} {k}" for k, n in created.items() if n)
-        terminal.info(f"seed loaded ({'created ' + made if made else 'nothing new: already up to date'})")
+        made = ", ".join(
+            _(CREATED[k]).format(n=i18n.number(n)) if k in CREATED else f"{n} {k}" for k, n in created.items() if n
+        )
+        if made:
+            terminal.info(_("seed loaded (created {what})").format(what=made))
+        else:
+            terminal.info(_("seed loaded (nothing new: already up to date)"))

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from koptrack import i18n
 from koptrack.cli.common import (
     BaseOpt,
     CsvOpt,
@@ -21,12 +22,14 @@ from koptrack.cli.common import (
     fmt_of,
     write_workbook,
 )
+from koptrack.i18n import N_, _, pgettext
 from koptrack.io import terminal
 
 _NEGATIVE = re.compile(r"-\d+")
 # What a negative number stands for, by position: one `error:` line with the field's own rule,
 # not Click's four-line "No such option: -5" (a negative number looks like an option to it).
-_NEGATIVE_RULES = {"year": "must be a year like 2021", "value": "must be a whole number above 0"}
+_NEGATIVE_RULES = {"year": N_("must be a year like 2021"), "value": N_("must be a whole number above 0")}
+_NEGATIVE_OTHER = N_("cannot be negative")
 
 
 class _YearFirst(TyperGroup):
@@ -56,8 +59,9 @@ def _refuse_negative_numbers(command: Any, args: list[str]) -> None:
         elif arg in takes_value:
             skip = True
         elif _NEGATIVE.fullmatch(arg):
-            field = arguments[position] if position < len(arguments) else "argument"
-            fail(f"{field} {arg!r}: {_NEGATIVE_RULES.get(field, 'cannot be negative')}")
+            field = arguments[position] if position < len(arguments) else _("argument")
+            rule = _(_NEGATIVE_RULES.get(field, _NEGATIVE_OTHER))
+            fail(f"{field} {arg!r}: {rule}")  # the argument's name as the usage line shows it
         elif not arg.startswith("-"):
             position += 1
 
@@ -151,5 +155,14 @@ def set_(
     if json_out:
         terminal.emit_record(row, fmt="json")
     else:
-        change = f" (was {row['previous']})" if row["previous"] is not None else ""
-        terminal.info(f"target {row['year']} {row['metric']} {row['segment']}: {row['value']}{change}")
+        values = {
+            "year": row["year"],
+            "metric": row["metric"],
+            "segment": pgettext("segment", "all") if row["segment"] == "all" else row["segment"],
+            "value": i18n.number(row["value"]),
+        }
+        if row["previous"] is None:
+            terminal.info(_("target {year} {metric} {segment}: {value}").format(**values))
+        else:
+            message = _("target {year} {metric} {segment}: {value} (was {previous})")
+            terminal.info(message.format(previous=i18n.number(row["previous"]), **values))
