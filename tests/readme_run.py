@@ -2,7 +2,8 @@
 in document order, in one fresh folder with a fresh database, and its output compared with what
 the README shows (tests/test_readme.py). Regenerate the README from real runs with
 
-    python tests/readme_run.py --update
+    python tests/readme_run.py --update            # README.md and docs/panduan.md
+    python tests/readme_run.py --update docs/panduan.md
 
 Rules of a transcript block:
 - `$ koptrack ...` runs koptrack (the installed one, via `python -m koptrack`) with stdout and
@@ -23,7 +24,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+# The documents whose transcripts are real runs: the README in English (120 columns), and its
+# Indonesian twin, the office's guide, in Bahasa Indonesia at a laptop's 80 columns.
+DOCS = {README: ("en", 120), ROOT / "docs" / "panduan.md": ("id", 80)}
 FENCE = re.compile(r"^```text\n(.*?)^```\n", re.S | re.M)
 EXIT = re.compile(r"^\(exit code (\d+)\)$")
 
@@ -33,13 +38,16 @@ def blocks(text: str) -> list[re.Match[str]]:
     return [m for m in FENCE.finditer(text) if m.group(1).startswith("$ ")]
 
 
-def _env(home: Path) -> dict[str, str]:
+def _env(home: Path, lang: str = "en", width: int = 120) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOPTRACK_")}
+    if "KOPTRACK_LOCALE_DIR" in os.environ:  # a translator's preview build
+        env["KOPTRACK_LOCALE_DIR"] = os.environ["KOPTRACK_LOCALE_DIR"]
     env.update(
         HOME=str(home),
         XDG_DATA_HOME=str(home / ".local" / "share"),
         XDG_CONFIG_HOME=str(home / ".config"),
-        COLUMNS="120",
+        KOPTRACK_LANG=lang,
+        COLUMNS=str(width),
         LINES="50",
         TERM="dumb",
         NO_COLOR="1",
@@ -53,7 +61,7 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def run_block(block: str, home: Path) -> str:
+def run_block(block: str, home: Path, lang: str = "en", width: int = 120) -> str:
     """Run one transcript block in `home`; the block as the real run prints it."""
     out: list[str] = []
     lines = block.splitlines()
@@ -84,7 +92,7 @@ def run_block(block: str, home: Path) -> str:
         proc = subprocess.run(
             [sys.executable, "-m", "koptrack", *words[1:]],
             cwd=home,
-            env=_env(home),
+            env=_env(home, lang, width),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -98,12 +106,12 @@ def run_block(block: str, home: Path) -> str:
     return "\n".join(out) + "\n"
 
 
-def run_readme(text: str, home: Path) -> str:
-    """The README with every transcript block replaced by its real run."""
+def run_readme(text: str, home: Path, lang: str = "en", width: int = 120) -> str:
+    """The document with every transcript block replaced by its real run."""
     pieces, last = [], 0
     for m in blocks(text):
         pieces.append(text[last : m.start(1)])
-        pieces.append(run_block(m.group(1), home))
+        pieces.append(run_block(m.group(1), home, lang, width))
         last = m.end(1)
     pieces.append(text[last:])
     return "".join(pieces)
@@ -120,13 +128,17 @@ def normalised(text: str) -> list[str]:
 def main() -> None:
     import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp:
-        new = run_readme(README.read_text(encoding="utf-8"), Path(tmp))
-    if "--update" in sys.argv:
-        README.write_text(new, encoding="utf-8")
-        print(f"rewrote {README}")
-    else:
-        sys.stdout.write(new)
+    named = [Path(a).resolve() for a in sys.argv[1:] if not a.startswith("--")]
+    for doc, (lang, width) in DOCS.items():
+        if named and doc not in named:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            new = run_readme(doc.read_text(encoding="utf-8"), Path(tmp), lang, width)
+        if "--update" in sys.argv:
+            doc.write_text(new, encoding="utf-8")
+            print(f"rewrote {doc}")
+        else:
+            sys.stdout.write(new)
 
 
 if __name__ == "__main__":

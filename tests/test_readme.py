@@ -39,20 +39,25 @@ def test_readme_column_tables_match_the_importer():
             assert aliases == set(ALIASES[kind][field][1:]), (kind, field)
 
 
-def test_readme_transcripts_are_real_runs(tmp_path):
-    """Every `$ koptrack ...` of the README, run in order in a fresh folder and database, prints
-    what the README shows (regenerate with `python tests/readme_run.py --update`). The README's
-    database is the default SQLite file: the PostgreSQL pass would run the very same thing."""
+@pytest.mark.parametrize("doc", ["README.md", "docs/panduan.md"])
+def test_readme_transcripts_are_real_runs(tmp_path, doc):
+    """Every `$ koptrack ...` of the README (English, 120 columns) and of its Indonesian twin
+    docs/panduan.md (Bahasa Indonesia, 80 columns), run in order in a fresh folder and database,
+    prints what the document shows (regenerate with `python tests/readme_run.py --update`). The
+    documents' database is the default SQLite file: the PostgreSQL pass would run the very same
+    thing."""
     import readme_run
     from conftest import ON_POSTGRES
 
     if ON_POSTGRES:
         pytest.skip("the README runs on its own SQLite file: checked in the SQLite pass")
 
-    text = README.read_text(encoding="utf-8")
+    path = readme_run.ROOT / doc
+    lang, width = readme_run.DOCS[path]
+    text = path.read_text(encoding="utf-8")
     assert len(readme_run.blocks(text)) >= 3  # the tour, the import, the corrections
     shown = readme_run.normalised(text)
-    real = readme_run.normalised(readme_run.run_readme(text, tmp_path))
+    real = readme_run.normalised(readme_run.run_readme(text, tmp_path, lang, width))
     stale = [(i + 1, a, b) for i, (a, b) in enumerate(zip(shown, real, strict=False)) if a != b]
-    assert len(shown) == len(real) or stale, "README.md is stale: the real runs print more or fewer lines"
-    assert not stale, f"README.md is stale (python tests/readme_run.py --update): first at line {stale[0]}"
+    assert len(shown) == len(real) or stale, f"{doc} is stale: the real runs print more or fewer lines"
+    assert not stale, f"{doc} is stale (python tests/readme_run.py --update {doc}): first at line {stale[0]}"

@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from koptrack import __version__, i18n, settings
-from koptrack.cli import clicktext
+from koptrack.cli import clicktext, complete
 from koptrack.cli.common import STATE, fail
 from koptrack.i18n import N_, _
 
@@ -206,7 +206,7 @@ app = typer.Typer(
         "Start with:  koptrack seed  then  koptrack coop list"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -237,6 +237,7 @@ def _main(
         typer.Option(
             "--lang",
             envvar="KOPTRACK_LANG",
+            autocompletion=complete.languages,
             show_envvar=True,
             help=N_(
                 "Language: id (Bahasa Indonesia) or en (English), here or after any command; see `koptrack config`."

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from koptrack.cli import complete
 from koptrack.cli.common import (
     AsOfOpt,
     BaseOpt,
@@ -201,7 +202,10 @@ def programmes(as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
 
 @app.command("status")
 def status(
-    coop: Annotated[str | None, typer.Option("--coop", help="Only this cooperative (id or name).")] = None,
+    coop: Annotated[
+        str | None,
+        typer.Option("--coop", autocompletion=complete.cooperatives, help="Only this cooperative (id or name)."),
+    ] = None,
     kind: KindOpt = None,
     base: BaseOpt = None,
     kecamatan: KecamatanOpt = None,
@@ -259,7 +263,11 @@ def reconcile(
     ] = None,
     coop: Annotated[
         str | None,
-        typer.Option("--coop", help="Only this cooperative (id or name); a list without an NPP column is its list."),
+        typer.Option(
+            "--coop",
+            autocompletion=complete.cooperatives,
+            help="Only this cooperative (id or name); a list without an NPP column is its list.",
+        ),
     ] = None,
     kecamatan: KecamatanOpt = None,
     regency: RegencyOpt = None,

@@ -12,6 +12,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from koptrack import i18n
+from koptrack.cli import complete
 from koptrack.errors import KoptrackError
 from koptrack.i18n import _, ngettext
 from koptrack.io import terminal
@@ -32,14 +33,27 @@ ShowNikOpt = Annotated[
         "--show-nik", help="Show NIK and KPJ in full. They are personal data (UU 27/2022): masked by default."
     ),
 ]
-CoopOpt = Annotated[str, typer.Option("--coop", help="Cooperative: its id, or its name (an unambiguous part will do).")]
+CoopOpt = Annotated[
+    str,
+    typer.Option(
+        "--coop",
+        help="Cooperative: its id, or its name (an unambiguous part will do).",
+        autocompletion=complete.cooperatives,
+    ),
+]
 NikOpt = Annotated[str, typer.Option("--nik", help="The person's 16-digit NIK (Nomor Induk Kependudukan).")]
 OnOpt = Annotated[str, typer.Option("--on", help="Date of the event: 2021-03-16 or 16/03/2021.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Report date: 2021-12-31 or 31/12/2021 (default: today).")]
 KindOpt = Annotated[
-    str | None, typer.Option("--kind", help="Kind of cooperative: ksp, produsen, konsumen, pemasaran, jasa.")
+    str | None,
+    typer.Option(
+        "--kind", help="Kind of cooperative: ksp, produsen, konsumen, pemasaran, jasa.", autocompletion=complete.kinds
+    ),
 ]
-BaseOpt = Annotated[str | None, typer.Option("--base", help="Membership base: karyawan, masyarakat, unknown.")]
+BaseOpt = Annotated[
+    str | None,
+    typer.Option("--base", help="Membership base: karyawan, masyarakat, unknown.", autocompletion=complete.bases),
+]
 RegencyOpt = Annotated[
     str | None,
     typer.Option(
@@ -57,7 +71,12 @@ XlsxOpt = Annotated[
     str | None, typer.Option("--xlsx", help="Also write the report to this Excel file (one sheet per section).")
 ]
 KecamatanOpt = Annotated[
-    str | None, typer.Option("--kecamatan", help="Kecamatan by name or code: Klari, 'Kec. Klari', 32.15.05.")
+    str | None,
+    typer.Option(
+        "--kecamatan",
+        help="Kecamatan by name or code: Klari, 'Kec. Klari', 32.15.05.",
+        autocompletion=complete.kecamatan,
+    ),
 ]
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from koptrack.cli import complete
 from koptrack.cli.common import (
     AsOfOpt,
     BaseOpt,
@@ -46,8 +47,18 @@ def add(
     name: Annotated[
         str, typer.Argument(help='The cooperative\'s name, e.g. "KSP Contoh Sejahtera" (quote a name with spaces).')
     ],
-    kind: Annotated[str, typer.Option("--kind", help="ksp (simpan-pinjam), produsen, konsumen, pemasaran, jasa.")],
-    kecamatan: Annotated[str, typer.Option("--kecamatan", help="Kecamatan by name or code: Klari, 32.15.05.")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind", help="ksp (simpan-pinjam), produsen, konsumen, pemasaran, jasa.", autocompletion=complete.kinds
+        ),
+    ],
+    kecamatan: Annotated[
+        str,
+        typer.Option(
+            "--kecamatan", help="Kecamatan by name or code: Klari, 32.15.05.", autocompletion=complete.kecamatan
+        ),
+    ],
     base: Annotated[str, typer.Option("--base", help="karyawan (kopkar), masyarakat, or unknown.")] = "unknown",
     desa: DesaOpt = None,
     legal_no: LegalOpt = None,

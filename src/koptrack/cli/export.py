@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from koptrack.cli import complete
 from koptrack.cli.common import (
     AsOfOpt,
     ForceOpt,
@@ -31,7 +32,9 @@ app = typer.Typer(
 
 OutOpt = Annotated[str, typer.Option("--output", "-o", help="File to write: .csv, .json or .xlsx.")]
 FormatOpt = Annotated[str | None, typer.Option("--format", help="csv, json or xlsx (default: from the file name).")]
-CoopFilterOpt = Annotated[str | None, typer.Option("--coop", help="Only this cooperative (id or name).")]
+CoopFilterOpt = Annotated[
+    str | None, typer.Option("--coop", autocompletion=complete.cooperatives, help="Only this cooperative (id or name).")
+]
 DelimiterOpt = Annotated[
     str | None,
     typer.Option(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from koptrack import i18n
+from koptrack.cli import complete
 from koptrack.cli.common import JsonOpt, db_session
 from koptrack.i18n import N_, _
 from koptrack.io import terminal
@@ -106,7 +107,9 @@ def people(
     coop: Annotated[
         str | None,
         typer.Option(
-            "--coop", help="The cooperative of every row (id or name), when the file has no cooperative column."
+            "--coop",
+            autocompletion=complete.cooperatives,
+            help="The cooperative of every row (id or name), when the file has no cooperative column.",
         ),
     ] = None,
     sheet: SheetOpt = None,

@@ -6,12 +6,18 @@ from typing import Annotated
 
 import typer
 
+from koptrack.cli import complete
 from koptrack.cli.common import JsonOpt, db_session, fmt_of
 from koptrack.io import terminal
 
 
 def log(
-    coop: Annotated[str | None, typer.Option("--coop", help="Only changes to this cooperative (id or name).")] = None,
+    coop: Annotated[
+        str | None,
+        typer.Option(
+            "--coop", autocompletion=complete.cooperatives, help="Only changes to this cooperative (id or name)."
+        ),
+    ] = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only from this date on: 2021-03-16 or 16/03/2021.")
     ] = None,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from koptrack.cli import complete
 from koptrack.cli.common import (
     AsOfOpt,
     ConfirmOpt,
@@ -50,7 +51,12 @@ def add(
     coop: CoopOpt,
     nik: NikOpt,
     name: Annotated[str, typer.Option("--name", help="Full name as on the KTP.")],
-    role: Annotated[str, typer.Option("--role", help="karyawan (employee / pengelola) or anggota (member).")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", autocompletion=complete.roles, help="karyawan (employee / pengelola) or anggota (member)."
+        ),
+    ],
     since: Annotated[str, typer.Option("--since", help="First day: 2021-03-16 or 16/03/2021.")],
     position: Annotated[
         str | None, typer.Option("--position", help="Job title (jabatan) of a karyawan: Ketua, Kasir, Staf...")
@@ -96,7 +102,9 @@ def add(
 @app.command("list")
 def list_(
     coop: CoopOpt,
-    role: Annotated[str | None, typer.Option("--role", help="Only karyawan or only anggota.")] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", autocompletion=complete.roles, help="Only karyawan or only anggota.")
+    ] = None,
     as_of: AsOfOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Every period, including people who have left.")] = False,
     json_out: JsonOpt = False,
@@ -128,7 +136,10 @@ def leave(
     coop: CoopOpt,
     nik: PersonOpt,
     on: OnOpt,
-    role: Annotated[str | None, typer.Option("--role", help="End only this role (default: every open role).")] = None,
+    role: Annotated[
+        str | None,
+        typer.Option("--role", autocompletion=complete.roles, help="End only this role (default: every open role)."),
+    ] = None,
     json_out: JsonOpt = False,
     show_nik: ShowNikOpt = False,
 ) -> None:
@@ -161,14 +172,21 @@ def leave(
 def edit(
     nik: PersonOpt,
     coop: Annotated[
-        str | None, typer.Option("--coop", help="Cooperative (id or name): needed for a name, or to edit a period.")
+        str | None,
+        typer.Option(
+            "--coop",
+            autocompletion=complete.cooperatives,
+            help="Cooperative (id or name): needed for a name, or to edit a period.",
+        ),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Correct the name (as on the KTP).")] = None,
     new_nik: Annotated[
         str | None, typer.Option("--new-nik", help="Correct a mistyped NIK: sex and birth date follow it.")
     ] = None,
     since: SinceSelectOpt = None,
-    role: Annotated[str | None, typer.Option("--role", help="Which period: of this role.")] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", autocompletion=complete.roles, help="Which period: of this role.")
+    ] = None,
     new_since: NewSinceOpt = None,
     new_until: NewUntilOpt = None,
     new_role: Annotated[str | None, typer.Option("--new-role", help="Correct the role: karyawan or anggota.")] = None,
@@ -219,7 +237,9 @@ def remove(
     coop: CoopOpt,
     nik: PersonOpt,
     since: SinceSelectOpt = None,
-    role: Annotated[str | None, typer.Option("--role", help="Which period: of this role.")] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", autocompletion=complete.roles, help="Which period: of this role.")
+    ] = None,
     json_out: JsonOpt = False,
     show_nik: ShowNikOpt = False,
 ) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from koptrack import i18n
-from koptrack.i18n import _
+from koptrack.i18n import N_, _
 from koptrack.report import NOT_PERSONAL, Col, Record, Section, View, has_id_like, masked, scrub, shown
 
 if TYPE_CHECKING:
@@ -83,7 +83,14 @@ def _json_dumps() -> Callable[[Any], str]:
     return lambda value: dumps(value, ascii_only=True)
 
 
-def plain(value: Any, fmt: Callable[[Any], str] | None = None, *, reveal: bool = False) -> str:
+# Whole numbers that name something (a row, a year, a line of a file) are written as they are;
+# counts are written the language's way (`1.234` in Bahasa Indonesia).
+IDENTIFIERS = frozenset({"id", "year", "line", "row", "change", "seq", "revision", "kecamatan_code", "regency"})
+
+
+def plain(
+    value: Any, fmt: Callable[[Any], str] | None = None, *, reveal: bool = False, key: str | None = None
+) -> str:
     """A value as the text of a cell or message: bidi and control characters shown as escapes,
     NIK- and KPJ-like numbers masked unless `reveal`."""
     from koptrack.domain.validate import BIDI_CONTROLS
@@ -95,7 +102,7 @@ def plain(value: Any, fmt: Callable[[Any], str] | None = None, *, reveal: bool =
     elif isinstance(value, dt.date):
         text = i18n.date(value)
     elif isinstance(value, int) and not isinstance(value, bool):
-        text = i18n.number(value)
+        text = str(value) if key in IDENTIFIERS or (key or "").endswith("_id") else i18n.number(value)
     else:
         text = str(value)
     if any(ch in BIDI_CONTROLS or ord(ch) < 32 for ch in text):
@@ -147,7 +154,7 @@ def emit_rows(
     title: str | None = None,
     reveal: bool = False,
     totals: dict | None = None,
-    empty: str = "nothing to show",
+    empty: str = N_("nothing to show"),
     stderr: bool = False,
 ) -> int:
     """Write rows in the chosen format; returns how many were written. JSON is streamed."""
@@ -188,7 +195,7 @@ def emit_rows(
     if n == 0:
         console.print(_text(_(empty), "dim"))
         return n
-    footer = [plain(totals.get(c.key), c.fmt) if totals else "" for c in columns]
+    footer = [plain(totals.get(c.key), c.fmt, key=c.key) if totals else "" for c in columns]
     need = _needed_widths(columns, shown_rows, footer)
     visible = fit_columns(columns, need, console.width)
     if _total_width(need, visible) > console.width:
@@ -209,7 +216,7 @@ def _cell_text(value: Any, col: Col, reveal: bool) -> Any:
     from rich.text import Text
 
     tone = col.tone(value) if col.tone else None
-    text = plain(value, col.fmt, reveal=reveal or col.key in NOT_PERSONAL)
+    text = plain(value, col.fmt, reveal=reveal or col.key in NOT_PERSONAL, key=col.key)
     return Text(text, style=TONE_STYLES[tone] if tone else "")
 
 
@@ -323,6 +330,7 @@ def emit_record(record: dict, *, fmt: str = "table", title: str | None = None, r
         writer.writerow(_csv_cells(record, list(record), reveal))
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=_text(_(title)) if title else None, show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
@@ -331,7 +339,8 @@ def emit_record(record: dict, *, fmt: str = "table", title: str | None = None, r
         if isinstance(value, list | dict):
             continue
         label = key.replace("_", " ")
-        table.add_row(_text(_(label)), _text(value, reveal=reveal or key in NOT_PERSONAL))
+        shown_value = plain(value, reveal=reveal or key in NOT_PERSONAL, key=key)
+        table.add_row(_text(_(label)), Text(shown_value))
     stdout_console().print(table)
 
 
