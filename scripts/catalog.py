@@ -187,8 +187,10 @@ def problems(lang: str, paths: list[str] | None = None) -> list[str]:
         catalog = read_po(f, locale=lang)
     for (msgid, context), string in _parts().items():  # translations waiting to be merged
         have = catalog.get(msgid, context=context)
-        if have is None or not _translated(have):
+        if have is None:
             catalog.add(msgid, string, context=context)
+        elif not _translated(have):
+            have.string = string
     out = []
     wanted = {(m.id, m.context) for m in template if m.id}
     for message in template:
