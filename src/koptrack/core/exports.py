@@ -1,5 +1,8 @@
 """What each export holds: the columns and the streamed rows of cooperatives, people,
-enrollments and PKS-PKB memberships. The files themselves are written by io/writers.py."""
+enrollments and PKS-PKB memberships. The files themselves are written by io/writers.py, with
+the headers and sheet names in the language in force (marked here with `N_()`); koptrack's
+import reads the headers of the cooperatives' and the people's exports in every language
+(core/imports/columns.export_aliases)."""
 
 from __future__ import annotations
 
@@ -10,64 +13,65 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlmodel import Session
 
 from koptrack.domain import validate
+from koptrack.i18n import N_
 from koptrack.report import Col, Section
 from koptrack.store.tables import COOP, ENGAGEMENT, ENROLLMENT, KEC, MEMBERSHIP, PERSON, coop_where
 
 # --- what each export holds -------------------------------------------------------------------
 
 COOP_COLUMNS = [
-    Col("id", "ID"),
-    Col("name", "Name"),
-    Col("kind", "Kind"),
-    Col("label", "Label"),
-    Col("base", "Base"),
-    Col("kecamatan", "Kecamatan"),
-    Col("kecamatan_code", "Kecamatan code"),
-    Col("regency", "Regency"),
-    Col("desa", "Desa"),
-    Col("legal_no", "Legal no"),
-    Col("nik_koperasi", "NIK koperasi"),
-    Col("address", "Address"),
-    Col("employer_size", "Size"),
-    Col("status", "Status"),
-    Col("note", "Note"),
+    Col("id", N_("ID")),
+    Col("name", N_("Name")),
+    Col("kind", N_("Kind")),
+    Col("label", N_("Label")),
+    Col("base", N_("Base")),
+    Col("kecamatan", N_("Kecamatan")),
+    Col("kecamatan_code", N_("Kecamatan code")),
+    Col("regency", N_("Regency")),
+    Col("desa", N_("Desa")),
+    Col("legal_no", N_("Legal no")),
+    Col("nik_koperasi", N_("NIK koperasi")),
+    Col("address", N_("Address")),
+    Col("employer_size", N_("Size")),
+    Col("status", N_("Status")),
+    Col("note", N_("Note")),
 ]
 # Headers that `koptrack import people` reads back (with --show-nik, the export re-imports: the
 # same people and periods, departures and positions included; Cooperative name is checked
 # against the cooperative the Coop id names in the database it goes into).
 PEOPLE_COLUMNS = [
-    Col("nik", "NIK"),
-    Col("name", "Name"),
-    Col("gender", "Gender"),
-    Col("birth_date", "Birth date"),
-    Col("role", "Role"),
-    Col("position", "Position"),
-    Col("since", "Since"),
-    Col("until", "Until"),
-    Col("coop", "Coop"),
-    Col("coop_name", "Cooperative name"),
+    Col("nik", N_("NIK")),
+    Col("name", N_("Name")),
+    Col("gender", N_("Gender")),
+    Col("birth_date", N_("Birth date")),
+    Col("role", N_("Role")),
+    Col("position", N_("Position")),
+    Col("since", N_("Since")),
+    Col("until", N_("Until")),
+    Col("coop", N_("Coop")),
+    Col("coop_name", N_("Cooperative name")),
 ]
 ENROLLMENT_COLUMNS = [
-    Col("nik", "NIK"),
-    Col("name", "Name"),
-    Col("coop", "Coop"),
-    Col("coop_name", "Cooperative name"),
-    Col("kpj", "KPJ"),
-    Col("category", "Category"),
-    Col("programmes", "Programmes"),
-    Col("missing_programmes", "Lacking programmes"),
-    Col("start_on", "Start"),
-    Col("end_on", "End"),
+    Col("nik", N_("NIK")),
+    Col("name", N_("Name")),
+    Col("coop", N_("Coop")),
+    Col("coop_name", N_("Cooperative name")),
+    Col("kpj", N_("KPJ")),
+    Col("category", N_("Category")),
+    Col("programmes", N_("Programmes")),
+    Col("missing_programmes", N_("Lacking programmes")),
+    Col("start_on", N_("Start")),
+    Col("end_on", N_("End")),
 ]
 PKSPKB_COLUMNS = [
-    Col("coop", "Coop"),
-    Col("coop_name", "Cooperative name"),
-    Col("base", "Base"),
-    Col("kecamatan", "Kecamatan"),
-    Col("joined_on", "Joined"),
-    Col("left_on", "Left"),
-    Col("agreement_no", "Agreement"),
-    Col("note", "Note"),
+    Col("coop", N_("Coop")),
+    Col("coop_name", N_("Cooperative name")),
+    Col("base", N_("Base")),
+    Col("kecamatan", N_("Kecamatan")),
+    Col("joined_on", N_("Joined")),
+    Col("left_on", N_("Left")),
+    Col("agreement_no", N_("Agreement")),
+    Col("note", N_("Note")),
 ]
 
 
@@ -186,11 +190,11 @@ def people_in(session: Session, what: str, *, coop: object = None, regency: obje
 def sections(session: Session, what: str, *, coop: object = None, regency: object = None) -> list[Section]:
     """The one section of `koptrack export WHAT` (coops, people, enrollments, pkspkb), streamed."""
     if what == "coops":
-        return [Section("Cooperatives", COOP_COLUMNS, coop_rows(session, regency))]
+        return [Section(N_("Cooperatives"), COOP_COLUMNS, coop_rows(session, regency))]
     if what == "people":
-        return [Section("People", PEOPLE_COLUMNS, people_rows(session, coop, regency))]
+        return [Section(N_("People"), PEOPLE_COLUMNS, people_rows(session, coop, regency))]
     if what == "enrollments":
-        return [Section("Enrollments", ENROLLMENT_COLUMNS, enrollment_rows(session, coop, regency))]
+        return [Section(N_("Enrollments"), ENROLLMENT_COLUMNS, enrollment_rows(session, coop, regency))]
     if what == "pkspkb":
-        return [Section("PKS-PKB", PKSPKB_COLUMNS, pkspkb_rows(session, regency))]
+        return [Section(N_("PKS-PKB"), PKSPKB_COLUMNS, pkspkb_rows(session, regency))]
     raise ValueError(f"no export named {what!r}")

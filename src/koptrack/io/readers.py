@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from koptrack import i18n
 from koptrack.errors import KoptrackError
+from koptrack.i18n import _
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -38,6 +40,12 @@ MAX_FIELD = 100_000  # characters in one cell
 XLSX_MAX_UNCOMPRESSED = 1 << 30  # 1 GiB
 XLSX_MAX_RATIO = 200
 HEADER_SEARCH = 10  # rows looked at for the header row
+
+
+def _count(n: int) -> str:
+    """A number in a message: `1,234,567` in English (as these messages always wrote it),
+    `1.234.567` in Indonesian."""
+    return f"{n:,}" if i18n.language() == "en" else i18n.number(n)
 
 
 def norm_header(text: object) -> str:
@@ -70,7 +78,8 @@ def find_header(rows: list[list[str]], known: Collection[str]) -> int:
 
 def _no_rows(path: Path) -> KoptrackError:
     return KoptrackError(
-        f"{path.name} has no data rows", hint="the file holds a header row only; add the rows below it"
+        _("{file} has no data rows").format(file=path.name),
+        hint=_("the file holds a header row only; add the rows below it"),
     )
 
 
@@ -85,10 +94,10 @@ def open_table(
     """The file's table; `known`: the column names (as norm_header gives them) to find the
     header row by."""
     if not path.is_file():
-        raise KoptrackError(f"file {str(path)!r} does not exist")
+        raise KoptrackError(_("file {path} does not exist").format(path=repr(str(path))))
     size = path.stat().st_size
     if size == 0:
-        raise KoptrackError(f"file {str(path)!r} is empty")
+        raise KoptrackError(_("file {path} is empty").format(path=repr(str(path))))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         with _open_xlsx(path, sheet, size, known) as table:
@@ -98,8 +107,8 @@ def open_table(
             yield table
     else:
         raise KoptrackError(
-            f"file {str(path)!r}: koptrack reads .csv and .xlsx files",
-            hint="in Excel: File > Save As > CSV UTF-8, or Excel Workbook (.xlsx)",
+            _("file {path}: koptrack reads .csv and .xlsx files").format(path=repr(str(path))),
+            hint=_("in Excel: File > Save As > CSV UTF-8, or Excel Workbook (.xlsx)"),
         )
 
 
@@ -112,8 +121,8 @@ def text_encoding(name: str) -> str:
         info = None
     if info is None or not getattr(info, "_is_text_encoding", True):
         raise KoptrackError(
-            f"--encoding {name[:40]!r} is not a text encoding koptrack knows",
-            hint="give utf-8, cp1252 (Excel on Windows) or latin-1, or leave --encoding out to detect it",
+            _("--encoding {name} is not a text encoding koptrack knows").format(name=repr(name[:40])),
+            hint=_("give utf-8, cp1252 (Excel on Windows) or latin-1, or leave --encoding out to detect it"),
         )
     return info.name
 
@@ -161,10 +170,14 @@ def _refuse_mixed(path: Path) -> None:
                     utf8_line = utf8_line or number
             if utf8_line and bad_line:
                 raise KoptrackError(
-                    f"{path.name}: line {utf8_line} is written in UTF-8 and line {bad_line} in another "
-                    "encoding (Windows-1252?): read either way, some names would be stored garbled",
-                    hint="save the file again as 'CSV UTF-8' from Excel, or give --encoding if you know the "
-                    "one encoding it has",
+                    _(
+                        "{file}: line {utf8_line} is written in UTF-8 and line {other_line} in another "
+                        "encoding (Windows-1252?): read either way, some names would be stored garbled"
+                    ).format(file=path.name, utf8_line=utf8_line, other_line=bad_line),
+                    hint=_(
+                        "save the file again as 'CSV UTF-8' from Excel, or give --encoding if you know the "
+                        "one encoding it has"
+                    ),
                 )
 
 
@@ -202,14 +215,16 @@ def _open_csv(path: Path, encoding: str | None, size: int, known: Collection[str
         # The first lines, to find the header row below any title rows (each line read whole:
         # a header or a title holds no line breaks).
         lines: list[str] = []
-        for _ in range(HEADER_SEARCH if known else 1):
+        for _i in range(HEADER_SEARCH if known else 1):
             line = text.readline()
             if not line:
                 break
             if len(line) > MAX_FIELD * 2:
                 if not lines:
                     raise KoptrackError(
-                        f"file {path.name!r}: the first line is {len(line):,} characters long; it is not a header row"
+                        _("file {file}: the first line is {n} characters long; it is not a header row").format(
+                            file=repr(path.name), n=_count(len(line))
+                        )
                     )
                 lines.append(line)  # data, for the reader to refuse with its line number
                 break
@@ -220,9 +235,15 @@ def _open_csv(path: Path, encoding: str | None, size: int, known: Collection[str
         delimiter = _delimiter(first)
         headers = cells[at] if cells else []
         if not any(h.strip() for h in headers):
-            raise KoptrackError(f"file {path.name!r}: the first line must be a header row (NIK, Nama, ...)")
+            raise KoptrackError(
+                _("file {file}: the first line must be a header row (NIK, Nama, ...)").format(file=repr(path.name))
+            )
         if len(headers) > MAX_COLUMNS:
-            raise KoptrackError(f"file {path.name!r} has {len(headers):,} columns; a roster has at most {MAX_COLUMNS}")
+            raise KoptrackError(
+                _("file {file} has {n} columns; a roster has at most {most}").format(
+                    file=repr(path.name), n=_count(len(headers)), most=MAX_COLUMNS
+                )
+            )
         rest = lines[at + 1 :]
         reader = csv.reader(itertools.chain(rest, text) if rest else text, delimiter=delimiter)
         offset = at + 1  # line number of the header row
@@ -233,15 +254,23 @@ def _open_csv(path: Path, encoding: str | None, size: int, known: Collection[str
                 for values in reader:
                     line = reader.line_num + offset
                     if len(values) > MAX_COLUMNS:
-                        raise KoptrackError(f"{path.name} line {line}: {len(values):,} cells; at most {MAX_COLUMNS}")
+                        raise KoptrackError(
+                            _("{file} line {line}: {n} cells; at most {most}").format(
+                                file=path.name, line=line, n=_count(len(values)), most=MAX_COLUMNS
+                            )
+                        )
                     if values and "".join(values).strip():
                         yield line, values
             except csv.Error as exc:
-                raise KoptrackError(f"{path.name} line {line + 1}: not readable as CSV ({exc})") from None
+                raise KoptrackError(
+                    _("{file} line {line}: not readable as CSV ({problem})").format(
+                        file=path.name, line=line + 1, problem=exc
+                    )
+                ) from None
             except UnicodeError:  # a byte that does not decode, a UTF-16 file without its BOM
                 raise KoptrackError(
-                    f"{path.name}: not {enc} text after line {line}",
-                    hint="save it again as CSV UTF-8, or give --encoding cp1252",
+                    _("{file}: not {encoding} text after line {line}").format(file=path.name, encoding=enc, line=line),
+                    hint=_("save it again as CSV UTF-8, or give --encoding cp1252"),
                 ) from None
 
         yield Table(
@@ -253,7 +282,10 @@ def _open_csv(path: Path, encoding: str | None, size: int, known: Collection[str
             header_line=offset,
         )
     except UnicodeError:
-        raise KoptrackError(f"{path.name}: not {enc} text", hint="save it again as CSV UTF-8") from None
+        raise KoptrackError(
+            _("{file}: not {encoding} text").format(file=path.name, encoding=enc),
+            hint=_("save it again as CSV UTF-8"),
+        ) from None
     finally:
         text.close()
 
@@ -308,13 +340,17 @@ _DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 def _unsafe(path: Path, why: str) -> KoptrackError:
     return KoptrackError(
-        f"file {path.name!r} {why}: refused as unsafe",
-        hint="open it in Excel and save it again as an Excel Workbook (.xlsx)",
+        _("file {file} {problem}: refused as unsafe").format(file=repr(path.name), problem=why),
+        hint=_("open it in Excel and save it again as an Excel Workbook (.xlsx)"),
     )
 
 
 def _damaged(path: Path, part: str) -> KoptrackError:
-    return KoptrackError(f"file {path.name!r} is not an Excel workbook (.xlsx): its part {part!r} is damaged")
+    return KoptrackError(
+        _("file {file} is not an Excel workbook (.xlsx): its part {part} is damaged").format(
+            file=repr(path.name), part=repr(part)
+        )
+    )
 
 
 def scan_xlsx(path: Path, z: zipfile.ZipFile) -> dict[str, int]:
@@ -328,7 +364,12 @@ def scan_xlsx(path: Path, z: zipfile.ZipFile) -> dict[str, int]:
     limit = min(XLSX_MAX_UNCOMPRESSED, XLSX_MAX_RATIO * max(path.stat().st_size, 1))
     claimed = sum(i.file_size for i in z.infolist())
     if claimed > limit:  # what it says of itself is enough to refuse it; what it holds is counted below
-        raise _unsafe(path, f"unpacks to {claimed:,} bytes from {path.stat().st_size:,} (a 'zip bomb')")
+        raise _unsafe(
+            path,
+            _("unpacks to {n} bytes from {size} (a 'zip bomb')").format(
+                n=_count(claimed), size=_count(path.stat().st_size)
+            ),
+        )
     total = cells = 0
     sizes: dict[str, int] = {}
     for info in z.infolist():
@@ -343,10 +384,10 @@ def scan_xlsx(path: Path, z: zipfile.ZipFile) -> dict[str, int]:
                     size += len(chunk)
                     total += len(chunk)
                     if total > limit:
-                        raise _unsafe(path, f"unpacks to more than {limit:,} bytes (a 'zip bomb')")
+                        raise _unsafe(path, _("unpacks to more than {n} bytes (a 'zip bomb')").format(n=_count(limit)))
                     joined = tail + chunk
                     if _DECLARATION.search(joined):
-                        raise _unsafe(path, f"declares a DTD or an entity in {info.filename}")
+                        raise _unsafe(path, _("declares a DTD or an entity in {part}").format(part=info.filename))
                     pieces = chunk.split(b"<")
                     if len(pieces) == 1:
                         run += len(chunk)
@@ -364,26 +405,37 @@ def scan_xlsx(path: Path, z: zipfile.ZipFile) -> dict[str, int]:
                         gaps = [b - a for a, b in itertools.pairwise(starts)]
                         segment = max([segment + max(starts[0], 0), *gaps])
                         if segment > XLSX_MAX_ROW:
-                            raise _unsafe(path, f"has a row of more than {XLSX_MAX_ROW:,} bytes in {info.filename}")
+                            raise _unsafe(path, _row_too_long(info.filename))
                         segment = len(chunk) - starts[-1]
                     else:
                         segment += len(chunk)
                     if rows and segment > XLSX_MAX_ROW:
-                        raise _unsafe(path, f"has a row of more than {XLSX_MAX_ROW:,} bytes in {info.filename}")
+                        raise _unsafe(path, _row_too_long(info.filename))
                     cells += len(_CELL_START.findall(joined)) - len(_CELL_START.findall(tail))
                     if cells > XLSX_MAX_CELLS:
-                        raise _unsafe(path, f"has more than {XLSX_MAX_CELLS:,} cells")
+                        raise _unsafe(path, _("has more than {n} cells").format(n=_count(XLSX_MAX_CELLS)))
                     if not rows and (size > XLSX_MAX_PART or tags > XLSX_MAX_PART_TAGS):
-                        raise _unsafe(path, f"has a part ({info.filename}) larger than a workbook's")
+                        raise _unsafe(
+                            path, _("has a part ({part}) larger than a workbook's").format(part=info.filename)
+                        )
                     tail = chunk[-16:]
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
             raise _damaged(path, info.filename) from None
         except (zlib.error, ValueError):
             raise _damaged(path, info.filename) from None
         if run > XLSX_MAX_RUN:
-            raise _unsafe(path, f"has a tag or a text of more than {XLSX_MAX_RUN:,} bytes in {info.filename}")
+            raise _unsafe(
+                path,
+                _("has a tag or a text of more than {n} bytes in {part}").format(
+                    n=_count(XLSX_MAX_RUN), part=info.filename
+                ),
+            )
         sizes[info.filename] = size
     return sizes
+
+
+def _row_too_long(part: str) -> str:
+    return _("has a row of more than {n} bytes in {part}").format(n=_count(XLSX_MAX_ROW), part=part)
 
 
 def _xlsx_rows(wb, ws, limit: int, read: list[int]) -> Iterator[tuple[int, list[object]]]:
@@ -411,7 +463,11 @@ def _xlsx_rows(wb, ws, limit: int, read: list[int]) -> Iterator[tuple[int, list[
             if event == "start":
                 stack.append(element)
                 if len(stack) > XLSX_MAX_DEPTH:
-                    raise KoptrackError(f"sheet {ws.title!r}: elements nested more than {XLSX_MAX_DEPTH} deep")
+                    raise KoptrackError(
+                        _("sheet {sheet}: elements nested more than {n} deep").format(
+                            sheet=repr(ws.title), n=XLSX_MAX_DEPTH
+                        )
+                    )
                 if element.tag == ROW_TAG:
                     in_row += 1
                 continue
@@ -421,7 +477,11 @@ def _xlsx_rows(wb, ws, limit: int, read: list[int]) -> Iterator[tuple[int, list[
                 in_row -= 1
                 idx, cells = parser.parse_row(element)
                 if idx > EXCEL_MAX_ROWS:
-                    raise KoptrackError(f"sheet {ws.title!r}: row {idx:,} is beyond Excel's last ({EXCEL_MAX_ROWS:,})")
+                    raise KoptrackError(
+                        _("sheet {sheet}: row {row} is beyond Excel's last ({last})").format(
+                            sheet=repr(ws.title), row=_count(idx), last=_count(EXCEL_MAX_ROWS)
+                        )
+                    )
                 width = min(max((c["column"] for c in cells), default=0), limit)
                 values: list[object] = [None] * width
                 for c in cells:
@@ -440,17 +500,25 @@ def _open_xlsx(path: Path, sheet: str | None, size: int, known: Collection[str])
         with zipfile.ZipFile(path) as z:
             sizes = scan_xlsx(path, z)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
-        raise KoptrackError(f"file {path.name!r} is not an Excel workbook (.xlsx)") from None
+        raise KoptrackError(_("file {file} is not an Excel workbook (.xlsx)").format(file=repr(path.name))) from None
     import openpyxl
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-        raise KoptrackError(f"file {path.name!r} could not be read as a workbook: {_short(exc)}") from None
+        raise KoptrackError(
+            _("file {file} could not be read as a workbook: {problem}").format(
+                file=repr(path.name), problem=_short(exc)
+            )
+        ) from None
     try:
         if sheet is not None:
             if sheet not in wb.sheetnames:
-                raise KoptrackError(f"sheet {sheet!r} is not in {path.name}; it has {', '.join(wb.sheetnames)}")
+                raise KoptrackError(
+                    _("sheet {sheet} is not in {file}; it has {sheets}").format(
+                        sheet=repr(sheet), file=path.name, sheets=", ".join(wb.sheetnames)
+                    )
+                )
             ws = wb[sheet]
         else:
             ws = wb.worksheets[0]
@@ -461,14 +529,18 @@ def _open_xlsx(path: Path, sheet: str | None, size: int, known: Collection[str])
         at = find_header(texts, known) if known else 0
         header_row = first_rows[at][1] if first_rows else None
         if not header_row or not any(h is not None and str(h).strip() for h in header_row):
-            raise KoptrackError(f"{path.name}: the first row must be a header row (NIK, Nama, ...)")
+            raise KoptrackError(_("{file}: the first row must be a header row (NIK, Nama, ...)").format(file=path.name))
         header_line = first_rows[at][0]
         it = itertools.chain(first_rows[at + 1 :], it)
         headers = [("" if h is None else str(h)) for h in header_row]
         while headers and not headers[-1].strip():
             headers.pop()
         if len(headers) > MAX_COLUMNS:
-            raise KoptrackError(f"{path.name} has more than {MAX_COLUMNS} columns; a roster has at most {MAX_COLUMNS}")
+            raise KoptrackError(
+                _("{file} has more than {most} columns; a roster has at most {most}").format(
+                    file=path.name, most=MAX_COLUMNS
+                )
+            )
         width = len(headers)
 
         def rows() -> Iterator[tuple[int, list[str]]]:
@@ -504,6 +576,8 @@ def _broken_xml(path: Path, rows: Iterator[tuple[int, list[object]]]) -> Iterato
         raise
     except Exception as exc:  # expat's ParseError, and openpyxl's ValueError, IndexError, KeyError, TypeError
         raise KoptrackError(
-            f"file {path.name!r} could not be read as a workbook after row {line}: {_short(exc)}",
-            hint="open it in Excel and save it again as an Excel Workbook (.xlsx)",
+            _("file {file} could not be read as a workbook after row {row}: {problem}").format(
+                file=repr(path.name), row=line, problem=_short(exc)
+            ),
+            hint=_("open it in Excel and save it again as an Excel Workbook (.xlsx)"),
         ) from None

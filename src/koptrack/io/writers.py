@@ -8,6 +8,12 @@ A report is a list of sections (a title, columns, rows); CSV takes the first sec
 xlsx take them all (xlsx: one sheet per section, bold frozen header, widths fitted to the data,
 percentages as percentages). Rows are streamed: an export of a million people does not hold
 them in memory.
+
+Files are written in the language in force: an xlsx's sheet names and headers (and its dates
+shown 16/03/2021 in Indonesian), a CSV's header row (in English the columns' keys, `nik`,
+`coop_name`, as always; in Indonesian their headers, `NIK`, `Nama koperasi`). The values stay
+as stored (dates as dates, ISO in a CSV; kinds, roles), and JSON is the same in every language:
+koptrack's import reads its own files back in either language.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from koptrack import i18n
 from koptrack.errors import KoptrackError
+from koptrack.i18n import _
 from koptrack.report import Col, Section, masked, pct
 
 FORMATS = ("csv", "json", "xlsx")
@@ -86,14 +94,14 @@ def format_of(path: str | Path, given: str | None) -> str:
     if given:
         fmt = given.strip().lower()
         if fmt not in FORMATS:
-            raise KoptrackError(f"format {given!r}: choose csv, json or xlsx")
+            raise KoptrackError(_("format {format}: choose csv, json or xlsx").format(format=repr(given)))
         return fmt
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix in FORMATS:
         return suffix
     raise KoptrackError(
-        f"output {str(path)!r}: cannot tell the format from the name",
-        hint="end the name with .csv, .json or .xlsx, or give --format",
+        _("output {path}: cannot tell the format from the name").format(path=_q(path)),
+        hint=_("end the name with .csv, .json or .xlsx, or give --format"),
     )
 
 
@@ -152,33 +160,45 @@ def check_target(path: str | Path, *, force: bool = False, protect: Iterable[str
     except FileNotFoundError:
         st = None
     except OSError as exc:
-        raise KoptrackError(f"cannot write {_q(target)}: {exc.strerror}") from None
+        raise KoptrackError(_("cannot write {path}: {problem}").format(path=_q(target), problem=exc.strerror)) from None
     if st is not None:
         if stat.S_ISLNK(st.st_mode):
             raise KoptrackError(
-                f"{_q(target)} is a symbolic link; koptrack never writes through one",
-                hint="give the path of the file itself, or another name",
+                _("{path} is a symbolic link; koptrack never writes through one").format(path=_q(target)),
+                hint=_("give the path of the file itself, or another name"),
             )
         if stat.S_ISDIR(st.st_mode):
-            raise KoptrackError(f"{_q(target)} is a folder; give a file name")
+            raise KoptrackError(_("{path} is a folder; give a file name").format(path=_q(target)))
         if not stat.S_ISREG(st.st_mode):
             raise KoptrackError(
-                f"{_q(target)} is not a regular file (a device, a pipe or a socket); koptrack never replaces one"
+                _("{path} is not a regular file (a device, a pipe or a socket); koptrack never replaces one").format(
+                    path=_q(target)
+                )
             )
     for other in protect:
         if _same_file(target, other):
             raise KoptrackError(
-                f"{_q(target)} is the file being read; koptrack never writes over it",
-                hint="choose another name for the file to write",
+                _("{path} is the file being read; koptrack never writes over it").format(path=_q(target)),
+                hint=_("choose another name for the file to write"),
             )
     if st is not None and not force:
-        raise KoptrackError(f"{_q(target)} already exists", hint="add --force to replace it")
+        raise _exists(target)
     folder = target.parent
     if not folder.is_dir():
-        raise KoptrackError(f"cannot write {_q(target)}: folder {_q(folder)} does not exist")
+        raise KoptrackError(
+            _("cannot write {path}: folder {folder} does not exist").format(path=_q(target), folder=_q(folder))
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise KoptrackError(f"cannot write {_q(target)}: no permission to write in folder {_q(folder)}")
+        raise KoptrackError(
+            _("cannot write {path}: no permission to write in folder {folder}").format(
+                path=_q(target), folder=_q(folder)
+            )
+        )
     return target
+
+
+def _exists(target: Path) -> KoptrackError:
+    return KoptrackError(_("{path} already exists").format(path=_q(target)), hint=_("add --force to replace it"))
 
 
 def _alive(pid: int) -> bool:
@@ -247,7 +267,9 @@ def _temp_file(folder: Path, suffix: str) -> tuple[int, Path]:
     try:
         fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=suffix, dir=folder)
     except OSError as exc:
-        raise KoptrackError(f"cannot write in folder {_q(folder)}: {exc.strerror}") from None
+        raise KoptrackError(
+            _("cannot write in folder {folder}: {problem}").format(folder=_q(folder), problem=exc.strerror)
+        ) from None
     os.fchmod(fd, 0o600)  # mkstemp makes it 0600 already; say so whatever the platform
     return fd, Path(name)
 
@@ -267,7 +289,7 @@ def _commit(tmp: Path, target: Path, *, force: bool, protect: Iterable[str | Pat
         try:
             os.link(tmp, target)
         except FileExistsError:
-            raise KoptrackError(f"{_q(target)} already exists", hint="add --force to replace it") from None
+            raise _exists(target) from None
         except OSError:  # a file system without hard links (FAT on a USB stick)
             os.replace(tmp, target)
             return
@@ -277,7 +299,7 @@ def _commit(tmp: Path, target: Path, *, force: bool, protect: Iterable[str | Pat
 
 
 def _failed(exc: OSError, target: Path) -> KoptrackError:
-    return KoptrackError(f"cannot write {_q(target)}: {exc.strerror or exc}")
+    return KoptrackError(_("cannot write {path}: {problem}").format(path=_q(target), problem=exc.strerror or exc))
 
 
 @contextlib.contextmanager
@@ -458,19 +480,32 @@ def open_private(
     return PrivateFile(path, mode, force, protect, kwargs)
 
 
-DELIMITERS = {",": ",", "comma": ",", ";": ";", "semicolon": ";", "tab": "\t", "\t": "\t", "\\t": "\t"}
+# the character or its name, in English or Indonesian (koma, titik koma)
+DELIMITERS = {
+    ",": ",",
+    "comma": ",",
+    "koma": ",",
+    ";": ";",
+    "semicolon": ";",
+    "titik koma": ";",
+    "titikkoma": ";",
+    "titik-koma": ";",
+    "tab": "\t",
+    "\t": "\t",
+    "\\t": "\t",
+}
 
 
 def delimiter_of(given: str | None) -> str:
     """The CSV delimiter named by --delimiter: `,` (default), `;` (Excel with Indonesian regional
-    settings), tab; as the character or its name."""
+    settings), tab; as the character or its name (comma or koma, semicolon or titik koma)."""
     if given is None:
         return ","
     found = DELIMITERS.get(given.strip().lower() if given.strip() else given)
     if found is None:
         raise KoptrackError(
-            f"--delimiter {given!r}: not a CSV delimiter koptrack writes",
-            hint="choose comma (,), semicolon (;) or tab",
+            _("--delimiter {delimiter}: not a CSV delimiter koptrack writes").format(delimiter=repr(given)),
+            hint=_("choose comma (,), semicolon (;) or tab"),
         )
     return found
 
@@ -486,12 +521,13 @@ def write(
     delimiter: str = ",",
     on_written: Callable[[dict], None] | None = None,
 ) -> dict:
-    """Write the sections to `path` in `fmt` (under the rules above); returns {section title: rows
-    written}. `on_written(counts)` runs once the file is complete and before it takes its name:
-    if it fails, no file is left (how a --show-nik export is recorded before anyone can read it)."""
+    """Write the sections to `path` in `fmt` (under the rules above); returns {section title (in
+    the language in force, as the sheet is named): rows written}. `on_written(counts)` runs once
+    the file is complete and before it takes its name: if it fails, no file is left (how a
+    --show-nik export is recorded before anyone can read it)."""
     with staged(path, force=force, protect=protect) as tmp:
         if fmt == "csv":
-            counts = {sections[0].title: _write_csv(tmp, sections[0], reveal, delimiter)}
+            counts = {_(sections[0].title): _write_csv(tmp, sections[0], reveal, delimiter)}
         elif fmt == "json":
             counts = _write_json(tmp, sections, reveal)
         else:
@@ -508,12 +544,20 @@ def _write_csv(path: Path, section: Section, reveal: bool, delimiter: str = ",")
     # utf-8-sig: Excel on Windows reads the BOM and shows Indonesian names correctly.
     with open(path, "w", newline="", encoding="utf-8-sig") as f:
         writer = csv.writer(f, delimiter=delimiter)
-        writer.writerow([c.key for c in cols])
+        writer.writerow([neutralise(h) for h in csv_headers(cols)])
         for row in section.rows:
             row = masked(row, reveal)
             writer.writerow([neutralise(csv_cell(row.get(c.key))) for c in cols])
             n += 1
     return n
+
+
+def csv_headers(cols: list[Col]) -> list[str]:
+    """A CSV file's header row: the columns' keys in English (`nik`, `coop_name`: what every
+    CSV export has always had), their headers in another language (`NIK`, `Nama koperasi`)."""
+    if i18n.language() == "en":
+        return [c.key for c in cols]
+    return [_(c.header) for c in cols]
 
 
 def csv_cell(value: Any) -> Any:
@@ -536,14 +580,14 @@ def _write_json(path: Path, sections: list[Section], reveal: bool) -> dict:
                 n += 1
             if not single:
                 f.write("]")
-            counts[section.title] = n
+            counts[_(section.title)] = n
         f.write(("\n]" if single else "\n}") + "\n")
     return counts
 
 
 def sheet_title(title: str, taken: set[str]) -> str:
     """A valid, unique worksheet name (31 characters, none of []:*?/\\)."""
-    clean = "".join("-" if ch in "[]:*?/\\" else ch for ch in title).strip("'") or "Sheet"
+    clean = "".join("-" if ch in "[]:*?/\\" else ch for ch in title).strip("'") or _("Sheet")
     name, i = clean[:31], 2
     while name.lower() in taken:
         suffix = f" ({i})"
@@ -562,7 +606,7 @@ def _xlsx_value(value: Any, col: Col) -> Any:
     if _is_percent(col):
         return value / 100
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, (int, float, dt.date, dt.datetime)):
         return value
     return neutralise(_plain(value) if isinstance(value, (list, tuple)) else str(value))
@@ -580,6 +624,11 @@ def _shown_width(value: Any, col: Col) -> int:
     return len(str(_plain(value)))
 
 
+# How an xlsx shows a date (the cell holds the date itself): (Indonesian, English).
+_DATE_FORMAT = ("dd/mm/yyyy", "yyyy-mm-dd")
+_DATETIME_FORMAT = ("dd/mm/yyyy hh:mm", "yyyy-mm-dd hh:mm")
+
+
 def _xlsx_cells(ws: Any, cols: list[Col], r: dict) -> list:
     """One row's cells: text never read as a formula, percentages and dates formatted."""
     from openpyxl.cell import WriteOnlyCell
@@ -593,9 +642,9 @@ def _xlsx_cells(ws: Any, cols: list[Col], r: dict) -> list:
         if _is_percent(c):
             cell.number_format = "0.0%"
         elif isinstance(value, dt.datetime):
-            cell.number_format = "yyyy-mm-dd hh:mm"
+            cell.number_format = _DATETIME_FORMAT[i18n.language() == "en"]
         elif isinstance(value, dt.date):
-            cell.number_format = "yyyy-mm-dd"
+            cell.number_format = _DATE_FORMAT[i18n.language() == "en"]
         out.append(cell)
     return out
 
@@ -611,21 +660,22 @@ def _write_xlsx(path: Path, sections: list[Section], reveal: bool) -> dict:
     taken: set[str] = set()
     counts = {}
     for section in sections:
-        ws = wb.create_sheet(sheet_title(section.title, taken))
+        ws = wb.create_sheet(sheet_title(_(section.title), taken))
         cols = _data_columns(section.columns)
+        headers = [_(c.header) for c in cols]
         rows: Iterator[dict] = (masked(r, reveal) for r in section.rows)
         head: list[dict] = []
         for r in rows:  # the first rows decide the widths; the rest stream through
             head.append(r)
             if len(head) >= WIDTH_SAMPLE:
                 break
-        for i, c in enumerate(cols, start=1):
-            widest = max([len(c.header)] + [_shown_width(r.get(c.key), c) for r in head])
+        for i, (c, h) in enumerate(zip(cols, headers, strict=True), start=1):
+            widest = max([len(h)] + [_shown_width(r.get(c.key), c) for r in head])
             ws.column_dimensions[get_column_letter(i)].width = min(widest + 2, MAX_WIDTH)
         ws.freeze_panes = "A2"
         header = []
-        for c in cols:
-            cell = WriteOnlyCell(ws, value=c.header)
+        for h in headers:
+            cell = WriteOnlyCell(ws, value=neutralise(h))
             cell.font = bold
             header.append(cell)
         ws.append(header)
@@ -636,9 +686,9 @@ def _write_xlsx(path: Path, sections: list[Section], reveal: bool) -> dict:
         for r in rows:
             ws.append(_xlsx_cells(ws, cols, r))
             n += 1
-        counts[section.title] = n
+        counts[_(section.title)] = n
         kill_point("xlsx-rows")  # openpyxl's temporary sheet holds the rows now
     if not sections:
-        wb.create_sheet("Empty")
+        wb.create_sheet(_("Empty"))
     wb.save(path)
     return counts

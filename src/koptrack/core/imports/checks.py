@@ -13,12 +13,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from koptrack import i18n
 from koptrack.core.coops import COOP_FIELD_PARSERS, resolve_coop
 from koptrack.core.imports.result import ErrorSink
 from koptrack.core.regions import KecamatanNames
 from koptrack.domain import rules, validate
 from koptrack.domain.vocab import COOP_KINDS
 from koptrack.errors import KoptrackError, ValidationError
+from koptrack.i18n import _
 from koptrack.io.readers import NumberCell
 from koptrack.io.writers import FORMULA_STARTS
 from koptrack.store.models import Cooperative
@@ -93,14 +95,20 @@ class PersonChecker:
         # for the rows that need them, by the same rules.check_age `worker add` uses).
         age = since.year - birth.year - ((since.month, since.day) < (birth.month, birth.day))
         if not rules.YOUNGEST.get(role, 15) <= age <= rules.OLDEST:
-            who = f"nik {validate.mask_nik(nik[0])}"
+            who = _("nik {nik}").format(nik=validate.mask_nik(nik[0]))
             try:
                 improbable = rules.check_age(birth, since, role, who=who).improbable
             except KoptrackError as exc:
                 out.append(("since", since_raw, exc.message))
             else:
                 if improbable and not self.confirm:
-                    out.append(("nik", validate.mask_nik(nik[0]), improbable + "; check it, or import with --confirm"))
+                    out.append(
+                        (
+                            "nik",
+                            validate.mask_nik(nik[0]),
+                            _("{reason}; check it, or import with --confirm").format(reason=improbable),
+                        )
+                    )
         programmes = extra.get("programmes")
         if programmes and ("jp" in programmes or "jkp" in programmes):
             category = extra.get("category") or ("pu" if role == "karyawan" else "bpu")
@@ -164,7 +172,7 @@ class PersonChecker:
                     c = resolve_coop(self.session, ref)
                     assert c.id is not None  # a stored cooperative
                     cid, status = c.id, c.status
-                found = cid if status == "active" else f"cooperative {cid} is inactive"
+                found = cid if status == "active" else _("cooperative {id} is inactive").format(id=cid)
             except KoptrackError as exc:
                 found = exc.message
             self.coops[ref] = found
@@ -184,7 +192,7 @@ class PersonChecker:
                 (
                     "nik",
                     nik_raw,
-                    "is stored as a number, which Excel rounds to 15 digits; format the NIK column as Text",
+                    _("is stored as a number, which Excel rounds to 15 digits; format the NIK column as Text"),
                 )
             )
         elif isinstance(nik, str):
@@ -195,14 +203,14 @@ class PersonChecker:
         if name[:1] == "'" and name[1:2] in FORMULA_STARTS:
             name = name[1:]  # koptrack's export kept a spreadsheet from reading it as a formula
         if not name:
-            errors.append(("name", "", "is required"))
+            errors.append(("name", "", _("is required")))
         elif name.isascii():  # the common case, without a call
             if _CONTROL.search(name):
                 errors.append(
-                    ("name", name.encode("unicode_escape").decode("ascii")[:60], "contains control characters")
+                    ("name", name.encode("unicode_escape").decode("ascii")[:60], _("contains control characters"))
                 )
             elif len(name) > 200:
-                errors.append(("name", name[:40] + "...", "is longer than 200 characters"))
+                errors.append(("name", name[:40] + "...", _("is longer than 200 characters")))
             elif "  " in name:
                 name = " ".join(name.split())
         else:  # NFKC, invisible characters removed, as every name is stored
@@ -237,7 +245,7 @@ class PersonChecker:
 
         k = self.k_since
         since_raw = values[k].strip() if k < n else ""
-        since: Any = self._date(since_raw, "since") if since_raw else "is required (a date like 2021-03-16)"
+        since: Any = self._date(since_raw, "since") if since_raw else _("is required (a date like 2021-03-16)")
         if isinstance(since, str):
             errors.append(("since", since_raw, since))
 
@@ -249,7 +257,13 @@ class PersonChecker:
             if isinstance(until, str):
                 errors.append(("until", until_raw, until))
             elif isinstance(since, dt.date) and until <= since:
-                errors.append(("until", until_raw, f"must be after the day the person joined ({since})"))
+                errors.append(
+                    (
+                        "until",
+                        until_raw,
+                        _("must be after the day the person joined ({day})").format(day=i18n.date(since)),
+                    )
+                )
 
         coop_id: Any
         if self.fixed_coop_id is not None:
@@ -257,7 +271,7 @@ class PersonChecker:
         else:
             k = self.k_coop
             ref = values[k].strip() if k < n else ""
-            coop_id = self._coop(ref) if ref else "is required (or give --coop)"
+            coop_id = self._coop(ref) if ref else _("is required (or give --coop)")
             if isinstance(coop_id, str):
                 errors.append(("coop", ref, coop_id))
             elif 0 <= self.k_coop_name < n:
@@ -271,7 +285,9 @@ class PersonChecker:
                         (
                             "coop",
                             ref,
-                            f"is {self._coop_name(coop_id)!r} in this database, not {named!r} as the file says",
+                            _("is {stored} in this database, not {named} as the file says").format(
+                                stored=repr(self._coop_name(coop_id)), named=repr(named)
+                            ),
                         )
                     )
 
@@ -295,11 +311,25 @@ class PersonChecker:
             except ValidationError as exc:
                 errors.append((name_, v, exc.reason))
         if not errors and extra and extra.get("bpjs_on") is None:
-            errors.append(("bpjs_on", "", "a BPJS date is needed to enroll (kpj, programmes or category were given)"))
+            errors.append(
+                ("bpjs_on", "", _("a BPJS date is needed to enroll (kpj, programmes or category were given)"))
+            )
         if not errors and extra.get("bpjs_on") and extra["bpjs_on"] < since:
-            errors.append(("bpjs_on", extra["bpjs_on"].isoformat(), f"is before the person joined ({since})"))
+            errors.append(
+                (
+                    "bpjs_on",
+                    extra["bpjs_on"].isoformat(),
+                    _("is before the person joined ({day})").format(day=i18n.date(since)),
+                )
+            )
         if not errors and until is not None and extra.get("bpjs_on") and extra["bpjs_on"] >= until:
-            errors.append(("bpjs_on", extra["bpjs_on"].isoformat(), f"is not before the person left ({until})"))
+            errors.append(
+                (
+                    "bpjs_on",
+                    extra["bpjs_on"].isoformat(),
+                    _("is not before the person left ({day})").format(day=i18n.date(until)),
+                )
+            )
         if not errors:
             errors.extend(self._rules(nik, role, since, since_raw, extra))
         if errors:
@@ -375,8 +405,10 @@ class CoopChecker:
                         raise ValidationError(
                             "kind",
                             v,
-                            f"is a label, not a kind: give the kind ({', '.join(COOP_KINDS)}) in a Jenis column "
-                            "and the label in a Label column, where it is kept",
+                            _(
+                                "is a label, not a kind: give the kind ({kinds}) in a Jenis column "
+                                "and the label in a Label column, where it is kept"
+                            ).format(kinds=", ".join(COOP_KINDS)),
                         )
                     if row["kind"] is None:
                         validate.parse_kind(v)  # refused: required

@@ -1,13 +1,18 @@
 """The columns an import reads: the names the office's spreadsheets give them (`ALIASES`), the
-ones each kind of file must have (`REQUIRED`), and the header row matched to them (`map_headers`)."""
+ones each kind of file must have (`REQUIRED`), and the header row matched to them (`map_headers`).
+koptrack's own exports are read back in either language: the headers they write (core/exports.py,
+in English and in every language with a catalog) are names of their columns too (`export_aliases`).
+A column is named to people by `field_label` (`since` is "tanggal masuk" in Indonesian)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
+from koptrack import i18n
 from koptrack.domain import validate
 from koptrack.errors import KoptrackError
+from koptrack.i18n import _, pgettext
 from koptrack.io.readers import norm_header
 
 # Column names the office's spreadsheets use, matched case-insensitively with punctuation and
@@ -56,16 +61,105 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 REQUIRED = {"people": ("nik", "name", "role", "since"), "coops": ("name", "kind", "kecamatan")}
-# A required column that another column stands in for when the file has none of its own.
-STAND_INS = {"people": {"role": "position"}, "coops": {"kind": "label"}}
+# A required column that another column stands in for when the file has none of its own (a
+# cooperative's name read as the cooperative: the export's Nama Koperasi without its ID Koperasi).
+STAND_INS = {"people": {"role": "position", "coop": "coop_name"}, "coops": {"kind": "label"}}
 # Every column name an import knows, as norm_header gives them: the header row is found by them.
 KNOWN = {kind: frozenset(a for aliases in fields.values() for a in aliases) for kind, fields in ALIASES.items()}
 _NIK_LIKE = re.compile(r"\d{11,}")
 
+# The export's columns an import reads back: the export's column key -> the import's field.
+EXPORT_FIELDS = {
+    "people": {k: k for k in ("nik", "name", "role", "position", "since", "until", "coop", "coop_name")},
+    "coops": {
+        **{k: k for k in ("name", "kind", "label", "base", "kecamatan", "desa", "legal_no", "nik_koperasi")},
+        **{"address": "address", "employer_size": "size", "note": "note"},
+    },
+}
+# The Indonesian export's headers that ALIASES gives another field (the office's Nama Koperasi is
+# its cooperative column; the export's is the name beside ID Koperasi): read as the export's even
+# where no catalog is compiled.
+EXPORT_NAMES = {"people": {"nama koperasi": "coop_name"}, "coops": {}}
+_export_cache: dict[str, dict[str, str]] = {}
+
+
+def export_aliases(kind: str) -> dict[str, str]:
+    """The headers koptrack's own export of `kind` writes (core/exports.py), as norm_header gives
+    them, -> the import's field: the column keys (an English CSV), the English headers (an
+    xlsx) and their translation in every language with a catalog, so that a file exported in
+    one language is read back in the other."""
+    found = _export_cache.get(kind)
+    if found is None:
+        from koptrack.core import exports
+
+        columns = exports.PEOPLE_COLUMNS if kind == "people" else exports.COOP_COLUMNS
+        fields = EXPORT_FIELDS[kind]
+        catalogs = []
+        for lang in i18n.LANGUAGES:
+            try:
+                catalogs.append(i18n.translations(lang))
+            except OSError:  # no compiled catalog for it (a source tree never compiled)
+                continue
+        found = dict(EXPORT_NAMES[kind])
+        for col in columns:
+            field = fields.get(col.key)
+            if field is None:
+                continue
+            found[norm_header(col.key)] = field
+            for catalog in catalogs:
+                found[norm_header(catalog.gettext(col.header))] = field
+        _export_cache[kind] = found
+    return found
+
+
+def known(kind: str) -> frozenset[str]:
+    """Every column name an import of `kind` knows: the header row is found by them."""
+    return KNOWN[kind] | frozenset(export_aliases(kind))
+
+
+def field_label(field: str) -> str:
+    """An import's field as a person reads it in a message (`since`: "tanggal masuk" in
+    Indonesian); in English, the field's own name."""
+    labels = _labels.get(i18n.language())
+    if labels is None:
+        labels = _labels[i18n.language()] = {
+            # Translators: the columns of an import file, named in refused-rows reasons
+            # ("since: is required"); say them as the office's spreadsheets name them.
+            "nik": pgettext("import column", "nik"),
+            "name": pgettext("import column", "name"),
+            "role": pgettext("import column", "role"),
+            "position": pgettext("import column", "position"),
+            "since": pgettext("import column", "since"),
+            "until": pgettext("import column", "until"),
+            "coop": pgettext("import column", "coop"),
+            "coop_name": pgettext("import column", "coop_name"),
+            "kpj": pgettext("import column", "kpj"),
+            "bpjs_on": pgettext("import column", "bpjs_on"),
+            "programmes": pgettext("import column", "programmes"),
+            "category": pgettext("import column", "category"),
+            "kind": pgettext("import column", "kind"),
+            "label": pgettext("import column", "label"),
+            "base": pgettext("import column", "base"),
+            "kecamatan": pgettext("import column", "kecamatan"),
+            "desa": pgettext("import column", "desa"),
+            "legal_no": pgettext("import column", "legal_no"),
+            "nik_koperasi": pgettext("import column", "nik_koperasi"),
+            "address": pgettext("import column", "address"),
+            "size": pgettext("import column", "size"),
+            "note": pgettext("import column", "note"),
+        }
+    return labels.get(field, field)
+
+
+_labels: dict[str, dict[str, str]] = {}
+
 
 def map_headers(kind: str, headers: Sequence[object]) -> dict[str, int]:
-    """koptrack field -> column index; raises naming a missing required column."""
+    """koptrack field -> column index; raises naming a missing required column. The headers of
+    koptrack's own export count before the office's names (the export's Nama Koperasi is the
+    cooperative's name beside its ID Koperasi; alone, it stands in for the cooperative)."""
     lookup = {alias: name for name, aliases in ALIASES[kind].items() for alias in aliases}
+    lookup.update(export_aliases(kind))
     mapping: dict[str, int] = {}
     for i, h in enumerate(headers):
         name = lookup.get(norm_header(h))
@@ -74,8 +168,14 @@ def map_headers(kind: str, headers: Sequence[object]) -> dict[str, int]:
         if name in mapping:
             j = mapping[name]
             raise KoptrackError(
-                f"columns {j + 1} {_shown(headers[j])!r} and {i + 1} {_shown(h)!r} are both the {name} column",
-                hint="delete or rename one of them, so that koptrack knows which to read",
+                _("columns {first} {first_name} and {second} {second_name} are both the {field} column").format(
+                    first=j + 1,
+                    first_name=repr(_shown(headers[j])),
+                    second=i + 1,
+                    second_name=repr(_shown(h)),
+                    field=field_label(name),
+                ),
+                hint=_("delete or rename one of them, so that koptrack knows which to read"),
             )
         mapping[name] = i
     for needed, stand_in in STAND_INS[kind].items():
@@ -83,10 +183,13 @@ def map_headers(kind: str, headers: Sequence[object]) -> dict[str, int]:
             mapping[needed] = mapping.pop(stand_in)
     missing = [f for f in REQUIRED[kind] if f not in mapping]
     if missing:
-        wanted = "; ".join(f"{f} (or {', '.join(ALIASES[kind][f][1:4])})" for f in missing)
+        wanted = "; ".join(
+            _("{field} (or {names})").format(field=field_label(f), names=", ".join(ALIASES[kind][f][1:4]))
+            for f in missing
+        )
         raise KoptrackError(
-            f"the header row has no column for {wanted}",
-            hint=f"found columns: {', '.join(_shown(h) for h in headers)[:300]}",
+            _("the header row has no column for {columns}").format(columns=wanted),
+            hint=_("found columns: {columns}").format(columns=", ".join(_shown(h) for h in headers)[:300]),
         )
     return mapping
 

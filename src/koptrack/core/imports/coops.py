@@ -14,11 +14,12 @@ from sqlmodel import Session
 from koptrack.core import audit
 from koptrack.core.config import default_regency
 from koptrack.core.imports.checks import CoopChecker
-from koptrack.core.imports.columns import KNOWN, map_headers
+from koptrack.core.imports.columns import known, map_headers
 from koptrack.core.imports.result import ErrorSink, ImportRejected, ImportResult
 from koptrack.core.imports.writer import BATCH
 from koptrack.core.regions import kecamatan_names
 from koptrack.errors import KoptrackError
+from koptrack.i18n import _
 from koptrack.io.readers import open_table
 from koptrack.store.models import utcnow
 from koptrack.store.tables import COOP
@@ -44,19 +45,19 @@ def import_coops(
     conn = session.connection()
     names = kecamatan_names(session)
     if not names:
-        raise KoptrackError("no kecamatan are loaded yet", hint="run `koptrack seed` first")
+        raise KoptrackError(_("no kecamatan are loaded yet"), hint=_("run `koptrack seed` first"))
     prefer = default_regency()
     existing: dict[tuple[str, str], int] = {
         (n.lower(), k): i for i, n, k in conn.execute(select(C.c.id, C.c.name, C.c.kecamatan_code))
     }
-    # legal number and NIK koperasi -> the cooperative holding it (an id, or a line of this file)
-    taken: dict[str, dict[str, int | str]] = {
+    # legal number and NIK koperasi -> the cooperative holding it (an id, or minus a line of this file)
+    taken: dict[str, dict[str, int]] = {
         "legal_no": {v: i for i, v in conn.execute(select(C.c.id, C.c.legal_no).where(C.c.legal_no.is_not(None)))},
         "nik_koperasi": {
             v: i for i, v in conn.execute(select(C.c.id, C.c.nik_koperasi).where(C.c.nik_koperasi.is_not(None)))
         },
     }
-    with open_table(path, sheet=sheet, encoding=encoding, known=KNOWN["coops"]) as table:
+    with open_table(path, sheet=sheet, encoding=encoding, known=known("coops")) as table:
         mapping = map_headers("coops", table.headers)
         sink = ErrorSink(
             result,
@@ -84,12 +85,18 @@ def import_coops(
                     None,
                 )
                 if clash:
-                    sink.add(line, clash[0], row[clash[0]], f"already belongs to cooperative {clash[1]}", values)
+                    holder = clash[1]
+                    reason = (
+                        _("already belongs to cooperative {id}").format(id=holder)
+                        if holder > 0
+                        else _("already belongs to cooperative line {line}").format(line=-holder)
+                    )
+                    sink.add(line, clash[0], row[clash[0]], reason, values)
                     continue
                 existing[ident] = -1
                 for f in ("legal_no", "nik_koperasi"):
                     if row.get(f):
-                        taken[f][row[f]] = f"line {line}"
+                        taken[f][row[f]] = -line
                 batch.append({**row, "status": "active", "created_at": now, "updated_at": now})
                 if len(batch) >= BATCH:
                     conn.execute(insert(C), batch)

@@ -11,10 +11,11 @@ from sqlmodel import Session
 from koptrack.core import audit
 from koptrack.core.coops import resolve_coop
 from koptrack.core.imports.checks import PersonChecker, PersonRow
-from koptrack.core.imports.columns import KNOWN, map_headers
+from koptrack.core.imports.columns import known, map_headers
 from koptrack.core.imports.result import ErrorSink, ImportRejected, ImportResult
 from koptrack.core.imports.writer import BATCH, PeopleWriter
 from koptrack.errors import KoptrackError
+from koptrack.i18n import _
 from koptrack.io.readers import open_table
 
 # Rows created by one import from which the tables are analyzed at its end (PostgreSQL).
@@ -44,13 +45,15 @@ def import_people(
     result = ImportResult(kind="people", file=path.name, created={"people": 0, "engagements": 0, "enrollments": 0})
     fixed_coop = resolve_coop(session, coop) if coop not in (None, "") else None
     if fixed_coop is not None and fixed_coop.status != "active":
-        raise KoptrackError(f"cooperative {fixed_coop.id} {fixed_coop.name!r} is inactive")
-    with open_table(path, sheet=sheet, encoding=encoding, known=KNOWN["people"]) as table:
+        raise KoptrackError(
+            _("cooperative {id} {name} is inactive").format(id=fixed_coop.id, name=repr(fixed_coop.name))
+        )
+    with open_table(path, sheet=sheet, encoding=encoding, known=known("people")) as table:
         mapping = map_headers("people", table.headers)
         if fixed_coop is None and "coop" not in mapping:
             raise KoptrackError(
-                "the file has no cooperative column (Koperasi / Nama Koperasi / ID Koperasi)",
-                hint="add one, or give the cooperative for every row with --coop",
+                _("the file has no cooperative column (Koperasi / Nama Koperasi / ID Koperasi)"),
+                hint=_("add one, or give the cooperative for every row with --coop"),
             )
         sink = ErrorSink(
             result,

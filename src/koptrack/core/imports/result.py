@@ -1,7 +1,9 @@
 """What an import reports: its counts (`ImportResult`), the bad rows (`RowError`), the refusal
 of an all-or-nothing import (`ImportRejected`), and the sink every check reports a bad row to
 (`ErrorSink`: the first errors kept for display, every bad row written to the --errors CSV with
-every reason it was refused for)."""
+every reason it was refused for). Reasons and warnings are in the language in force; the
+refused-rows file names each column as a person reads it (`field_label`), and its own last
+column (`error`, `kesalahan`) is recognised in either language when the file comes back."""
 
 from __future__ import annotations
 
@@ -12,8 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from koptrack import i18n
+from koptrack.core.imports.columns import field_label
 from koptrack.domain import validate
 from koptrack.errors import KoptrackError
+from koptrack.i18n import _, pgettext
 from koptrack.io.readers import norm_header
 from koptrack.io.writers import neutralise, open_private
 from koptrack.report import scrub
@@ -65,13 +70,40 @@ class ImportRejected(KoptrackError):
     def __init__(self, result: ImportResult):
         self.result = result
         super().__init__(
-            f"{result.file}: {result.invalid} of {result.rows} rows are invalid; nothing was imported",
-            hint="fix them (write them out with --errors FILE, correct, import that file) or keep the good "
-            "rows with --skip-invalid",
+            _("{file}: {invalid} of {rows} rows are invalid; nothing was imported").format(
+                file=result.file, invalid=i18n.number(result.invalid), rows=i18n.number(result.rows)
+            ),
+            hint=_(
+                "fix them (write them out with --errors FILE, correct, import that file) or keep the good "
+                "rows with --skip-invalid"
+            ),
         )
 
 
 ERROR_COLUMN = "error"
+
+
+def error_column() -> str:
+    """The header of the refused-rows file's reasons column, in the language in force."""
+    # Translators: the last column of the refused-rows file (--errors), holding the reasons
+    return pgettext("refused-rows column", "error")
+
+
+def is_error_column(header: object) -> bool:
+    """Whether a header is the reasons column of a refused-rows file, in any language."""
+    name = norm_header(header)
+    if name in (ERROR_COLUMN, norm_header(error_column())):
+        return True
+    for lang in i18n.LANGUAGES:
+        try:
+            catalog = i18n.translations(lang)
+        except OSError:  # no compiled catalog for it
+            continue
+        if name == norm_header(catalog.pgettext("refused-rows column", ERROR_COLUMN)):
+            return True
+    return False
+
+
 _NIK_LIKE = re.compile(r"\d{11,}")
 
 
@@ -98,11 +130,11 @@ class ErrorSink:
         self.file: IO[str] | None = None
         self.writer: Writer | None = None
         # an `error` column of the input (a refused-rows file corrected) is not copied
-        self.width = len(headers) - 1 if headers and norm_header(headers[-1]) == ERROR_COLUMN else None
+        self.width = len(headers) - 1 if headers and is_error_column(headers[-1]) else None
         if path is not None:
             self.file = open_private(path, newline="", encoding="utf-8-sig", force=force, protect=tuple(protect))
             self.writer = csv.writer(self.file, delimiter=delimiter)
-            self.writer.writerow([*(neutralise(h) for h in headers[: self.width]), ERROR_COLUMN])
+            self.writer.writerow([*(neutralise(h) for h in headers[: self.width]), error_column()])
         self._lines: set[int] = set()
         # the reasons of the row being reported (a row's reasons come one after another)
         self._line: int | None = None
@@ -123,7 +155,7 @@ class ErrorSink:
         if line != self._line:
             self._flush()
             self._line, self._raw = line, raw
-        self._reasons.append(f"{column}: {reason}")
+        self._reasons.append(f"{field_label(column)}: {reason}")
         if line not in self._lines:
             self._lines.add(line)
             self.result.invalid += 1
@@ -132,7 +164,9 @@ class ErrorSink:
         """A warning about a row that is kept (the first MAX_SHOWN_ERRORS of them)."""
         if len(self.result.warnings) < MAX_SHOWN_ERRORS:
             self.result.warnings.append(
-                f"line {line}: " + _NIK_LIKE.sub(lambda m: validate.mask_nik(m.group()), message)
+                _("line {line}: {message}").format(
+                    line=line, message=_NIK_LIKE.sub(lambda m: validate.mask_nik(m.group()), message)
+                )
             )
 
     def _flush(self) -> None:

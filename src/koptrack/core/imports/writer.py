@@ -12,10 +12,12 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
+from koptrack import i18n
 from koptrack.core import bpjs
 from koptrack.core.imports.checks import PersonRow
 from koptrack.core.imports.result import ErrorSink, ImportResult
 from koptrack.domain import periods, validate
+from koptrack.i18n import _
 from koptrack.store.bulk import Storage, bulk_insert
 from koptrack.store.models import utcnow
 from koptrack.store.tables import COOP, ENGAGEMENT, ENROLLMENT, PERSON, REGISTRATION
@@ -126,7 +128,7 @@ class PeopleWriter:
                 return {row[0]: before + 1 + j for j, row in enumerate(rows)}
         else:
             bulk_insert(conn, PERSON, self.PERSON_COLUMNS, rows)
-        return {nik: pid for nik, (pid, _) in self._ids([row[0] for row in rows]).items()}
+        return {nik: pid for nik, (pid, _name) in self._ids([row[0] for row in rows]).items()}
 
     def write(self, batch: list[PersonRow]) -> None:
         if not batch:
@@ -146,7 +148,7 @@ class PeopleWriter:
                         r.line,
                         "kpj",
                         r.kpj,
-                        f"already belongs to another person (nik {validate.mask_nik(owner)})",
+                        _("already belongs to another person (nik {nik})").format(nik=validate.mask_nik(owner)),
                         r.raw,
                     )
                     continue
@@ -154,7 +156,11 @@ class PeopleWriter:
                 # a name stored before names were normalised may still hold invisible characters
                 if validate.normalise_name(known[r.nik][1]).casefold() != r.name.casefold():
                     self.sink.add(
-                        r.line, "nik", r.nik, f"is already registered under another name ({known[r.nik][1]!r})", r.raw
+                        r.line,
+                        "nik",
+                        r.nik,
+                        _("is already registered under another name ({name})").format(name=repr(known[r.nik][1])),
+                        r.raw,
                     )
                     continue
             elif r.nik in new:
@@ -163,14 +169,14 @@ class PeopleWriter:
                         r.line,
                         "nik",
                         r.nik,
-                        f"appears earlier in the file with another name ({new[r.nik][1]!r})",
+                        _("appears earlier in the file with another name ({name})").format(name=repr(new[r.nik][1])),
                         r.raw,
                     )
                     continue
             else:
                 new[r.nik] = (r.nik, r.name, r.gender, d(r.birth), now, now)
             rows.append(r)
-        ids = {nik: pid for nik, (pid, _) in known.items()}
+        ids = {nik: pid for nik, (pid, _name) in known.items()}
         self._load_sizes({r.coop_id for r in rows if r.bpjs_on is not None})
         self._load_registrations({r.coop_id for r in rows if r.bpjs_on is not None})
         if new:
@@ -211,8 +217,11 @@ class PeopleWriter:
                     r.line,
                     "since",
                     r.since.isoformat(),
-                    f"overlaps this person's earlier period as {r.role} of cooperative {r.coop_id}"
-                    + (f" ({_period(periods_[at])})" if at >= 0 else ""),
+                    (
+                        _("overlaps this person's earlier period as {role} of cooperative {id} ({period})")
+                        if at >= 0
+                        else _("overlaps this person's earlier period as {role} of cooperative {id}")
+                    ).format(role=r.role, id=r.coop_id, period=_period(periods_[at]) if at >= 0 else ""),
                     r.raw,
                 )
                 continue
@@ -224,8 +233,10 @@ class PeopleWriter:
                     r.line,
                     "bpjs_on",
                     r.bpjs_on.isoformat(),
-                    f"cooperative {r.coop_id} is not registered with BPJS on that day; record its registration "
-                    "first (koptrack bpjs register)",
+                    _(
+                        "cooperative {id} is not registered with BPJS on that day; record its registration "
+                        "first (koptrack bpjs register)"
+                    ).format(id=r.coop_id),
                     r.raw,
                 )
                 continue
@@ -237,8 +248,11 @@ class PeopleWriter:
                         r.line,
                         "bpjs_on",
                         r.bpjs_on.isoformat(),
-                        f"overlaps an enrollment through cooperative {r.coop_id}"
-                        + (f" ({_period(eperiods[eat])})" if eat >= 0 else ""),
+                        (
+                            _("overlaps an enrollment through cooperative {id} ({period})")
+                            if eat >= 0
+                            else _("overlaps an enrollment through cooperative {id}")
+                        ).format(id=r.coop_id, period=_period(eperiods[eat]) if eat >= 0 else ""),
                         r.raw,
                     )
                     continue
@@ -307,7 +321,7 @@ def fits(periods: list[list[Any]], start: dt.date, end: dt.date | None = None) -
     'same' if it is recorded already (nothing to do); 'end' if the recorded open period starting
     on `start` is the one the file ends (the person has left); 'new' if it overlaps none;
     'conflict' otherwise."""
-    for i, (since, until, _) in enumerate(periods):
+    for i, (since, until, _eid) in enumerate(periods):
         if since == start and until == end:
             return "same", i
     verdict, at = "new", -1
@@ -320,4 +334,6 @@ def fits(periods: list[list[Any]], start: dt.date, end: dt.date | None = None) -
 
 
 def _period(p: list[Any]) -> str:
-    return f"{p[0]} until {p[1]}" if p[1] is not None else f"since {p[0]}"
+    if p[1] is not None:
+        return _("{start} until {end}").format(start=i18n.date(p[0]), end=i18n.date(p[1]))
+    return _("since {start}").format(start=i18n.date(p[0]))
