@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from koptrack.i18n import _
+
 
 class KoptrackError(Exception):
     """Base for every error caused by input or state, not by a bug."""
@@ -22,7 +24,9 @@ class ValidationError(KoptrackError):
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"{field} {value!r}: {reason}", hint)
+        # `reason` is a whole predicate ("must have 16 digits, it has 3"), already translated; an
+        # import shows it alone beside its column ("nik: <reason>")
+        super().__init__(_("{field} {value}: {reason}").format(field=field, value=repr(value), reason=reason), hint)
 
 
 class NotFound(KoptrackError):

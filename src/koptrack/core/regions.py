@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from koptrack.domain import validate
 from koptrack.errors import KoptrackError
+from koptrack.i18n import _
 from koptrack.store.models import Kecamatan, KecamatanAlias, Regency
 
 
@@ -62,7 +63,7 @@ def resolve_kecamatan(session: Session, text: object, field: str = "kecamatan") 
     names = kecamatan_names(session)
     if not names:
         raise KoptrackError(
-            "no kecamatan are loaded yet", hint="run `koptrack seed` first to load Karawang's 30 kecamatan"
+            _("no kecamatan are loaded yet"), hint=_("run `koptrack seed` first to load Karawang's 30 kecamatan")
         )
     from koptrack.core.config import default_regency
 

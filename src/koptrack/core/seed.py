@@ -19,11 +19,13 @@ import yaml
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from koptrack import i18n
 from koptrack.core import audit
 from koptrack.core.regions import KecamatanNames, kecamatan_aliases
 from koptrack.domain import validate
 from koptrack.domain.vocab import ANY, METRICS
 from koptrack.errors import KoptrackError, ValidationError
+from koptrack.i18n import _
 from koptrack.store.models import (
     RULES_SINCE,
     BpjsRegistration,
@@ -55,11 +57,22 @@ def default_seed_path() -> Path:
     repo = Path(__file__).resolve().parents[3] / "data" / "seed.yaml"
     if repo.is_file():
         return repo
-    raise KoptrackError("the default seed file data/seed.yaml is missing from this installation")
+    raise KoptrackError(_("the default seed file data/seed.yaml is missing from this installation"))
 
 
 def _err(where: str, field: str, value: object, reason: str) -> SeedError:
-    return SeedError(f"{where}.{field} {value!r}: {reason}" if field else f"{where}: {reason}")
+    """`cooperatives[0].kecamatan 'Klarii': <reason>`: `reason` is a whole predicate, translated."""
+    if field:
+        return SeedError(
+            _("{where}.{field} {value}: {reason}").format(where=where, field=field, value=repr(value), reason=reason)
+        )
+    return SeedError(_("{where}: {reason}").format(where=where, reason=reason))
+
+
+def _unknown_fields(where: str, fields) -> SeedError:
+    return SeedError(
+        _("{where}: unknown field(s) {fields}").format(where=where, fields=", ".join(sorted(map(str, fields))))
+    )
 
 
 class _Entry:
@@ -67,22 +80,26 @@ class _Entry:
 
     def __init__(self, data: Any, where: str, allowed: set[str]):
         if not isinstance(data, dict):
-            raise SeedError(f"{where}: must be a mapping (key: value), not {type(data).__name__}")
+            raise SeedError(
+                _("{where}: must be a mapping (key: value), not {type}").format(where=where, type=type(data).__name__)
+            )
         unknown = set(data) - allowed
         if True in unknown or False in unknown:
             raise SeedError(
-                f"{where}: a key reads as yes/no/on/off, which YAML takes for true/false; "
-                "quote it or use the documented name"
+                _(
+                    "{where}: a key reads as yes/no/on/off, which YAML takes for true/false; "
+                    "quote it or use the documented name"
+                ).format(where=where)
             )
         if unknown:
-            raise SeedError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+            raise _unknown_fields(where, unknown)
         self.data, self.where = data, where
 
     def get(self, field: str, parse=None, *, required: bool = False, default=None):
         value = self.data.get(field)
         if value is None:
             if required:
-                raise _err(self.where, field, None, "is required")
+                raise _err(self.where, field, None, _("is required"))
             return default
         if parse is None:
             return value
@@ -98,7 +115,7 @@ class _Entry:
 def _list(doc: dict, key: str, where: str | None = None) -> list:
     value = doc.get(key) or []
     if not isinstance(value, list):
-        raise SeedError(f"{where or key}: must be a list")
+        raise SeedError(_("{where}: must be a list").format(where=where or key))
     return value
 
 
@@ -108,7 +125,11 @@ def _no_repeats(entries: list, section: str, ident, label: str) -> None:
     for i, entry in enumerate(entries):
         key = ident(entry)
         if key in seen:
-            raise SeedError(f"{section}[{i}]: {label} {key!r} is listed twice (also {section}[{seen[key]}])")
+            raise SeedError(
+                _("{where}: {label} {key} is listed twice (also {other})").format(
+                    where=f"{section}[{i}]", label=label, key=repr(key), other=f"{section}[{seen[key]}]"
+                )
+            )
         seen[key] = i
 
 
@@ -118,7 +139,7 @@ def _date(v):
 
 def _metric(v):
     if v not in METRICS:
-        raise ValidationError("metric", v, f"must be one of {', '.join(METRICS)}")
+        raise ValidationError("metric", v, _("must be one of {choices}").format(choices=", ".join(METRICS)))
     return v
 
 
@@ -128,13 +149,13 @@ def _segment(parse):
 
 def _positive(v):
     if isinstance(v, bool) or not isinstance(v, int):
-        raise ValidationError("value", v, "must be a whole number above 0")
+        raise ValidationError("value", v, _("must be a whole number above 0"))
     return validate.parse_count(v, "value", minimum=1)  # and one the database can hold
 
 
 def _count(v):
     if isinstance(v, bool) or not isinstance(v, int):
-        raise ValidationError("value", v, "must be a whole number, 0 or more")
+        raise ValidationError("value", v, _("must be a whole number, {minimum} or more").format(minimum=0))
     return validate.parse_count(v, "value")
 
 
@@ -153,11 +174,14 @@ class _NoAliasLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in a seed file", event.start_mark
+                None, None, _("aliases (*name) are not allowed in a seed file"), event.start_mark
             )
         if self._depth >= MAX_SEED_DEPTH:
             raise yaml.composer.ComposerError(
-                None, None, f"nested more than {MAX_SEED_DEPTH} levels deep", self.peek_event().start_mark
+                None,
+                None,
+                _("nested more than {n} levels deep").format(n=MAX_SEED_DEPTH),
+                self.peek_event().start_mark,
             )
         self._depth += 1
         try:
@@ -167,27 +191,40 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 
 def read_seed(path: Path) -> dict:
+    shown = repr(str(path))
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise SeedError(f"seed file {str(path)!r}: {exc.strerror}") from None
+        raise SeedError(_("seed file {path}: {error}").format(path=shown, error=exc.strerror)) from None
     if size > MAX_SEED_BYTES:
-        raise SeedError(f"seed file {str(path)!r}: {size} bytes is larger than a seed can be ({MAX_SEED_BYTES})")
+        raise SeedError(
+            _("seed file {path}: {size} bytes is larger than a seed can be ({maximum})").format(
+                path=shown, size=i18n.number(size), maximum=i18n.number(MAX_SEED_BYTES)
+            )
+        )
     try:
         with open(path, encoding="utf-8") as fh:
             doc = yaml.load(fh, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except UnicodeDecodeError:
-        raise SeedError(f"seed file {str(path)!r}: not UTF-8 text") from None
+        raise SeedError(_("seed file {path}: not UTF-8 text").format(path=shown)) from None
     except OSError as exc:  # a folder, a file this user may not read
-        raise SeedError(f"seed file {str(path)!r}: {exc.strerror}") from None
+        raise SeedError(_("seed file {path}: {error}").format(path=shown, error=exc.strerror)) from None
     except ValueError as exc:  # an integer of more than 4300 digits: Python refuses to convert it
-        raise SeedError(f"seed file {str(path)!r}: not a seed: {exc}") from None
+        raise SeedError(_("seed file {path}: not a seed: {error}").format(path=shown, error=exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise SeedError(f"seed file {str(path)!r}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        problem = getattr(exc, "problem", exc)
+        if mark:
+            message = _("seed file {path}: not valid YAML at line {line}: {problem}").format(
+                path=shown, line=mark.line + 1, problem=problem
+            )
+        else:
+            message = _("seed file {path}: not valid YAML: {problem}").format(path=shown, problem=problem)
+        raise SeedError(message) from None
     if not isinstance(doc, dict):
-        raise SeedError(f"seed file {str(path)!r}: must be a YAML mapping with sections (sources, regions, ...)")
+        raise SeedError(
+            _("seed file {path}: must be a YAML mapping with sections (sources, regions, ...)").format(path=shown)
+        )
     return doc
 
 
@@ -203,27 +240,41 @@ def _plan_aliases(aliases, plan: dict, existing_kecamatan: Sequence[tuple[str, s
         source(e)
         items = e.get("list", required=True)
         if not isinstance(items, list):
-            raise SeedError(f"{where}.list: must be a list of [code, alias]")
+            raise SeedError(_("{where}: must be a list of [code, alias]").format(where=f"{where}.list"))
         for j, item in enumerate(items):
             item_where = f"{where}.list[{j}]"
             if not (isinstance(item, list) and len(item) == 2):
-                raise SeedError(f"{item_where}: must be [code, alias]")
+                raise SeedError(_("{where}: must be [code, alias]").format(where=item_where))
             how, code = validate.kecamatan_key(item[0])
             if how != "code" or code not in names:
                 raise SeedError(
-                    f"{item_where}: code {str(item[0])!r} is not a kecamatan of this file or of the database"
+                    _("{where}: code {code} is not a kecamatan of this file or of the database").format(
+                        where=item_where, code=repr(str(item[0]))
+                    )
                 )
             try:
                 alias = cast(str, validate.clean_text(item[1], "alias", required=True))  # never None
             except ValidationError as exc:
                 raise _err(item_where, "alias", exc.value, exc.reason) from None
             if validate.kecamatan_key(alias)[0] != "name":
-                raise SeedError(f"{item_where}: alias {alias!r} reads as a code, not as a name")
+                raise SeedError(
+                    _("{where}: alias {alias} reads as a code, not as a name").format(
+                        where=item_where, alias=repr(alias)
+                    )
+                )
             if alias.casefold() == names[code].casefold():
-                raise SeedError(f"{item_where}: alias {alias!r} is the name of kecamatan {code} itself")
+                raise SeedError(
+                    _("{where}: alias {alias} is the name of kecamatan {code} itself").format(
+                        where=item_where, alias=repr(alias), code=code
+                    )
+                )
             key = (code, alias.casefold())
             if key in seen:
-                raise SeedError(f"{item_where}: alias {alias!r} of {code} is listed twice (also {seen[key]})")
+                raise SeedError(
+                    _("{where}: alias {alias} of {code} is listed twice (also {other})").format(
+                        where=item_where, alias=repr(alias), code=code, other=seen[key]
+                    )
+                )
             seen[key] = item_where
             plan["aliases"].append(dict(code=code, alias=alias))
 
@@ -247,9 +298,9 @@ def plan_seed(
     }
     unknown = set(doc) - known_sections
     if unknown:
-        raise SeedError(f"unknown section(s) {', '.join(sorted(map(str, unknown)))}")
+        raise SeedError(_("unknown section(s) {sections}").format(sections=", ".join(sorted(map(str, unknown)))))
     if doc.get("format", 1) != 1:
-        raise SeedError(f"format {doc.get('format')!r}: this koptrack reads seed format 1")
+        raise SeedError(_("format {format}: this koptrack reads seed format 1").format(format=repr(doc.get("format"))))
     plan: dict[str, list] = {
         k: []
         for k in (
@@ -285,20 +336,20 @@ def plan_seed(
     def source(e: _Entry):
         key = e.get("source")
         if key is not None and (not isinstance(key, str) or key not in source_keys):
-            raise _err(e.where, "source", key, "is not a key listed under sources")
+            raise _err(e.where, "source", key, _("is not a key listed under sources"))
         return key
 
     regions = doc.get("regions") or {}
     if not isinstance(regions, dict):
-        raise SeedError("regions: must be a mapping with regencies and kecamatan")
+        raise SeedError(_("regions: must be a mapping with regencies and kecamatan"))
     unknown = set(regions) - {"regencies", "kecamatan", "aliases"}
     if unknown:
-        raise SeedError(f"regions: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+        raise _unknown_fields("regions", unknown)
     for i, raw in enumerate(_list(regions, "regencies", "regions.regencies")):
         e = _Entry(raw, f"regions.regencies[{i}]", {"code", "name", "province"})
         code = str(e.get("code", required=True))
         if not (len(code) == 5 and code[2] == "." and code.replace(".", "").isdigit()):
-            raise _err(e.where, "code", code, "must look like 32.15")
+            raise _err(e.where, "code", code, _("must look like 32.15"))
         plan["regencies"].append(dict(code=code, name=e.text("name", required=True), province=e.text("province")))
     _no_repeats(plan["regencies"], "regions.regencies", lambda r: r["code"], "code")
     regency_codes = {r["code"] for r in plan["regencies"]}
@@ -310,15 +361,15 @@ def plan_seed(
         e = _Entry(group, where, {"source", "regency", "list"})
         regency = str(e.get("regency", required=True))
         if regency not in regency_codes:
-            raise _err(e.where, "regency", regency, "is not listed under regions.regencies")
+            raise _err(e.where, "regency", regency, _("is not listed under regions.regencies"))
         source(e)
         items = e.get("list", required=True)
         if not isinstance(items, list):
-            raise SeedError(f"{where}.list: must be a list of [code, name]")
+            raise SeedError(_("{where}: must be a list of [code, name]").format(where=f"{where}.list"))
         for j, item in enumerate(items):
             item_where = f"{where}.list[{j}]"
             if not (isinstance(item, list) and len(item) == 2):
-                raise SeedError(f"{item_where}: must be [code, name]")
+                raise SeedError(_("{where}: must be [code, name]").format(where=item_where))
             code = str(item[0])
             try:
                 name = validate.clean_text(item[1], "name")
@@ -326,15 +377,23 @@ def plan_seed(
                 raise _err(item_where, "name", exc.value, exc.reason) from None
             how, key = validate.kecamatan_key(code)
             if how != "code" or not key.startswith(regency + "."):
-                raise SeedError(f"{item_where}: code {code!r} must be a kecamatan code in regency {regency}")
+                raise SeedError(
+                    _("{where}: code {code} must be a kecamatan code in regency {regency}").format(
+                        where=item_where, code=repr(code), regency=regency
+                    )
+                )
             if not name:
-                raise SeedError(f"{item_where}: name is required")
+                raise SeedError(_("{where}: name is required").format(where=item_where))
             plan["kecamatan"].append(dict(code=key, name=name, regency_code=regency))
             kec_where.append(item_where)
     seen: dict[str, str] = {}
     for k, item_where in zip(plan["kecamatan"], kec_where, strict=True):
         if k["code"] in seen:
-            raise SeedError(f"{item_where}: code {k['code']} is listed twice (also {seen[k['code']]})")
+            raise SeedError(
+                _("{where}: code {code} is listed twice (also {other})").format(
+                    where=item_where, code=k["code"], other=seen[k["code"]]
+                )
+            )
         seen[k["code"]] = item_where
     _plan_aliases(regions.get("aliases"), plan, existing_kecamatan, source)
 
@@ -342,7 +401,9 @@ def plan_seed(
         e = _Entry(raw, f"programmes[{i}]", {"code", "name", "pu_rate", "paid_by", "legal_basis", "verified"})
         code = e.get("code", required=True)
         if code not in validate.PROGRAMMES:
-            raise _err(e.where, "code", code, f"must be one of {', '.join(validate.PROGRAMMES)}")
+            raise _err(
+                e.where, "code", code, _("must be one of {choices}").format(choices=", ".join(validate.PROGRAMMES))
+            )
         plan["programmes"].append(
             dict(
                 code=code,
@@ -379,7 +440,7 @@ def plan_seed(
         )
         code = e.get("programme", required=True)
         if code not in programme_codes:
-            raise _err(e.where, "programme", code, "is not listed under programmes")
+            raise _err(e.where, "programme", code, _("is not listed under programmes"))
         plan["rates"].append(
             dict(
                 programme=code,
@@ -484,7 +545,11 @@ def plan_seed(
             )
             ident = (row["year"], row["metric"], row["kind"], row["base"], row["regency"])
             if ident in seen_keys:
-                raise SeedError(f"{e.where}: year/metric/kind/base/regency {ident} is listed twice")
+                raise SeedError(
+                    _("{where}: year/metric/kind/base/regency {ident} is listed twice").format(
+                        where=e.where, ident=ident
+                    )
+                )
             seen_keys.add(ident)
             plan[key].append(row)
     return plan
@@ -557,7 +622,9 @@ def apply_seed(session: Session, plan: dict) -> dict[str, int]:
                 stmt = stmt.where(Cooperative.id != match.id)
             other = session.exec(stmt).first()
             if other is not None:
-                raise _err(f"cooperatives[{i}]", field, value, f"already belongs to cooperative {other}")
+                raise _err(
+                    f"cooperatives[{i}]", field, value, _("already belongs to cooperative {id}").format(id=other)
+                )
         if match is None:
             match = Cooperative(**coop_values)
             session.add(match)

@@ -12,7 +12,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from koptrack import i18n
 from koptrack.errors import KoptrackError
+from koptrack.i18n import _, ngettext
 
 # Below these ages a person in the role is almost surely a typing error in the NIK or the date
 # (DOMAIN.md: "an employee under 15 (or a member under 17)"); above OLDEST, too.
@@ -31,7 +33,9 @@ ROLE_CATEGORY = {"karyawan": "pu", "anggota": "bpu"}
 class NeedsConfirmation(KoptrackError):
     """Improbable, not impossible: refused unless the command is repeated with --confirm."""
 
-    def __init__(self, message: str, hint: str = "check it; if it is right, repeat the command with --confirm"):
+    def __init__(self, message: str, hint: str | None = None):
+        if hint is None:
+            hint = _("check it; if it is right, repeat the command with --confirm")
         super().__init__(message, hint)
 
 
@@ -57,21 +61,26 @@ def check_age(birth: dt.date, since: dt.date, role: str, *, who: str) -> AgeChec
     (a masked NIK)."""
     if since < birth:
         raise KoptrackError(
-            f"{who} was born on {birth.isoformat()} (from the NIK) and cannot be {role} from "
-            f"{since.isoformat()}, before birth",
-            hint="check the NIK's digits 7-12 (date of birth) and the start date",
+            _("{who} was born on {birth} (from the NIK) and cannot be {role} from {since}, before birth").format(
+                who=who, birth=i18n.date(birth), role=role, since=i18n.date(since)
+            ),
+            hint=_("check the NIK's digits 7-12 (date of birth) and the start date"),
         )
     age = age_on(birth, since)
     youngest = YOUNGEST.get(role, 15)
     if age < youngest:
         return AgeCheck(
-            f"{who} would be {age} years old on {since.isoformat()} (born {birth.isoformat()}, from "
-            f"the NIK): a {role} under {youngest} is improbable"
+            _(
+                "{who} would be {age} years old on {since} (born {birth}, from the NIK): "
+                "a {role} under {youngest} is improbable"
+            ).format(who=who, age=age, since=i18n.date(since), birth=i18n.date(birth), role=role, youngest=youngest)
         )
     if age > OLDEST:
         return AgeCheck(
-            f"{who} would be {age} years old on {since.isoformat()} (born {birth.isoformat()}, from "
-            f"the NIK): older than {OLDEST} is improbable"
+            _(
+                "{who} would be {age} years old on {since} (born {birth}, from the NIK): "
+                "older than {oldest} is improbable"
+            ).format(who=who, age=age, since=i18n.date(since), birth=i18n.date(birth), oldest=OLDEST)
         )
     return AgeCheck()
 
@@ -81,10 +90,18 @@ def check_programmes(category: str, programmes: Iterable[str]) -> None:
     wrong = [p for p in programmes if p in PU_ONLY]
     if category == "bpu" and wrong:
         names = ", ".join(p.upper() for p in wrong)
+        # core/imports/checks.py shows what follows the first ": " beside the programmes column
         raise KoptrackError(
-            f"programmes: {names} {'is' if len(wrong) == 1 else 'are'} for wage earners (PU) only; "
-            "a BPU enrollment has JKK and JKM (and JHT if chosen)",
-            hint="leave out " + names + ", or enroll the person as --category pu if they are a wage earner",
+            ngettext(
+                "programmes: {names} is for wage earners (PU) only; "
+                "a BPU enrollment has JKK and JKM (and JHT if chosen)",
+                "programmes: {names} are for wage earners (PU) only; "
+                "a BPU enrollment has JKK and JKM (and JHT if chosen)",
+                len(wrong),
+            ).format(names=names),
+            hint=_("leave out {names}, or enroll the person as --category pu if they are a wage earner").format(
+                names=names
+            ),
         )
 
 
@@ -96,9 +113,15 @@ def category_warning(category: str, roles: Iterable[str], kind: str) -> str | No
     if not expected or category in expected:
         return None
     role = roles[0]
-    whose = f"an anggota of a {kind} cooperative" if role == "anggota" else "a karyawan"
     usual = ROLE_CATEGORY[role].upper()
-    return f"category {category.upper()} for {whose}: the usual category is {usual}; recorded as given"
+    if role == "anggota":
+        return _(
+            "category {category} for an anggota of a {kind} cooperative: the usual category is {usual}; "
+            "recorded as given"
+        ).format(category=category.upper(), kind=kind, usual=usual)
+    return _("category {category} for a karyawan: the usual category is {usual}; recorded as given").format(
+        category=category.upper(), usual=usual
+    )
 
 
 def in_force(rules: Iterable[tuple[dt.date, object]], day: dt.date) -> object | None:

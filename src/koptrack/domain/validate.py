@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from koptrack import i18n
 from koptrack.domain.vocab import (
     CATEGORIES,
     COOP_BASES,
@@ -24,6 +25,7 @@ from koptrack.domain.vocab import (
     ROLES,
 )
 from koptrack.errors import ValidationError
+from koptrack.i18n import N_, _
 
 # Province codes of the Kemendagri numbering (first two NIK digits), including the four
 # Papua provinces created in 2022.
@@ -243,37 +245,43 @@ def parse_nik(value: object, field: str = "nik", today: dt.date | None = None) -
     s = nik_digits(value)
     shown = mask_nik(s)
     if not s:
-        raise ValidationError(field, "", "is required")
+        raise ValidationError(field, "", _("is required"))
     if not s.isdigit() or not s.isascii():
-        raise ValidationError(field, shown, "must contain only digits")
+        raise ValidationError(field, shown, _("must contain only digits"))
     if len(s) != 16:
-        raise ValidationError(field, shown, f"must have 16 digits, it has {len(s)}")
+        raise ValidationError(field, shown, _("must have 16 digits, it has {n}").format(n=len(s)))
     prov, reg, kec = s[0:2], s[2:4], s[4:6]
     if prov not in PROVINCE_CODES:
-        raise ValidationError(field, shown, f"province code {prov} (digits 1-2) is not an Indonesian province")
+        raise ValidationError(
+            field, shown, _("province code {code} (digits 1-2) is not an Indonesian province").format(code=prov)
+        )
     if reg == "00":
-        raise ValidationError(field, shown, "regency code (digits 3-4) cannot be 00")
+        raise ValidationError(field, shown, _("regency code (digits 3-4) cannot be 00"))
     if kec == "00":
-        raise ValidationError(field, shown, "kecamatan code (digits 5-6) cannot be 00")
+        raise ValidationError(field, shown, _("kecamatan code (digits 5-6) cannot be 00"))
     day, month, yy = int(s[6:8]), int(s[8:10]), int(s[10:12])
     gender = "L"
     if 41 <= day <= 71:
         day -= 40
         gender = "P"
     if not 1 <= day <= 31:
-        raise ValidationError(field, shown, f"birth day {s[6:8]} (digits 7-8) must be 01-31, or 41-71 for women")
+        raise ValidationError(
+            field, shown, _("birth day {day} (digits 7-8) must be 01-31, or 41-71 for women").format(day=s[6:8])
+        )
     if not 1 <= month <= 12:
-        raise ValidationError(field, shown, f"birth month {s[8:10]} (digits 9-10) must be 01-12")
+        raise ValidationError(field, shown, _("birth month {month} (digits 9-10) must be 01-12").format(month=s[8:10]))
     today = today or dt.date.today()
     year = _pivot_year(yy, month, day, today)
     try:
         birth = dt.date(year, month, day)
     except ValueError:
         raise ValidationError(
-            field, shown, f"birth date {day:02d}-{month:02d}-{year} (digits 7-12) does not exist"
+            field,
+            shown,
+            _("birth date {date} (digits 7-12) does not exist").format(date=f"{day:02d}-{month:02d}-{year}"),
         ) from None
     if s[12:16] == "0000":
-        raise ValidationError(field, shown, "serial (digits 13-16) cannot be 0000")
+        raise ValidationError(field, shown, _("serial (digits 13-16) cannot be 0000"))
     return NikInfo(
         nik=s,
         province=prov,
@@ -291,7 +299,7 @@ def parse_kpj(value: object, field: str = "kpj") -> str | None:
         return None
     s = str(value).strip().replace(" ", "")
     if not (s.isascii() and s.isdigit() and len(s) == 11):
-        raise ValidationError(field, mask_kpj(s), "must be 11 digits")
+        raise ValidationError(field, mask_kpj(s), _("must be 11 digits"))
     return s
 
 
@@ -301,7 +309,7 @@ def parse_npp(value: object, field: str = "npp") -> str | None:
         return None
     s = str(value).strip().upper()
     if not re.fullmatch(r"[A-Z0-9]{8}", s):
-        raise ValidationError(field, s, "must be 8 letters or digits")
+        raise ValidationError(field, s, _("must be 8 letters or digits"))
     return s
 
 
@@ -311,7 +319,7 @@ def parse_nik_koperasi(value: object, field: str = "nik-koperasi") -> str | None
         return None
     s = str(value).strip().replace(" ", "").replace(".", "")
     if not (s.isascii() and s.isdigit() and len(s) == 16):
-        raise ValidationError(field, s, "must be 16 digits")
+        raise ValidationError(field, s, _("must be 16 digits"))
     return s
 
 
@@ -323,12 +331,12 @@ def clean_text(value: object, field: str, *, required: bool = False, max_len: in
         s = unicodedata.normalize("NFC", str(value)).strip()
     if not s:
         if required:
-            raise ValidationError(field, "", "is required")
+            raise ValidationError(field, "", _("is required"))
         return None
     if CONTROL_CHARS.search(s):
-        raise ValidationError(field, s.encode("unicode_escape").decode("ascii")[:60], "contains control characters")
+        raise ValidationError(field, s.encode("unicode_escape").decode("ascii")[:60], _("contains control characters"))
     if len(s) > max_len:
-        raise ValidationError(field, s[:40] + "...", f"is longer than {max_len} characters")
+        raise ValidationError(field, s[:40] + "...", _("is longer than {n} characters").format(n=max_len))
     return " ".join(s.split())
 
 
@@ -366,20 +374,22 @@ def clean_name(value: object, field: str = "name", *, required: bool = True, max
     name made only of invisible characters refused (it would show as nothing)."""
     raw = "" if value is None else str(value)
     if CONTROL_CHARS.search(raw):
-        raise ValidationError(field, raw.encode("unicode_escape").decode("ascii")[:60], "contains control characters")
+        raise ValidationError(
+            field, raw.encode("unicode_escape").decode("ascii")[:60], _("contains control characters")
+        )
     s = normalise_name(raw)
     if not s:
         if raw.strip():
             raise ValidationError(
                 field,
                 raw.encode("unicode_escape").decode("ascii")[:60],
-                "has no visible characters (only invisible ones: zero-width spaces, joiners, direction marks)",
+                _("has no visible characters (only invisible ones: zero-width spaces, joiners, direction marks)"),
             )
         if required:
-            raise ValidationError(field, "", "is required")
+            raise ValidationError(field, "", _("is required"))
         return None
     if len(s) > max_len:
-        raise ValidationError(field, s[:40] + "...", f"is longer than {max_len} characters")
+        raise ValidationError(field, s[:40] + "...", _("is longer than {n} characters").format(n=max_len))
     return s
 
 
@@ -409,12 +419,34 @@ def mixed_scripts(name: str, field: str = "name") -> str | None:
         return None
     main = max(scripts, key=lambda sc: sum(1 for ch in name if _script(ch) == sc))
     others = ", ".join(
-        f"{ch!r} is {unicodedata.name(ch, f'U+{ord(ch):04X}')}" for sc, ch in scripts.items() if sc != main
+        _("{char} is {unicode_name}").format(char=repr(ch), unicode_name=unicodedata.name(ch, f"U+{ord(ch):04X}"))
+        for sc, ch in scripts.items()
+        if sc != main
     )
-    return (
-        f"{field} {name!r} mixes {' and '.join(sc.title() for sc in scripts)} letters ({others}): a look-alike "
-        "letter makes a name that only looks like another; check the spelling"
-    )
+    names = [_(SCRIPT_NAMES[sc]) if sc in SCRIPT_NAMES else sc.title() for sc in scripts]
+    return _(
+        "{field} {name} mixes {scripts} letters ({others}): a look-alike letter makes a name that only looks "
+        "like another; check the spelling"
+    ).format(field=field, name=repr(name), scripts=_and_list(names), others=others)
+
+
+# The scripts a look-alike letter most often comes from, by the first word of their Unicode
+# names; any other script is shown by that word (`Armenian`).
+SCRIPT_NAMES = {
+    "LATIN": N_("Latin"),
+    "CYRILLIC": N_("Cyrillic"),
+    "GREEK": N_("Greek"),
+    "ARABIC": N_("Arabic"),
+    "HEBREW": N_("Hebrew"),
+}
+
+
+def _and_list(items: list[str]) -> str:
+    """`Latin and Cyrillic`, `Latin and Cyrillic and Greek` (every item, in the language)."""
+    out = items[0]
+    for item in items[1:]:
+        out = _("{items} and {item}").format(items=out, item=item)
+    return out
 
 
 # The largest whole number a count or target may be: PostgreSQL's integer (and far above any
@@ -426,7 +458,15 @@ def parse_count(value: object, field: str, *, minimum: int = 0, maximum: int = M
     """A whole number from minimum (0 or 1) to maximum, as typed (`120`; `1_000`, `1e3`, `12.0`
     refused) or as a YAML integer; anything else, a bool, or a number beyond the range is refused
     naming the field."""
-    wanted = "must be a whole number above 0" if minimum == 1 else f"must be a whole number, {minimum} or more"
+    wanted = (
+        _("must be a whole number above 0")
+        if minimum == 1
+        else _("must be a whole number, {minimum} or more").format(minimum=minimum)
+    )
+    # English has always grouped the largest number with commas (2,147,483,647)
+    at_most = _("must be at most {maximum}").format(
+        maximum=f"{maximum:,}" if i18n.language() == "en" else i18n.number(maximum)
+    )
     if isinstance(value, bool):
         raise ValidationError(field, value, wanted)
     if isinstance(value, int):
@@ -436,13 +476,13 @@ def parse_count(value: object, field: str, *, minimum: int = 0, maximum: int = M
         if not (s.isascii() and (s.isdigit() or (s[:1] == "-" and s[1:].isdigit()))):
             raise ValidationError(field, s if len(s) <= 40 else s[:40] + "...", wanted)
         if len(s) > 40:
-            raise ValidationError(field, s[:40] + "...", f"must be at most {maximum:,}")
+            raise ValidationError(field, s[:40] + "...", at_most)
         n = int(s)
-    shown: object = n if n.bit_length() <= 128 else f"a number of {n.bit_length()} bits"
+    shown: object = n if n.bit_length() <= 128 else _("a number of {bits} bits").format(bits=n.bit_length())
     if n < minimum:
         raise ValidationError(field, shown, wanted)
     if n > maximum:
-        raise ValidationError(field, shown, f"must be at most {maximum:,}")
+        raise ValidationError(field, shown, at_most)
     return n
 
 
@@ -470,7 +510,6 @@ _NAMED_MONTH = re.compile(r"(\d{1,2})[\s./-]*([a-z]+)\.?[\s./,-]*(\d{4})")
 # (10000 = 1927-05-18, 99999 = 2173-10-14); a shorter or longer number is no date.
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SERIAL = re.compile(r"(\d{5})(?:[.,]\d+)?")  # a fraction is the time of day
-_DATE_HINT = "write 2021-03-16, 16/03/2021 or 16 Maret 2021"
 
 
 def parse_date(
@@ -490,14 +529,16 @@ def parse_date(
     else:
         s = "" if value is None else str(value).strip()
         if not s:
-            raise ValidationError(field, "", "is required (a date like 2021-03-16 or 16/03/2021)")
+            raise ValidationError(field, "", _("is required (a date like 2021-03-16 or 16/03/2021)"))
         d = _text_date(s, field)
     if d.year < 1900:
-        raise ValidationError(field, d.isoformat(), "is before 1900")
+        raise ValidationError(field, i18n.date(d), _("is before 1900"))
     if not allow_future:
         today = today or dt.date.today()
         if d > today:
-            raise ValidationError(field, d.isoformat(), f"is in the future (today is {today.isoformat()})")
+            raise ValidationError(
+                field, i18n.date(d), _("is in the future (today is {today})").format(today=i18n.date(today))
+            )
     return d
 
 
@@ -511,19 +552,25 @@ def _text_date(s: str, field: str) -> dt.date:
     if m:
         month = MONTHS.get(m.group(2))
         if month is None:
-            raise ValidationError(field, s, f"has no month named {m.group(2)!r}; {_DATE_HINT}")
+            raise ValidationError(
+                field,
+                s,
+                _("has no month named {month}; write 2021-03-16, 16/03/2021 or 16 Maret 2021").format(
+                    month=repr(m.group(2))
+                ),
+            )
         return _ymd(int(m.group(3)), month, int(m.group(1)), s, field)
     m = _SERIAL.fullmatch(s)
     if m:
         return EXCEL_EPOCH + dt.timedelta(days=int(m.group(1)))
-    raise ValidationError(field, s, f"is not a date; {_DATE_HINT}")
+    raise ValidationError(field, s, _("is not a date; write 2021-03-16, 16/03/2021 or 16 Maret 2021"))
 
 
 def _ymd(y: int, m: int, d: int, s: str, field: str) -> dt.date:
     try:
         return dt.date(y, m, d)
     except ValueError:
-        raise ValidationError(field, s, "is not a date that exists") from None
+        raise ValidationError(field, s, _("is not a date that exists")) from None
 
 
 def parse_as_of(value: object, default: dt.date | None = None) -> dt.date:
@@ -536,7 +583,7 @@ def parse_as_of(value: object, default: dt.date | None = None) -> dt.date:
 def parse_year(value: object, field: str = "year") -> int:
     s = "" if value is None else str(value).strip()
     if not (s.isdigit() and len(s) == 4 and 1990 <= int(s) <= 2100):
-        raise ValidationError(field, s, "must be a year like 2021")
+        raise ValidationError(field, s, _("must be a year like 2021"))
     return int(s)
 
 
@@ -544,7 +591,7 @@ def _from_aliases(value: object, field: str, aliases: dict[str, str], allowed: I
     s = "" if value is None else " ".join(str(value).strip().lower().split())
     if s in aliases:
         return aliases[s]
-    raise ValidationError(field, str(value), f"must be one of {', '.join(allowed)}")
+    raise ValidationError(field, str(value), _("must be one of {choices}").format(choices=", ".join(allowed)))
 
 
 def split_kind_label(value: object, field: str = "kind") -> tuple[str | None, str | None]:
@@ -569,7 +616,9 @@ def split_kind_label(value: object, field: str = "kind") -> tuple[str | None, st
     raise ValidationError(
         field,
         shown,
-        f"must be one of {', '.join(COOP_KINDS)} (or the office's produksi, konsumsi, KSPPS, syariah)",
+        _("must be one of {kinds} (or the office's produksi, konsumsi, KSPPS, syariah)").format(
+            kinds=", ".join(COOP_KINDS)
+        ),
     )
 
 
@@ -582,9 +631,11 @@ def parse_kind(value: object, field: str = "kind") -> str:
         return kind
     if label is not None:
         raise ValidationError(
-            field, label, f"is a label, not a kind: give the kind ({', '.join(COOP_KINDS)}); the label is kept"
+            field,
+            label,
+            _("is a label, not a kind: give the kind ({kinds}); the label is kept").format(kinds=", ".join(COOP_KINDS)),
         )
-    raise ValidationError(field, "", f"must be one of {', '.join(COOP_KINDS)}")
+    raise ValidationError(field, "", _("must be one of {choices}").format(choices=", ".join(COOP_KINDS)))
 
 
 def parse_base(value: object, field: str = "base") -> str:
@@ -603,18 +654,20 @@ def parse_role_or_title(value: object, field: str = "role") -> tuple[str, str | 
     shown = "" if value is None else " ".join(str(value).split())
     s = shown.lower()
     if not s:
-        raise ValidationError(field, "", f"is required: {', '.join(ROLES)} or a job title")
+        raise ValidationError(field, "", _("is required: {roles} or a job title").format(roles=", ".join(ROLES)))
     if s in ("karyawan", "anggota", "employee", "member", "pegawai"):
         return ROLE_ALIASES[s], None
     first = s.split()[0]
     if s in JOB_TITLES or first in JOB_TITLE_WORDS:
         if CONTROL_CHARS.search(shown) or len(shown) > 100:
-            raise ValidationError(field, shown[:40], "is not a job title koptrack can keep")
+            raise ValidationError(field, shown[:40], _("is not a job title koptrack can keep"))
         return "karyawan", shown
     raise ValidationError(
         field,
         shown,
-        f"must be one of {', '.join(ROLES)}, or a job title (Ketua, Kasir, Staf, Manajer, ...) for an employee",
+        _("must be one of {roles}, or a job title (Ketua, Kasir, Staf, Manajer, ...) for an employee").format(
+            roles=", ".join(ROLES)
+        ),
     )
 
 
@@ -664,7 +717,9 @@ def parse_programmes(value: object, field: str = "programs") -> tuple[str, ...]:
         if not p:
             continue
         if p not in PROGRAMMES:
-            raise ValidationError(field, p, f"is not a programme; use {', '.join(PROGRAMMES)}")
+            raise ValidationError(
+                field, p, _("is not a programme; use {programmes}").format(programmes=", ".join(PROGRAMMES))
+            )
         out.add(p)
     return tuple(p for p in PROGRAMMES if p in out)
 
@@ -707,12 +762,12 @@ def match_kecamatan(
     choices = list(choices)
     how, key = kecamatan_key(text)
     if not key:
-        raise ValidationError(field, "", "is required")
+        raise ValidationError(field, "", _("is required"))
     if how == "code":
-        for code, _ in choices:
+        for code, _name in choices:
             if code == key:
                 return code
-        raise ValidationError(field, str(text), f"no kecamatan has code {key}")
+        raise ValidationError(field, str(text), _("no kecamatan has code {code}").format(code=key))
     by_name: dict[str, list[str]] = {}
     squeezed: dict[str, list[str]] = {}
     for code, name in dict(choices).items():  # one entry per code
@@ -726,15 +781,24 @@ def match_kecamatan(
         if len(preferred) == 1:
             return preferred[0]
         raise ValidationError(
-            field, str(text), f"is ambiguous: kecamatan {', '.join(sorted(codes))} have this name; give the code"
+            field,
+            str(text),
+            _("is ambiguous: kecamatan {codes} have this name; give the code").format(codes=", ".join(sorted(codes))),
         )
     close = difflib.get_close_matches(key, list(by_name), n=3, cutoff=0.6)
-    names = {name.lower(): name for _, name in choices}
-    if close:
-        hint = "did you mean " + " or ".join(repr(names[c]) for c in close) + "?"
+    names = {name.lower(): name for _code, name in choices}
+    shown = [repr(names[c]) for c in close]
+    if len(shown) == 1:
+        reason = _("is not a known kecamatan; did you mean {a}?").format(a=shown[0])
+    elif len(shown) == 2:
+        reason = _("is not a known kecamatan; did you mean {a} or {b}?").format(a=shown[0], b=shown[1])
+    elif shown:
+        reason = _("is not a known kecamatan; did you mean {a} or {b} or {c}?").format(
+            a=shown[0], b=shown[1], c=shown[2]
+        )
     else:
-        hint = "see `koptrack kecamatan list`"
-    raise ValidationError(field, str(text), f"is not a known kecamatan; {hint}")
+        reason = _("is not a known kecamatan; see `koptrack kecamatan list`")
+    raise ValidationError(field, str(text), reason)
 
 
 def parse_regency(value: object, field: str = "regency") -> str | None:
@@ -744,11 +808,11 @@ def parse_regency(value: object, field: str = "regency") -> str | None:
         return None
     digits = s.replace(".", "").replace(" ", "")
     if not (digits.isdigit() and len(digits) == 4 and digits[:2] in PROVINCE_CODES and digits[2:] != "00"):
-        raise ValidationError(field, str(value), "must be a regency code like 32.15, or all")
+        raise ValidationError(field, str(value), _("must be a regency code like 32.15, or all"))
     return f"{digits[:2]}.{digits[2:]}"
 
 
-_BIRTH_CACHE: dict[tuple[str, dt.date], tuple[dt.date, str] | str] = {}
+_BIRTH_CACHE: dict[tuple[str, dt.date, str], tuple[dt.date, str] | str] = {}
 
 
 def nik_fast(value: str, today: dt.date) -> tuple[str, str, dt.date] | str:
@@ -762,19 +826,19 @@ def nik_fast(value: str, today: dt.date) -> tuple[str, str, dt.date] | str:
         s = nik_digits(s)  # the rare written forms: `3215 0552 ...`, `'3215...`
     if len(s) != 16 or not s.isdigit() or not s.isascii():
         if not s:
-            return "is required"
+            return _("is required")
         if not (s.isdigit() and s.isascii()):
-            return "must contain only digits"
-        return f"must have 16 digits, it has {len(s)}"
+            return _("must contain only digits")
+        return _("must have 16 digits, it has {n}").format(n=len(s))
     if s[0:2] not in PROVINCE_CODES:
-        return f"province code {s[0:2]} (digits 1-2) is not an Indonesian province"
+        return _("province code {code} (digits 1-2) is not an Indonesian province").format(code=s[0:2])
     if s[2:4] == "00":
-        return "regency code (digits 3-4) cannot be 00"
+        return _("regency code (digits 3-4) cannot be 00")
     if s[4:6] == "00":
-        return "kecamatan code (digits 5-6) cannot be 00"
+        return _("kecamatan code (digits 5-6) cannot be 00")
     # The birth part is checked before the serial, in parse_nik's order, so that both paths give
     # the same reason for a NIK with more than one fault.
-    key = (s[6:12], today)
+    key = (s[6:12], today, i18n.language())  # the reason, in the language it is shown in
     birth = _BIRTH_CACHE.get(key)
     if birth is None:
         try:
@@ -786,5 +850,5 @@ def nik_fast(value: str, today: dt.date) -> tuple[str, str, dt.date] | str:
     if isinstance(birth, str):
         return birth
     if s[12:16] == "0000":
-        return "serial (digits 13-16) cannot be 0000"
+        return _("serial (digits 13-16) cannot be 0000")
     return s, birth[1], birth[0]

@@ -19,12 +19,17 @@ from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from koptrack.errors import KoptrackError
+from koptrack.i18n import N_, _
 
 # The newest migration in koptrack/store/migrations/versions. tests/test_store.py checks that this
 # constant equals Alembic's head, so opening an up-to-date database never imports Alembic.
 SCHEMA_HEAD = "0007"
 
 BUSY_TIMEOUT_MS = 30_000
+
+CHECK_DB = N_("check the path given with --db or KOPTRACK_DB")
+UPGRADE_KOPTRACK = N_("upgrade koptrack (pip install -U koptrack)")
+RESTORE_INTO_NEW = N_("restore a backup into a new file: koptrack --db NEW.db db restore BACKUP")
 
 
 def default_db_path() -> Path:
@@ -92,8 +97,8 @@ def prepare_sqlite_file(path: Path) -> None:
             os.close(fd)
     except OSError as exc:
         raise KoptrackError(
-            f"cannot create database {str(path)!r}: {exc.strerror}",
-            hint="check the path given with --db or KOPTRACK_DB",
+            _("cannot create database {path}: {error}").format(path=repr(str(path)), error=exc.strerror),
+            hint=_(CHECK_DB),
         ) from None
 
 
@@ -116,10 +121,16 @@ def make_private(path: Path) -> list[str]:
             os.chmod(p, 0o600)
         except OSError as exc:
             told.append(
-                f"others may read {str(p)!r} (mode {mode:04o}), and it could not be made private: {exc.strerror}"
+                _("others may read {path} (mode {mode}), and it could not be made private: {error}").format(
+                    path=repr(str(p)), mode=f"{mode:04o}", error=exc.strerror
+                )
             )
         else:
-            told.append(f"made {str(p)!r} private to you (0600): its mode was {mode:04o}, others could read it")
+            told.append(
+                _("made {path} private to you (0600): its mode was {mode}, others could read it").format(
+                    path=repr(str(p)), mode=f"{mode:04o}"
+                )
+            )
     return told
 
 
@@ -232,7 +243,9 @@ def sqlite_file_state(path: Path) -> str:
     except FileNotFoundError:
         return "missing"
     except OSError as exc:
-        raise KoptrackError(f"cannot open database {str(path)!r}: {exc.strerror}") from None
+        raise KoptrackError(
+            _("cannot open database {path}: {error}").format(path=repr(str(path)), error=exc.strerror)
+        ) from None
     if size == 0:
         return "empty"
     try:
@@ -248,8 +261,7 @@ def sqlite_file_state(path: Path) -> str:
             conn.close()
     except sqlite3.Error as exc:
         raise KoptrackError(
-            f"cannot open database {str(path)!r}: {exc}",
-            hint="check the path given with --db or KOPTRACK_DB",
+            _("cannot open database {path}: {error}").format(path=repr(str(path)), error=exc), hint=_(CHECK_DB)
         ) from None
     tables = {t for t in tables if not t.startswith("sqlite_")}
     if not tables:
@@ -257,15 +269,19 @@ def sqlite_file_state(path: Path) -> str:
     if "alembic_version" not in tables or "cooperative" not in tables:
         shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
         raise KoptrackError(
-            f"{str(path)!r} is not a koptrack database: it holds another application's tables ({shown})",
-            hint="koptrack leaves it as it is; give koptrack its own file with --db or KOPTRACK_DB",
+            _("{path} is not a koptrack database: it holds another application's tables ({tables})").format(
+                path=repr(str(path)), tables=shown
+            ),
+            hint=_("koptrack leaves it as it is; give koptrack its own file with --db or KOPTRACK_DB"),
         )
     if revision == SCHEMA_HEAD:
         missing = sorted(model_tables() - tables)
         if missing:
             raise KoptrackError(
-                f"{str(path)!r} is not a complete koptrack database: table {', '.join(missing)} missing",
-                hint="restore a backup into a new file: koptrack --db NEW.db db restore BACKUP",
+                _("{path} is not a complete koptrack database: table {tables} missing").format(
+                    path=repr(str(path)), tables=", ".join(missing)
+                ),
+                hint=_(RESTORE_INTO_NEW),
             )
     elif revision is not None and known_revision(revision):
         from koptrack.store import maintenance
@@ -286,13 +302,15 @@ def _checked_url(url: str) -> Path | None:
         u.get_dialect().import_dbapi()  # an unknown kind, or a driver not installed, fails here
     except (ArgumentError, ValueError):
         raise KoptrackError(
-            f"--db {url!r}: not a database koptrack can open",
-            hint="give a file path, or a URL such as postgresql+psycopg://user@host/koptrack",
+            _("--db {url}: not a database koptrack can open").format(url=repr(url)),
+            hint=_("give a file path, or a URL such as postgresql+psycopg://user@host/koptrack"),
         ) from None
     except ImportError as exc:
         raise KoptrackError(
-            f"--db {describe_url(url)!r}: the driver for {make_url(url).drivername} is not installed ({exc.name})",
-            hint="koptrack works with SQLite files and PostgreSQL (postgresql+psycopg://...)",
+            _("--db {url}: the driver for {driver} is not installed ({module})").format(
+                url=repr(describe_url(url)), driver=make_url(url).drivername, module=exc.name
+            ),
+            hint=_("koptrack works with SQLite files and PostgreSQL (postgresql+psycopg://...)"),
         ) from None
     return sqlite_file(url)
 
@@ -320,8 +338,14 @@ def open_engine(
         state = sqlite_file_state(path)
         if state != "koptrack" and not create:
             raise KoptrackError(
-                f"no koptrack database at {str(path)!r}" + (" (the file is empty)" if state == "empty" else ""),
-                hint="check --db or KOPTRACK_DB; a command that writes (koptrack seed, coop add, import) creates one",
+                (
+                    _("no koptrack database at {path} (the file is empty)")
+                    if state == "empty"
+                    else _("no koptrack database at {path}")
+                ).format(path=repr(str(path))),
+                hint=_(
+                    "check --db or KOPTRACK_DB; a command that writes (koptrack seed, coop add, import) creates one"
+                ),
             )
         new = state != "koptrack"
         if state != "missing":
@@ -334,8 +358,10 @@ def open_engine(
         if rev != SCHEMA_HEAD:
             if rev is not None and not known_revision(rev):
                 raise KoptrackError(
-                    f"database {describe_url(url)} has schema revision {rev}, newer than this koptrack knows",
-                    hint="upgrade koptrack (pip install -U koptrack)",
+                    _("database {url} has schema revision {revision}, newer than this koptrack knows").format(
+                        url=describe_url(url), revision=rev
+                    ),
+                    hint=_(UPGRADE_KOPTRACK),
                 )
             if rev is not None and on_upgrade is not None:
                 on_upgrade(rev, SCHEMA_HEAD)
@@ -345,14 +371,16 @@ def open_engine(
                 if refusal(exc) is None:
                     raise
                 raise KoptrackError(
-                    f"database {describe_url(url)} has schema revision {rev}; this koptrack needs "
-                    f"{SCHEMA_HEAD}, and this database role may not change the schema",
-                    hint="ask the database owner to run any koptrack command once (docs/deployment.md)",
+                    _(
+                        "database {url} has schema revision {revision}; this koptrack needs {head}, "
+                        "and this database role may not change the schema"
+                    ).format(url=describe_url(url), revision=rev, head=SCHEMA_HEAD),
+                    hint=_("ask the database owner to run any koptrack command once (docs/deployment.md)"),
                 ) from None
     except DatabaseError as exc:  # OperationalError included: unreachable, locked, not a database
         raise KoptrackError(
-            f"cannot open database {describe_url(url)}: {exc.orig}",
-            hint="check the path given with --db or KOPTRACK_DB",
+            _("cannot open database {path}: {error}").format(path=describe_url(url), error=exc.orig),
+            hint=_(CHECK_DB),
         ) from None
     if new and on_create is not None:
         on_create(str(path))
@@ -379,13 +407,19 @@ def refusal(exc: BaseException) -> KoptrackError | None:
     from sqlalchemy.exc import DBAPIError
     from sqlalchemy.orm.exc import StaleDataError
 
-    hint = "your database role may write only its own regency's data (see docs/deployment.md)"
+    hint = _("your database role may write only its own regency's data (see docs/deployment.md)")
     if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == "42501":
         detail = str(exc.orig).strip().splitlines()[0]
-        return KoptrackError(f"the database refused this change: {detail}", hint=hint)
+        return KoptrackError(_("the database refused this change: {detail}").format(detail=detail), hint=hint)
     if isinstance(exc, StaleDataError):
-        table = str(exc).split("table '", 1)[-1].split("'", 1)[0] if "table '" in str(exc) else "a"
-        return KoptrackError(f"the database refused this change: this role may not change that {table} row", hint=hint)
+        if "table '" in str(exc):
+            table = str(exc).split("table '", 1)[-1].split("'", 1)[0]
+            message = _("the database refused this change: this role may not change that {table} row").format(
+                table=table
+            )
+        else:
+            message = _("the database refused this change: this role may not change that row")
+        return KoptrackError(message, hint=hint)
     return None
 
 

@@ -16,7 +16,31 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from koptrack.errors import KoptrackError
+from koptrack.i18n import N_, _
 from koptrack.store import engine as store
+
+
+class Problem(str):
+    """A problem found in a database's schema (`table person`, `trigger audit_log_no_delete
+    missing`): its English text, what `db check --json` lists in every language, which also
+    says itself in the current language (`shown`, for messages and warnings)."""
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values: object) -> Problem:
+        self = super().__new__(cls, template.format(**values))
+        self.template, self.values = template, values
+        return self
+
+    def shown(self) -> str:
+        return _(self.template).format(**self.values)
+
+
+def shown(problem: str) -> str:
+    """A schema problem (a `check()` result's `schema_problems` item) in the current language."""
+    return problem.shown() if isinstance(problem, Problem) else problem
+
 
 # Tables whose rows `db check` counts (the rest are lookups and bookkeeping).
 COUNTED = (
@@ -38,8 +62,10 @@ def sqlite_path(url: str, what: str) -> Path:
     path = store.sqlite_file(url)
     if path is None:
         raise KoptrackError(
-            f"{what} works on a koptrack SQLite file; the database is {store.describe_url(url)}",
-            hint="on PostgreSQL use pg_dump and pg_restore (docs/deployment.md)",
+            _("{command} works on a koptrack SQLite file; the database is {url}").format(
+                command=what, url=store.describe_url(url)
+            ),
+            hint=_("on PostgreSQL use pg_dump and pg_restore (docs/deployment.md)"),
         )
     return path
 
@@ -91,13 +117,32 @@ def _guarantees(conn: sqlite3.Connection) -> dict[str, str]:
 def guarantee_problems(found: dict[str, str], expected: dict[str, str]) -> list[str]:
     """What differs from koptrack's own triggers and foreign keys: one missing or changed, or a
     trigger koptrack never made (it could change rows behind koptrack's back)."""
-    out = [
-        f"{key} {'missing' if key not in found else 'changed'}"
+    out: list[str] = [
+        _guarantee_problem(key, "missing" if key not in found else "changed")
         for key, value in sorted(expected.items())
         if found.get(key) != value
     ]
-    out += [f"{key} is not koptrack's" for key in sorted(found) if key.startswith("trigger ") and key not in expected]
+    out += [
+        _guarantee_problem(key, "foreign")
+        for key in sorted(found)
+        if key.startswith("trigger ") and key not in expected
+    ]
     return out
+
+
+_GUARANTEE_PROBLEMS = {
+    ("trigger", "missing"): N_("trigger {name} missing"),
+    ("trigger", "changed"): N_("trigger {name} changed"),
+    ("trigger", "foreign"): N_("trigger {name} is not koptrack's"),
+    ("foreign key", "missing"): N_("foreign key {name} missing"),
+    ("foreign key", "changed"): N_("foreign key {name} changed"),
+}
+
+
+def _guarantee_problem(key: str, what: str) -> Problem:
+    """`trigger audit_log_no_delete missing`, `foreign key engagement.person_id changed`."""
+    kind = "trigger" if key.startswith("trigger ") else "foreign key"
+    return Problem(_GUARANTEE_PROBLEMS[(kind, what)], name=key[len(kind) + 1 :])
 
 
 _EXPECTED: dict[str, dict[str, set[str]]] = {}
@@ -139,11 +184,15 @@ def expected_schema(revision: str) -> dict[str, set[str]]:
 def _missing(found: dict[str, set[str]], expected: dict[str, set[str]]) -> list[str]:
     """What `found` lacks of `expected`: tables and triggers first; columns only when every
     table is there (a table that is missing is not listed column by column)."""
-    absent = [key.replace(":", " ", 1) for key in sorted(expected) if key not in found]
+    absent: list[str] = [
+        Problem(N_("table {name}") if key.startswith("table:") else N_("trigger {name}"), name=key.split(":", 1)[1])
+        for key in sorted(expected)
+        if key not in found
+    ]
     if absent:
         return absent
     return [
-        f"column {key.split(':', 1)[1]}.{c}"
+        Problem(N_("column {table}.{column}"), table=key.split(":", 1)[1], column=c)
         for key, columns in sorted(expected.items())
         for c in sorted(columns - found[key])
     ]
@@ -156,17 +205,24 @@ def check_schema(path: Path, revision: str) -> None:
         with _connect(path) as conn:
             found = _schema(conn)
     except sqlite3.Error as exc:
-        raise KoptrackError(f"cannot read database {str(path)!r}: {exc}") from None
+        raise KoptrackError(_("cannot read database {path}: {error}").format(path=repr(str(path)), error=exc)) from None
     missing = _missing(found, expected_schema(revision))
     if missing:
-        raise KoptrackError(
-            f"{str(path)!r} is not a complete koptrack database of revision {revision}: {_listed(missing)} missing",
-            hint="restore a backup into a new file: koptrack --db NEW.db db restore BACKUP",
-        )
+        raise KoptrackError(_incomplete(path, revision, missing), hint=_(store.RESTORE_INTO_NEW))
 
 
-def _listed(missing: list[str]) -> str:
-    return ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+def _incomplete(path: Path, revision: str, missing: list[str]) -> str:
+    return _("{path} is not a complete koptrack database of revision {revision}: {missing} missing").format(
+        path=repr(str(path)), revision=revision, missing=_listed(missing)
+    )
+
+
+def _listed(problems: list[str]) -> str:
+    """The first eight problems, in the current language, and how many more there are."""
+    items = ", ".join(shown(p) for p in problems[:8])
+    if len(problems) > 8:
+        return _("{items} and {n} more").format(items=items, n=len(problems) - 8)
+    return items
 
 
 def describe_file(path: Path, *, complete: bool = False) -> dict:
@@ -174,41 +230,47 @@ def describe_file(path: Path, *, complete: bool = False) -> dict:
     Raises KoptrackError when it is not a koptrack database. With `complete`, proves it is a
     whole koptrack database of a known revision: every table, column and audit trigger of that
     revision, SQLite's full integrity check and its foreign-key check."""
+    shown_path = repr(str(path))
     if not path.is_file():
-        raise KoptrackError(f"{str(path)!r}: no such file")
+        raise KoptrackError(_("{path}: no such file").format(path=shown_path))
     try:
         with open(path, "rb") as f:
             magic = f.read(16)
     except OSError as exc:
-        raise KoptrackError(f"cannot read {str(path)!r}: {exc.strerror}") from None
+        raise KoptrackError(_("cannot read {path}: {error}").format(path=shown_path, error=exc.strerror)) from None
     if magic != b"SQLite format 3\x00":
-        raise KoptrackError(f"{str(path)!r} is not an SQLite database, so not a koptrack database")
+        raise KoptrackError(_("{path} is not an SQLite database, so not a koptrack database").format(path=shown_path))
     try:
         with _connect(path, readonly=True) as conn:
             found = _schema(conn)
             if "table:alembic_version" not in found or "table:cooperative" not in found:
                 raise KoptrackError(
-                    f"{str(path)!r} is an SQLite database but not a koptrack one (no koptrack schema in it)"
+                    _("{path} is an SQLite database but not a koptrack one (no koptrack schema in it)").format(
+                        path=shown_path
+                    )
                 )
             revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
             revision = revision[0] if revision else None
             if revision is None or not store.known_revision(revision):
                 raise KoptrackError(
-                    f"{str(path)!r} has schema revision {revision}, which this koptrack does not know",
-                    hint="upgrade koptrack (pip install -U koptrack)",
+                    _("{path} has schema revision {revision}, which this koptrack does not know").format(
+                        path=shown_path, revision=revision
+                    ),
+                    hint=_(store.UPGRADE_KOPTRACK),
                 )
             if complete:
                 missing = _missing(found, expected_schema(revision))
                 if missing:
-                    raise KoptrackError(
-                        f"{str(path)!r} is not a complete koptrack database of revision {revision}: "
-                        f"{_listed(missing)} missing"
-                    )
+                    raise KoptrackError(_incomplete(path, revision, missing))
                 changed = guarantee_problems(_guarantees(conn), expected_guarantees(revision))
                 if changed:
                     raise KoptrackError(
-                        f"{str(path)!r} is not a koptrack database as koptrack made it: {_listed(changed)}",
-                        hint="its triggers and foreign keys keep the audit log and rows whole; restore another backup",
+                        _("{path} is not a koptrack database as koptrack made it: {problems}").format(
+                            path=shown_path, problems=_listed(changed)
+                        ),
+                        hint=_(
+                            "its triggers and foreign keys keep the audit log and rows whole; restore another backup"
+                        ),
                     )
                 problems = [r[0] for r in conn.execute("PRAGMA integrity_check")]
                 integrity = "ok" if problems == ["ok"] else "; ".join(problems[:3])
@@ -217,13 +279,17 @@ def describe_file(path: Path, *, complete: bool = False) -> dict:
                 integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
                 fk = []
     except sqlite3.DatabaseError as exc:
-        raise KoptrackError(f"{str(path)!r} cannot be read as a database: {exc}") from None
+        raise KoptrackError(
+            _("{path} cannot be read as a database: {error}").format(path=shown_path, error=exc)
+        ) from None
     if integrity != "ok":
-        raise KoptrackError(f"{str(path)!r} is damaged: {integrity}")
+        raise KoptrackError(_("{path} is damaged: {integrity}").format(path=shown_path, integrity=integrity))
     if fk:
         raise KoptrackError(
-            f"{str(path)!r} has {len(fk)} row(s) pointing at nothing (first: table {fk[0][0]}, row {fk[0][1]})",
-            hint="koptrack db check on a copy shows them",
+            _("{path} has {n} row(s) pointing at nothing (first: table {table}, row {row})").format(
+                path=shown_path, n=len(fk), table=fk[0][0], row=fk[0][1]
+            ),
+            hint=_("koptrack db check on a copy shows them"),
         )
     return {"path": str(path.resolve()), "revision": revision}
 
@@ -233,7 +299,11 @@ def check_complete(path: Path) -> None:
     audit log refuses to be changed or deleted (tried, and rolled back)."""
     info = describe_file(path, complete=True)
     if info["revision"] != store.SCHEMA_HEAD:
-        raise KoptrackError(f"{str(path)!r} is at revision {info['revision']}, not {store.SCHEMA_HEAD}")
+        raise KoptrackError(
+            _("{path} is at revision {revision}, not {head}").format(
+                path=repr(str(path)), revision=info["revision"], head=store.SCHEMA_HEAD
+            )
+        )
     prove_append_only(path)
 
 
@@ -267,11 +337,18 @@ def prove_append_only(path: Path) -> None:
             finally:
                 conn.execute("ROLLBACK")
     except sqlite3.Error as exc:
-        raise KoptrackError(f"cannot check the audit log of {str(path)!r}: {exc}") from None
-    if accepted:
         raise KoptrackError(
-            f"{str(path)!r}: its audit log accepts {' and '.join(accepted)}: it is not append-only",
-            hint="restore another backup",
+            _("cannot check the audit log of {path}: {error}").format(path=repr(str(path)), error=exc)
+        ) from None
+    if accepted:
+        statements = accepted[0]
+        for statement in accepted[1:]:
+            statements = _("{items} and {item}").format(items=statements, item=statement)
+        raise KoptrackError(
+            _("{path}: its audit log accepts {statements}: it is not append-only").format(
+                path=repr(str(path)), statements=statements
+            ),
+            hint=_("restore another backup"),
         )
 
 
@@ -284,7 +361,7 @@ def copy(source: Path, target: Path) -> None:
         with _connect(target) as conn:
             conn.execute("PRAGMA journal_mode = DELETE")  # no -wal beside it
     except sqlite3.Error as exc:
-        raise KoptrackError(f"cannot copy {str(source)!r}: {exc}") from None
+        raise KoptrackError(_("cannot copy {path}: {error}").format(path=repr(str(source)), error=exc)) from None
 
 
 def copy_settle(path: Path) -> None:
@@ -294,7 +371,7 @@ def copy_settle(path: Path) -> None:
         with _connect(path) as conn:
             conn.execute("PRAGMA journal_mode = DELETE")
     except sqlite3.Error as exc:
-        raise KoptrackError(f"cannot finish {str(path)!r}: {exc}") from None
+        raise KoptrackError(_("cannot finish {path}: {error}").format(path=repr(str(path)), error=exc)) from None
 
 
 def backup_into(url: str, tmp: Path) -> dict:
@@ -302,7 +379,7 @@ def backup_into(url: str, tmp: Path) -> dict:
     into place) and check the copy."""
     source = sqlite_path(url, "db backup")
     if not source.is_file():
-        raise KoptrackError(f"no database at {str(source)!r} to back up")
+        raise KoptrackError(_("no database at {path} to back up").format(path=repr(str(source))))
     copy(source, tmp)
     return describe_file(tmp)
 
@@ -314,6 +391,9 @@ def make_private(path: Path) -> list[str]:
 
 def holds_data(path: Path) -> bool:
     return path.exists() and path.stat().st_size > 0
+
+
+IN_USE = N_("another koptrack is using the database; try again when it has finished")
 
 
 def release(path: Path) -> None:
@@ -328,13 +408,12 @@ def release(path: Path) -> None:
             mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
     except sqlite3.Error as exc:
         raise KoptrackError(
-            f"cannot restore over {str(path)!r} now: {exc}",
-            hint="another koptrack is using the database; try again when it has finished",
+            _("cannot restore over {path} now: {error}").format(path=repr(str(path)), error=exc),
+            hint=_(IN_USE),
         ) from None
     if str(mode).lower() != "delete":
         raise KoptrackError(
-            f"cannot restore over {str(path)!r} now: it is in use",
-            hint="another koptrack is using the database; try again when it has finished",
+            _("cannot restore over {path} now: it is in use").format(path=repr(str(path))), hint=_(IN_USE)
         )
     for side in ("-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
@@ -437,7 +516,7 @@ def _schema_problems(conn, revision: str | None) -> list[str]:
         )
     if conn.dialect.name != "postgresql" or revision != store.SCHEMA_HEAD:
         return []
-    out = []
+    out: list[str] = []
     found = {
         name: (enabled, " ".join(definition.split()), " ".join(source.split()))
         for name, enabled, definition, source in conn.exec_driver_sql(
@@ -447,20 +526,23 @@ def _schema_problems(conn, revision: str | None) -> list[str]:
     }
     for name, (event, phrase) in PG_AUDIT_TRIGGERS.items():
         if name not in found:
-            out.append(f"trigger {name} on audit_log missing")
+            out.append(Problem(N_("trigger {name} on audit_log missing"), name=name))
         elif found[name][0] == "D":
-            out.append(f"trigger {name} on audit_log switched off")
+            out.append(Problem(N_("trigger {name} on audit_log switched off"), name=name))
         elif event not in found[name][1] or phrase not in found[name][2]:
-            out.append(f"trigger {name} on audit_log changed")
+            out.append(Problem(N_("trigger {name} on audit_log changed"), name=name))
     off = conn.exec_driver_sql(
         "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
         "WHERE t.tgenabled = 'D' AND c.relnamespace = current_schema()::regnamespace ORDER BY 1"
     ).all()
-    out += [f"triggers switched off on {r[0]} (foreign keys or the audit log unchecked)" for r in off]
+    out += [
+        Problem(N_("triggers switched off on {table} (foreign keys or the audit log unchecked)"), table=r[0])
+        for r in off
+    ]
     unsecured = conn.exec_driver_sql(
         "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
         "AND relname = ANY(%(t)s) AND NOT relrowsecurity ORDER BY 1",
         {"t": list(PG_SECURED)},
     ).all()
-    out += [f"row-level security off on {r[0]}" for r in unsecured]
+    out += [Problem(N_("row-level security off on {table}"), table=r[0]) for r in unsecured]
     return out
