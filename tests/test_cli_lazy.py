@@ -27,7 +27,7 @@ def test_top_level_help_loads_no_command_group_and_no_database_code():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "seed" in result.stdout and "export" in result.stdout
-    assert result.stderr.strip() == "koptrack.cli.clicktext,koptrack.cli.common"
+    assert result.stderr.strip() == "koptrack.cli.clicktext,koptrack.cli.common,koptrack.cli.complete"
 
 
 def test_group_help_is_plain_with_examples(cli):

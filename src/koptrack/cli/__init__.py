@@ -166,7 +166,10 @@ def choose_language(args: list[str]) -> list[str]:
             hint=_("choose id (Bahasa Indonesia) or en (English)"),
         )
     settings.in_force = settings.language(lang)
-    i18n.activate(settings.in_force.value or "en")
+    machine = any(arg in ("--json", "--csv") for arg in rest[: rest.index("--") if "--" in rest else None])
+    # --json and --csv on stdout are an interface for programs: the same in every language, the
+    # messages they carry (an import's refused rows, a correction's summary) included
+    i18n.activate("en" if machine else settings.in_force.value or "en")
     return rest
 
 

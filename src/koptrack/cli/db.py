@@ -106,8 +106,10 @@ def check(json_out: JsonOpt = False) -> None:
         result = database.check(STATE.db, on_upgrade=upgrade_notice, on_notice=terminal.warn)
         view = views.db_check(result)
     terminal.show(view, fmt_of(json_out))
+    from koptrack.store import maintenance
+
     for problem in result.get("schema_problems", []):
-        terminal.warn(problem)
+        terminal.warn(maintenance.shown(problem))
     if not result["ok"]:
         if result.get("audit_log", "append-only") != "append-only":
             fail(
