@@ -13,13 +13,15 @@ import datetime as dt
 
 from sqlmodel import Session, col, select
 
+from koptrack import i18n
 from koptrack.core import audit
-from koptrack.core.coops import ensure_active, resolve_coop
+from koptrack.core.coops import coop_subject, ensure_active, nik_subject, resolve_coop, said
 from koptrack.core.people import resolve_person
 from koptrack.core.periods import ENROLLED, REGISTERED, close_period, open_period
 from koptrack.domain import rules, validate
 from koptrack.domain.vocab import ANY, CATEGORIES, EMPLOYER_SIZES, PROGRAMMES
 from koptrack.errors import Conflict, Duplicate, KoptrackError
+from koptrack.i18n import N_, _
 from koptrack.store.models import (
     BpjsRegistration,
     Cooperative,
@@ -79,14 +81,14 @@ def register(
     coop = resolve_coop(session, coop_ref)
     on_d = validate.parse_date(on, "on", allow_future=False)
     npp_v = validate.parse_npp(npp)
-    ensure_active(session, coop, on_d, "register it with BPJS")
+    ensure_active(session, coop, on_d, N_("register it with BPJS"))
     reg = open_period(
         session,
         REGISTERED,
         {"coop_id": coop.id},
         on_d,
-        subject=f"cooperative {coop.id} {coop.name!r}",
-        state="registered with BPJS",
+        subject=coop_subject(coop),
+        state=_("registered with BPJS"),
         npp=npp_v,
         branch=validate.clean_text(branch, "branch"),
         note=validate.clean_text(note, "note", max_len=2000),
@@ -112,14 +114,14 @@ def deregister(session: Session, coop_ref: object, *, on: object) -> dict:
         REGISTERED,
         {"coop_id": coop.id},
         on_d,
-        subject=f"cooperative {coop.id} {coop.name!r}",
-        state="registered with BPJS",
+        subject=coop_subject(coop),
+        state=_("registered with BPJS"),
     )
     still_open = session.exec(
         select(Enrollment).where(Enrollment.coop_id == coop.id, col(Enrollment.end_on).is_(None))
     ).all()
     # An enrollment lies within a registration of its cooperative: those still open end with it.
-    ended = _end_open_enrollments(session, coop, on_d, cause="the cooperative's BPJS registration ends")
+    ended = _end_open_enrollments(session, coop, on_d)
     audit.record(
         session,
         "bpjs_registration",
@@ -133,16 +135,25 @@ def deregister(session: Session, coop_ref: object, *, on: object) -> dict:
     return _registration_dict(reg, coop) | {"enrollments_ended": ended}
 
 
-def _end_open_enrollments(session: Session, coop: Cooperative, on: dt.date, *, cause: str) -> int:
-    """End on `on` every enrollment through `coop` still open then; refused when one began on
-    or after `on` (it would hold no day: remove it, or end it first)."""
+def _end_open_enrollments(session: Session, coop: Cooperative, on: dt.date) -> int:
+    """End on `on` (the cooperative's BPJS registration ends) every enrollment through `coop`
+    still open then; refused when one began on or after `on` (it would hold no day: remove it,
+    or end it first)."""
     rows = session.exec(select(Enrollment).where(Enrollment.coop_id == coop.id, col(Enrollment.end_on).is_(None))).all()
     late = [e for e in rows if e.start_on >= on]
     if late:
         raise Conflict(
-            f"on {on}: {len(late)} enrollment(s) through cooperative {coop.id} {coop.name!r} began on or after "
-            f"that day (first: {min(e.start_on for e in late)}); {cause} before they began",
-            hint="check the date; an enrollment entered in error can be removed (`koptrack bpjs remove`)",
+            _(
+                "on {day}: {n} enrollment(s) through cooperative {id} {name!r} began on or after that day "
+                "(first: {first}); the cooperative's BPJS registration ends before they began"
+            ).format(
+                day=i18n.date(on),
+                n=len(late),
+                id=coop.id,
+                name=coop.name,
+                first=i18n.date(min(e.start_on for e in late)),
+            ),
+            hint=_("check the date; an enrollment entered in error can be removed (`koptrack bpjs remove`)"),
         )
     for e in rows:
         e.end_on = on
@@ -183,8 +194,10 @@ def ensure_kpj_free(session: Session, kpj: str | None, person: Person) -> None:
     ).first()
     if other is not None:
         raise Duplicate(
-            f"kpj {validate.mask_kpj(kpj)} already belongs to another person (nik {validate.mask_nik(other.nik)})",
-            hint="a KPJ is one person's BPJS card number: check the digits",
+            _("kpj {kpj} already belongs to another person (nik {nik})").format(
+                kpj=validate.mask_kpj(kpj), nik=validate.mask_nik(other.nik)
+            ),
+            hint=_("a KPJ is one person's BPJS card number: check the digits"),
         )
 
 
@@ -207,24 +220,28 @@ def enroll(
     cat = validate.parse_category(category) if category not in (None, "") else None
     progs = validate.parse_programmes(programmes) if programmes not in (None, "") else None
     masked = validate.mask_nik(person.nik)
-    ensure_active(session, coop, on_d, "enroll people through it")
+    ensure_active(session, coop, on_d, N_("enroll people through it"))
     engagements = _engagements_on(session, person.id, coop.id, on_d)
     if not engagements:
         raise KoptrackError(
-            f"nik {masked} is not engaged with cooperative {coop.id} {coop.name!r} on {on_d}",
-            hint="check the date, or register the person with `koptrack worker add`",
+            _("nik {nik} is not engaged with cooperative {id} {name!r} on {day}").format(
+                nik=masked, id=coop.id, name=coop.name, day=i18n.date(on_d)
+            ),
+            hint=_("check the date, or register the person with `koptrack worker add`"),
         )
     registration = _registration_on(session, coop.id, on_d)
     if registration is None:
         raise KoptrackError(
-            f"cooperative {coop.id} {coop.name!r} is not registered with BPJS Ketenagakerjaan on {on_d}: "
-            "its people are enrolled through its registration",
-            hint=f"record the registration first: koptrack bpjs register --coop {coop.id} --on DATE",
+            _(
+                "cooperative {id} {name!r} is not registered with BPJS Ketenagakerjaan on {day}: "
+                "its people are enrolled through its registration"
+            ).format(id=coop.id, name=coop.name, day=i18n.date(on_d)),
+            hint=_("record the registration first: koptrack bpjs register --coop {id} --on DATE").format(id=coop.id),
         )
     roles = [e.role for e in engagements]
     if cat is None:
         cat = default_category("karyawan" if "karyawan" in roles else "anggota")
-    warnings = [w for w in [rules.category_warning(cat, roles, coop.kind)] if w]
+    warnings: list[str] = [w for w in [rules.category_warning(cat, roles, coop.kind)] if w]
     required = minimum_programmes(session, cat, coop.employer_size, on_d)
     if progs is None:
         progs = required
@@ -236,14 +253,16 @@ def enroll(
     if registration.deregistered_on and (end_on is None or registration.deregistered_on < end_on):
         end_on = registration.deregistered_on
     if end_on is not None:
-        warnings.append(f"the enrollment ends on {end_on}, when the person left or the registration ended")
+        warnings.append(
+            said(N_("the enrollment ends on {day}, when the person left or the registration ended"), day=end_on)
+        )
     enr = open_period(
         session,
         ENROLLED,
         {"person_id": person.id, "coop_id": coop.id},
         on_d,
-        subject=f"nik {masked}",
-        state=f"enrolled through cooperative {coop.id}",
+        subject=nik_subject(person.nik),
+        state=_("enrolled through cooperative {id}").format(id=coop.id),
         kpj=kpj_v,
         category=cat,
         programmes=validate.format_programmes(progs),
@@ -284,9 +303,14 @@ def end(session: Session, coop_ref: object, *, nik: object, on: object) -> dict:
     person = resolve_person(session, coop, nik)
     on_d = validate.parse_date(on, "on", allow_future=False)
     masked = validate.mask_nik(person.nik)
-    state = f"enrolled through cooperative {coop.id} {coop.name!r}"
+    state = _("enrolled through cooperative {id} {name!r}").format(id=coop.id, name=coop.name)
     enr = close_period(
-        session, ENROLLED, {"person_id": person.id, "coop_id": coop.id}, on_d, subject=f"nik {masked}", state=state
+        session,
+        ENROLLED,
+        {"person_id": person.id, "coop_id": coop.id},
+        on_d,
+        subject=nik_subject(person.nik),
+        state=state,
     )
     audit.record(
         session,
@@ -321,7 +345,7 @@ def programmes_on(session: Session, day: dt.date) -> dict:
     for p in session.exec(select(Programme)).all():
         dated = rates.get(p.code, [])
         rate = rules.in_force(dated, day) if dated else p.pu_rate
-        since = max((v for v, _ in dated if v <= day), default=None)
+        since = max((v for v, _rate in dated if v <= day), default=None)
         legal, verified = basis[(p.code, since)] if since else (p.legal_basis, p.verified)
         programmes.append(
             {

@@ -12,14 +12,63 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from koptrack import i18n
 from koptrack.core import audit
 from koptrack.core.periods import INACTIVE, close_period, open_period
 from koptrack.core.regions import resolve_kecamatan
 from koptrack.domain import validate
 from koptrack.domain.vocab import COOP_KINDS
 from koptrack.errors import Duplicate, KoptrackError, NotFound, ValidationError
+from koptrack.i18n import N_, _, pgettext
 from koptrack.store.models import Cooperative, CoopInactive, Kecamatan, utcnow
 from koptrack.store.tables import COOP, KEC, active_on, coop_where
+
+
+class Said(str):
+    """A sentence for people that a command also returns in its --json (a `message`, a
+    warning): the string itself is the English text, so --json is the same in every language;
+    str() gives it in the language in force, as the terminal prints it (`said`)."""
+
+    shown: str
+
+    def __new__(cls, english: str, shown: str | None = None) -> Said:
+        self = super().__new__(cls, english)
+        self.shown = english if shown is None else shown
+        return self
+
+    def __str__(self) -> str:
+        return self.shown
+
+    @property
+    def english(self) -> str:
+        return str.__str__(self)
+
+
+def said(message: str, /, **values: object) -> Said:
+    """`message` (a text marked with N_()) with `values` put in, in English and in the language
+    in force. A value that is a Said or a date goes in as each language writes it."""
+
+    def english(v: object) -> object:
+        return v.english if isinstance(v, Said) else v.isoformat() if isinstance(v, dt.date) else v
+
+    def shown(v: object) -> object:
+        return v.shown if isinstance(v, Said) else i18n.date(v) if isinstance(v, dt.date) else v
+
+    return Said(
+        message.format(**{k: english(v) for k, v in values.items()}),
+        _(message).format(**{k: shown(v) for k, v in values.items()}),
+    )
+
+
+def coop_subject(coop: Cooperative) -> Said:
+    """`cooperative 3 'KSP Maju Bersama'`, as messages name a cooperative."""
+    return said(N_("cooperative {id} {name!r}"), id=coop.id, name=coop.name)
+
+
+def nik_subject(nik: str) -> Said:
+    """`nik 321505******0001`, as messages name a person by their (masked) NIK."""
+    return said(N_("nik {nik}"), nik=validate.mask_nik(nik))
+
 
 # Fields a user may set on a cooperative, with their parser.
 COOP_FIELD_PARSERS = {
@@ -67,7 +116,7 @@ def resolve_coop(session: Session, ref: object, field: str = "coop") -> Cooperat
     """A cooperative by id, NIK koperasi (16 digits), or name (exact, else a unique part of it)."""
     s = validate.normalise_name(ref)  # as names are stored: NFKC, invisible characters removed
     if not s:
-        raise KoptrackError(f"{field}: a cooperative id or name is required")
+        raise KoptrackError(_("{field}: a cooperative id or name is required").format(field=field))
     if s.isdigit() and len(s) == 16:
         coop = session.exec(select(Cooperative).where(Cooperative.nik_koperasi == s)).first()
         if coop:
@@ -76,7 +125,10 @@ def resolve_coop(session: Session, ref: object, field: str = "coop") -> Cooperat
         # an id beyond any the database holds (PostgreSQL's integer) is no cooperative, not a database error
         coop = session.get(Cooperative, int(s)) if int(s) <= validate.MAX_COUNT else None
         if coop is None:
-            raise NotFound(f"{field} {s}: no cooperative has this id", hint="see `koptrack coop list`")
+            raise NotFound(
+                _("{field} {id}: no cooperative has this id").format(field=field, id=s),
+                hint=_("see `koptrack coop list`"),
+            )
         return coop
     lowered = s.lower()
     exact = session.exec(select(Cooperative).where(func.lower(Cooperative.name) == lowered)).all()
@@ -84,7 +136,10 @@ def resolve_coop(session: Session, ref: object, field: str = "coop") -> Cooperat
         return exact[0]
     if len(exact) > 1:
         ids = ", ".join(f"{c.id} ({c.kecamatan_code})" for c in exact)
-        raise KoptrackError(f"{field} {s!r} is ambiguous: cooperatives {ids}", hint="give the id instead")
+        raise KoptrackError(
+            _("{field} {name!r} is ambiguous: cooperatives {ids}").format(field=field, name=s, ids=ids),
+            hint=_("give the id instead"),
+        )
     pattern = "%" + lowered.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     partial = session.exec(
         select(Cooperative).where(func.lower(Cooperative.name).like(pattern, escape="\\")).limit(6)
@@ -93,11 +148,18 @@ def resolve_coop(session: Session, ref: object, field: str = "coop") -> Cooperat
         return partial[0]
     if len(partial) > 1:
         names = "; ".join(f"{c.id} {c.name}" for c in partial[:5])
-        raise KoptrackError(f"{field} {s!r} matches several cooperatives: {names}", hint="give the id or the full name")
+        raise KoptrackError(
+            _("{field} {name!r} matches several cooperatives: {names}").format(field=field, name=s, names=names),
+            hint=_("give the id or the full name"),
+        )
     known = list(session.exec(select(Cooperative.name).limit(5000)).all())
     close = difflib.get_close_matches(s, known, n=3, cutoff=0.6)
-    hint = ("did you mean " + " or ".join(repr(n) for n in close) + "?") if close else "see `koptrack coop list`"
-    raise NotFound(f"{field} {s!r}: no cooperative has this name", hint=hint)
+    if close:
+        alternatives = (" " + pgettext("did you mean A or B", "or") + " ").join(repr(n) for n in close)
+        hint = _("did you mean {names}?").format(names=alternatives)
+    else:
+        hint = _("see `koptrack coop list`")
+    raise NotFound(_("{field} {name!r}: no cooperative has this name").format(field=field, name=s), hint=hint)
 
 
 def _check_unique(session: Session, values: dict, exclude_id: int | None = None) -> None:
@@ -112,7 +174,11 @@ def _check_unique(session: Session, values: dict, exclude_id: int | None = None)
                 stmt = stmt.where(Cooperative.id != exclude_id)
             other = session.exec(stmt).first()
             if other is not None:
-                raise Duplicate(f"{label} {values[key]!r} already belongs to cooperative {other}")
+                raise Duplicate(
+                    _("{field} {value!r} already belongs to cooperative {id}").format(
+                        field=label, value=values[key], id=other
+                    )
+                )
     if "name" in values and "kecamatan_code" in values:
         stmt = select(Cooperative.id).where(
             func.lower(Cooperative.name) == values["name"].lower(),
@@ -123,9 +189,10 @@ def _check_unique(session: Session, values: dict, exclude_id: int | None = None)
         other = session.exec(stmt).first()
         if other is not None:
             raise Duplicate(
-                f"name {values['name']!r}: cooperative {other} in kecamatan {values['kecamatan_code']} "
-                "already has this name",
-                hint=f"see `koptrack coop show {other}`",
+                _("name {name!r}: cooperative {id} in kecamatan {kecamatan} already has this name").format(
+                    name=values["name"], id=other, kecamatan=values["kecamatan_code"]
+                ),
+                hint=_("see `koptrack coop show {id}`").format(id=other),
             )
 
 
@@ -163,8 +230,10 @@ def add_coop(
         raise ValidationError(
             "kind",
             implied_label,
-            f"is a label, not a kind: give the kind ({', '.join(COOP_KINDS)})",
-            hint=f"for example --kind pemasaran --label {implied_label}: the label is kept beside the kind",
+            _("is a label, not a kind: give the kind ({kinds})").format(kinds=", ".join(COOP_KINDS)),
+            hint=_("for example --kind pemasaran --label {label}: the label is kept beside the kind").format(
+                label=implied_label
+            ),
         )
     if raw["label"] in (None, "") and implied_label:
         raw["label"] = implied_label
@@ -176,7 +245,11 @@ def add_coop(
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent writer got there first
-        raise Duplicate(f"cooperative {values['name']!r} conflicts with an existing record: {exc.orig}") from None
+        raise Duplicate(
+            _("cooperative {name!r} conflicts with an existing record: {reason}").format(
+                name=values["name"], reason=exc.orig
+            )
+        ) from None
     audit.record(
         session,
         "cooperative",
@@ -205,7 +278,12 @@ def edit_coop(session: Session, ref: object, **changes: object) -> dict:
     if wanted is not None:  # a status is a dated period: from today, as `coop deactivate`/`activate`
         wanted = validate.parse_status(wanted)
         if not any(v is not None for v in changes.values()) and wanted == coop.status:
-            raise KoptrackError(f"cooperative {coop.id} {coop.name!r} is already {wanted}")
+            already = (
+                N_("cooperative {id} {name!r} is already inactive")
+                if wanted == "inactive"
+                else N_("cooperative {id} {name!r} is already active")
+            )
+            raise KoptrackError(_(already).format(id=coop.id, name=coop.name))
     values: dict = {}
     for key, value in changes.items():
         if value is None:
@@ -215,9 +293,9 @@ def edit_coop(session: Session, ref: object, **changes: object) -> dict:
         elif key in COOP_FIELD_PARSERS:
             values[key] = COOP_FIELD_PARSERS[key](value)
         else:
-            raise KoptrackError(f"cannot edit field {key!r}")
+            raise KoptrackError(_("cannot edit field {field!r}").format(field=key))
     if not values and wanted is None:
-        raise KoptrackError("nothing to change", hint="give at least one option, e.g. --base karyawan")
+        raise KoptrackError(_("nothing to change"), hint=_("give at least one option, e.g. --base karyawan"))
     if not values:
         return _change_status(session, coop, str(wanted))
     check = dict(values)
@@ -264,15 +342,25 @@ def inactive_on(session: Session, coop_id: int | None, day: dt.date) -> CoopInac
 
 
 def ensure_active(session: Session, coop: Cooperative, day: dt.date, doing: str) -> None:
-    """Refuse to record `doing` on `day` for a cooperative that was inactive that day."""
+    """Refuse to record `doing` on `day` for a cooperative that was inactive that day. `doing`
+    is a text marked with N_() ("enroll people through it"), translated here."""
     period = inactive_on(session, coop.id, day)
     if period is not None:
-        since = period.since.isoformat()
-        until = f" until {period.until.isoformat()}" if period.until else ""
+        message = (
+            _("cooperative {id} {name!r} was inactive on {day} (from {since} until {until}): cannot {doing}")
+            if period.until
+            else _("cooperative {id} {name!r} was inactive on {day} (from {since}): cannot {doing}")
+        )
         raise KoptrackError(
-            f"cooperative {coop.id} {coop.name!r} was inactive on {day.isoformat()} (from {since}{until}): "
-            f"cannot {doing}",
-            hint="check the date, or reactivate it with `koptrack coop activate --on DATE`",
+            message.format(
+                id=coop.id,
+                name=coop.name,
+                day=i18n.date(day),
+                since=i18n.date(period.since),
+                until=i18n.date(period.until),
+                doing=_(doing),
+            ),
+            hint=_("check the date, or reactivate it with `koptrack coop activate --on DATE`"),
         )
 
 
@@ -300,9 +388,7 @@ def _mark_inactive(session: Session, ref: object, on: object, *, inactive: bool)
     coop = resolve_coop(session, ref)
     day = validate.parse_date(on, "on", allow_future=False) if on not in (None, "") else dt.date.today()
     change = open_period if inactive else close_period
-    period = change(
-        session, INACTIVE, {"coop_id": coop.id}, day, subject=f"cooperative {coop.id} {coop.name!r}", state="inactive"
-    )
+    period = change(session, INACTIVE, {"coop_id": coop.id}, day, subject=coop_subject(coop), state=_("inactive"))
     status = coop.status
     _set_status(coop, dt.date.today(), session)
     audit.record(

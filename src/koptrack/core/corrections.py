@@ -27,11 +27,13 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
+from koptrack import i18n
 from koptrack.core import audit
-from koptrack.core.coops import resolve_coop
+from koptrack.core.coops import Said, coop_subject, nik_subject, resolve_coop, said
 from koptrack.core.people import find_person, resolve_person
 from koptrack.domain import validate
 from koptrack.errors import Conflict, Duplicate, KoptrackError, NotFound
+from koptrack.i18n import N_, _, pgettext
 from koptrack.store.models import (
     AuditEntry,
     BpjsRegistration,
@@ -50,20 +52,31 @@ from koptrack.store.models import (
 @dataclass(frozen=True)
 class Kind:
     """A dated table: its start and end columns, the columns that name its subject (one subject
-    has periods that never overlap), and what a user calls one row."""
+    has periods that never overlap), and what a user calls one row and several (marked with N_(),
+    translated where shown)."""
 
     model: type[SQLModel]
     start: str
     end: str
     key: tuple[str, ...]
     label: str
+    labels: str
 
 
-ENGAGEMENT = Kind(Engagement, "since", "until", ("person_id", "coop_id", "role"), "engagement")
-REGISTRATION = Kind(BpjsRegistration, "registered_on", "deregistered_on", ("coop_id",), "BPJS registration")
-ENROLLMENT = Kind(Enrollment, "start_on", "end_on", ("person_id", "coop_id"), "enrollment")
-MEMBERSHIP = Kind(PkspkbMembership, "joined_on", "left_on", ("coop_id",), "PKS-PKB membership")
-INACTIVITY = Kind(CoopInactive, "since", "until", ("coop_id",), "inactive period")
+ENGAGEMENT = Kind(Engagement, "since", "until", ("person_id", "coop_id", "role"), N_("engagement"), N_("engagements"))
+REGISTRATION = Kind(
+    BpjsRegistration,
+    "registered_on",
+    "deregistered_on",
+    ("coop_id",),
+    N_("BPJS registration"),
+    N_("BPJS registrations"),
+)
+ENROLLMENT = Kind(Enrollment, "start_on", "end_on", ("person_id", "coop_id"), N_("enrollment"), N_("enrollments"))
+MEMBERSHIP = Kind(
+    PkspkbMembership, "joined_on", "left_on", ("coop_id",), N_("PKS-PKB membership"), N_("PKS-PKB memberships")
+)
+INACTIVITY = Kind(CoopInactive, "since", "until", ("coop_id",), N_("inactive period"), N_("inactive periods"))
 KINDS = {str(k.model.__tablename__): k for k in (ENGAGEMENT, REGISTRATION, ENROLLMENT, MEMBERSHIP, INACTIVITY)}
 
 # The tables undo may write, by name.
@@ -71,7 +84,7 @@ MODELS: dict[str, type[SQLModel]] = {
     str(m.__tablename__): m
     for m in (Cooperative, Person, Engagement, BpjsRegistration, Enrollment, PkspkbMembership, CoopInactive)
 }
-LABELS = {"cooperative": "cooperative", "person": "person"} | {name: k.label for name, k in KINDS.items()}
+LABELS = {"cooperative": N_("cooperative"), "person": N_("person")} | {name: k.label for name, k in KINDS.items()}
 
 OPEN_WORDS = ("open", "none", "-")  # --new-until open: the period is still running
 
@@ -87,25 +100,40 @@ def _end(value: object, field: str) -> dt.date | None:
     return _date(value, field)
 
 
-def _span(row: SQLModel, kind: Kind) -> str:
+def _word(text: str) -> Said:
+    """A text marked with N_() (a kind's label), in English and in the language in force."""
+    return Said(text, _(text))
+
+
+def _span(row: SQLModel, kind: Kind) -> Said:
     start, end = getattr(row, kind.start), getattr(row, kind.end)
-    return f"from {start}" + (f" until {end}" if end else " (still running)")
+    if end:
+        return said(N_("from {start} until {end}"), start=start, end=end)
+    return said(N_("from {start} (still running)"), start=start)
 
 
 def _pick(rows: list[Any], kind: Kind, since: object, what: str, command: str) -> Any:
     """The period of `rows` that began on `since`, or the only one when `since` is not given."""
+    see = _("see {command}").format(command=command)
     if since not in (None, ""):
         day = _date(since, "since")
         rows = [r for r in rows if getattr(r, kind.start) == day]
         if not rows:
-            raise NotFound(f"since {day}: {what} has no {kind.label} that began that day", hint=f"see {command}")
+            raise NotFound(
+                _("since {day}: {what} has no {label} that began that day").format(
+                    day=i18n.date(day), what=what, label=_(kind.label)
+                ),
+                hint=see,
+            )
     if not rows:
-        raise NotFound(f"{what} has no {kind.label}", hint=f"see {command}")
+        raise NotFound(_("{what} has no {label}").format(what=what, label=_(kind.label)), hint=see)
     if len(rows) > 1:
-        spans = "; ".join(_span(r, kind) for r in sorted(rows, key=lambda r: getattr(r, kind.start)))
+        spans = "; ".join(str(_span(r, kind)) for r in sorted(rows, key=lambda r: getattr(r, kind.start)))
         raise KoptrackError(
-            f"{what} has {len(rows)} {kind.label}s ({spans}): say which with --since (the day it began)",
-            hint=f"see {command}",
+            _("{what} has {n} {labels} ({spans}): say which with --since (the day it began)").format(
+                what=what, n=len(rows), labels=_(kind.labels), spans=spans
+            ),
+            hint=see,
         )
     return rows[0]
 
@@ -115,9 +143,11 @@ def _check_period(session: Session, kind: Kind, row: Any, subject: str) -> None:
     start, end = getattr(row, kind.start), getattr(row, kind.end)
     if end is not None and end <= start:
         raise Conflict(
-            f"{subject}: the {kind.label} would end on {end}, not after it starts ({start}); "
-            "a period must end after the day it starts",
-            hint="if it was entered in error, remove it instead",
+            _(
+                "{subject}: the {label} would end on {end}, not after it starts ({start}); "
+                "a period must end after the day it starts"
+            ).format(subject=subject, label=_(kind.label), end=i18n.date(end), start=i18n.date(start)),
+            hint=_("if it was entered in error, remove it instead"),
         )
     model = kind.model
     where = [getattr(model, c) == getattr(row, c) for c in (*kind.key,)]
@@ -126,8 +156,10 @@ def _check_period(session: Session, kind: Kind, row: Any, subject: str) -> None:
         o_start, o_end = getattr(other, kind.start), getattr(other, kind.end)
         if o_start < (end or dt.date.max) and (o_end or dt.date.max) > start:
             raise Conflict(
-                f"{subject}: the {kind.label} {_span(row, kind)} would overlap another one {_span(other, kind)}",
-                hint="periods of the same subject cannot overlap: correct or remove the other one first",
+                _("{subject}: the {label} {span} would overlap another one {other}").format(
+                    subject=subject, label=_(kind.label), span=_span(row, kind), other=_span(other, kind)
+                ),
+                hint=_("periods of the same subject cannot overlap: correct or remove the other one first"),
             )
 
 
@@ -141,7 +173,7 @@ def _covers(periods: list[Any], kind: Kind, start: dt.date, end: dt.date | None)
 
 def _uncovered(session: Session, coop_id: int | None) -> dict[int, str]:
     """The enrollments through a cooperative that lie outside an engagement of their person with
-    it, or outside a registration of it: id -> what it lies outside."""
+    it, or outside a registration of it: id -> what it lies outside (marked with N_())."""
     enrollments = session.exec(select(Enrollment).where(Enrollment.coop_id == coop_id)).all()
     if not enrollments:
         return {}
@@ -152,13 +184,13 @@ def _uncovered(session: Session, coop_id: int | None) -> dict[int, str]:
     out: dict[int, str] = {}
     for enr in enrollments:
         if not _covers(engagements.get(enr.person_id, []), ENGAGEMENT, enr.start_on, enr.end_on):
-            out[enr.id] = "an engagement of its person"  # type: ignore[index]
+            out[enr.id] = N_("an engagement of its person")  # type: ignore[index]
         elif not _covers(registrations, REGISTRATION, enr.start_on, enr.end_on):
-            out[enr.id] = "a BPJS registration of its cooperative"  # type: ignore[index]
+            out[enr.id] = N_("a BPJS registration of its cooperative")  # type: ignore[index]
     return out
 
 
-def _still_covered(session: Session, coop_id: int | None, before: dict[int, str], doing: str) -> None:
+def _still_covered(session: Session, coop_id: int | None, before: dict[int, str], doing: Said) -> None:
     """Refuse when `doing` left an enrollment outside the engagement or registration it lay in."""
     session.flush()
     newly = {i: why for i, why in _uncovered(session, coop_id).items() if i not in before}
@@ -168,13 +200,28 @@ def _still_covered(session: Session, coop_id: int | None, before: dict[int, str]
     enr = session.get(Enrollment, first)
     assert enr is not None
     person = session.get(Person, enr.person_id)
-    who = f"nik {validate.mask_nik(person.nik)}" if person else f"person {enr.person_id}"
-    more = f" (and {len(newly) - 1} more)" if len(newly) > 1 else ""
+    who = nik_subject(person.nik) if person else _("person {id}").format(id=enr.person_id)
+    message = (
+        _(
+            "{doing}: enrollment {id} of {who} through cooperative {coop}, {span}, (and {n} more) "
+            "would lie outside {what}"
+        )
+        if len(newly) > 1
+        else _("{doing}: enrollment {id} of {who} through cooperative {coop}, {span}, would lie outside {what}")
+    )
     raise Conflict(
-        f"{doing}: enrollment {first} of {who} through cooperative {coop_id}, {_span(enr, ENROLLMENT)},{more} "
-        f"would lie outside {newly[first]}",
-        hint=f"correct or remove the enrollment first: koptrack bpjs edit|remove --coop {coop_id} --nik ... --since "
-        f"{enr.start_on}",
+        message.format(
+            doing=doing,
+            id=first,
+            who=who,
+            coop=coop_id,
+            span=_span(enr, ENROLLMENT),
+            n=len(newly) - 1,
+            what=_(newly[first]),
+        ),
+        hint=_(
+            "correct or remove the enrollment first: koptrack bpjs edit|remove --coop {coop} --nik ... --since {since}"
+        ).format(coop=coop_id, since=enr.start_on.isoformat()),
     )
 
 
@@ -196,11 +243,76 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any]
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
-def _words(old: dict[str, Any], new: dict[str, Any]) -> str:
+# Machine values a change's description translates for people (by column).
+VALUE_WORDS = {"status": {"active": N_("active"), "inactive": N_("inactive")}}
+
+
+def _words(old: dict[str, Any], new: dict[str, Any]) -> Said:
+    """`until none -> 2021-06-30; position Kasir -> Manajer`: the fields a change set, with their
+    old and new values (in the language in force: field names, dates, "none" translated)."""
+
     def word(v: object) -> str:
         return "none" if v is None else str(v)
 
-    return "; ".join(f"{k} {word(old.get(k))} -> {word(new.get(k))}" for k in new)
+    def shown(key: str, v: object) -> str:
+        if v is None:
+            return _("none")
+        if isinstance(v, str) and v in VALUE_WORDS.get(key, {}):
+            return _(VALUE_WORDS[key][v])
+        if isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-":
+            try:
+                return i18n.date(dt.date.fromisoformat(v))
+            except ValueError:
+                return v
+        return str(v)
+
+    return Said(
+        "; ".join(f"{k} {word(old.get(k))} -> {word(new.get(k))}" for k in new),
+        "; ".join(f"{_field(k)} {shown(k, old.get(k))} -> {shown(k, new.get(k))}" for k in new),
+    )
+
+
+def _field(key: str) -> str:
+    """A column's name as people read it in a change's description (English: the column)."""
+    words = {
+        "name": pgettext("field", "name"),
+        "kind": pgettext("field", "kind"),
+        "base": pgettext("field", "base"),
+        "kecamatan_code": pgettext("field", "kecamatan_code"),
+        "desa": pgettext("field", "desa"),
+        "legal_no": pgettext("field", "legal_no"),
+        "nik_koperasi": pgettext("field", "nik_koperasi"),
+        "address": pgettext("field", "address"),
+        "employer_size": pgettext("field", "employer_size"),
+        "label": pgettext("field", "label"),
+        "status": pgettext("field", "status"),
+        "note": pgettext("field", "note"),
+        "nik": pgettext("field", "nik"),
+        "gender": pgettext("field", "gender"),
+        "birth_date": pgettext("field", "birth_date"),
+        "person_id": pgettext("field", "person_id"),
+        "coop_id": pgettext("field", "coop_id"),
+        "role": pgettext("field", "role"),
+        "position": pgettext("field", "position"),
+        "since": pgettext("field", "since"),
+        "until": pgettext("field", "until"),
+        "registered_on": pgettext("field", "registered_on"),
+        "deregistered_on": pgettext("field", "deregistered_on"),
+        "npp": pgettext("field", "npp"),
+        "branch": pgettext("field", "branch"),
+        "kpj": pgettext("field", "kpj"),
+        "category": pgettext("field", "category"),
+        "programmes": pgettext("field", "programmes"),
+        "missing_programmes": pgettext("field", "missing_programmes"),
+        "start_on": pgettext("field", "start_on"),
+        "end_on": pgettext("field", "end_on"),
+        "verified_on": pgettext("field", "verified_on"),
+        "verified_by": pgettext("field", "verified_by"),
+        "joined_on": pgettext("field", "joined_on"),
+        "left_on": pgettext("field", "left_on"),
+        "agreement_no": pgettext("field", "agreement_no"),
+    }
+    return words.get(key, key)
 
 
 def _result(
@@ -214,7 +326,7 @@ def _result(
     old: dict[str, Any] | None,
     new: dict[str, Any] | None,
     reveal: bool,
-    message: str,
+    message: Said,
     **extra: Any,
 ) -> dict:
     return {
@@ -273,17 +385,20 @@ def edit_worker(
         other = find_person(session, info.nik)
         if other is not None and other.id != person.id:
             raise Duplicate(
-                f"new-nik {validate.mask_nik(info.nik)}: another person ({other.name!r}) has this NIK",
-                hint="check the digits; two records of one person cannot be merged by a correction",
+                _("new-nik {nik}: another person ({name!r}) has this NIK").format(
+                    nik=validate.mask_nik(info.nik), name=other.name
+                ),
+                hint=_("check the digits; two records of one person cannot be merged by a correction"),
             )
         first = session.exec(
             select(col(Engagement.since)).where(Engagement.person_id == person.id).order_by(col(Engagement.since))
         ).first()
         if first is not None and info.birth_date > first:
             raise Conflict(
-                f"new-nik {validate.mask_nik(info.nik)}: born on {info.birth_date} (from the NIK), after the "
-                f"person's first engagement ({first})",
-                hint="check the NIK's digits 7-12 (date of birth)",
+                _(
+                    "new-nik {nik}: born on {birth} (from the NIK), after the person's first engagement ({first})"
+                ).format(nik=validate.mask_nik(info.nik), birth=i18n.date(info.birth_date), first=i18n.date(first)),
+                hint=_("check the NIK's digits 7-12 (date of birth)"),
             )
         person.nik, person.gender, person.birth_date = info.nik, info.gender, info.birth_date
     o, n = _diff(person_before, audit.snapshot(person))
@@ -300,13 +415,18 @@ def edit_worker(
     if period_asked:
         if coop_row is None:
             raise KoptrackError(
-                "an engagement is corrected within its cooperative: give --coop",
-                hint="koptrack worker edit --coop COOP --nik NIK --since DAY --new-until DAY",
+                _("an engagement is corrected within its cooperative: give --coop"),
+                hint=_("koptrack worker edit --coop COOP --nik NIK --since DAY --new-until DAY"),
             )
         stmt = select(Engagement).where(Engagement.person_id == person.id, Engagement.coop_id == coop_row.id)
         if role not in (None, ""):
             stmt = stmt.where(Engagement.role == validate.parse_role(role))
-        who = f"nik {validate.mask_nik(person.nik)} with cooperative {coop_row.id} {coop_row.name!r}"
+        who = said(
+            N_("nik {nik} with cooperative {id} {name!r}"),
+            nik=validate.mask_nik(person.nik),
+            id=coop_row.id,
+            name=coop_row.name,
+        )
         engagement = _pick(
             list(session.exec(stmt).all()),
             ENGAGEMENT,
@@ -326,15 +446,23 @@ def edit_worker(
             engagement.position = validate.clean_text(position, "position")
         if new_since is not None and engagement.since < person.birth_date:
             raise Conflict(
-                f"new-since {engagement.since}: nik {validate.mask_nik(person.nik)} was born on "
-                f"{person.birth_date} (from the NIK)",
-                hint="check the date and the NIK",
+                _("new-since {day}: nik {nik} was born on {birth} (from the NIK)").format(
+                    day=i18n.date(engagement.since),
+                    nik=validate.mask_nik(person.nik),
+                    birth=i18n.date(person.birth_date),
+                ),
+                hint=_("check the date and the NIK"),
             )
         _check_period(session, ENGAGEMENT, engagement, who)
         o, n = _diff(e_before, audit.snapshot(engagement))
         if n:
             session.add(engagement)
-            _still_covered(session, coop_row.id, covered, f"the engagement of {who} {_span(engagement, ENGAGEMENT)}")
+            _still_covered(
+                session,
+                coop_row.id,
+                covered,
+                said(N_("the engagement of {who} {span}"), who=who, span=_span(engagement, ENGAGEMENT)),
+            )
             changes.append(audit.updated(engagement, e_before))
             old.update(o)
             new.update(n)
@@ -342,10 +470,11 @@ def edit_worker(
         _check_ages(session, person, confirm)
     if not (name is not None or new_nik is not None or period_asked):
         raise KoptrackError(
-            "nothing to change", hint="give --name or --new-nik (the person), or --new-since, --new-until, --new-role"
+            _("nothing to change"),
+            hint=_("give --name or --new-nik (the person), or --new-since, --new-until, --new-role"),
         )
     if not changes:
-        raise KoptrackError(f"nothing to change: {_who(person)} already has these values")
+        raise KoptrackError(_("nothing to change: {who} already has these values").format(who=_who(person)))
     entity = "engagement" if engagement is not None and len(changes) == 1 and "nik" not in new else "person"
     row_id = engagement.id if entity == "engagement" and engagement is not None else person.id
     change_id = audit.record(
@@ -371,7 +500,14 @@ def edit_worker(
         old=old,
         new=new,
         reveal=reveal,
-        message=f"change {change_id}: {entity} {row_id} of {_who(person, reveal)}: {_words(s_old, s_new)}",
+        message=said(
+            N_("change {id}: {entity} {row} of {who}: {changes}"),
+            id=change_id,
+            entity=_word(LABELS[entity]),
+            row=row_id,
+            who=_who(person, reveal),
+            changes=_words(s_old, s_new),
+        ),
     )
 
 
@@ -380,7 +516,7 @@ def _check_ages(session: Session, person: Person, confirm: bool) -> None:
     the role (or the office confirms it)."""
     from koptrack.domain import rules
 
-    who = f"nik {validate.mask_nik(person.nik)}"
+    who = nik_subject(person.nik)
     for e in session.exec(select(Engagement).where(Engagement.person_id == person.id)).all():
         improbable = rules.check_age(person.birth_date, e.since, e.role, who=who).improbable
         if improbable and not confirm:
@@ -394,7 +530,12 @@ def remove_engagement(
     left with no engagement and no enrollment anywhere is removed too."""
     coop_row = resolve_coop(session, coop)
     person = resolve_person(session, coop_row, ref)
-    who = f"nik {validate.mask_nik(person.nik)} with cooperative {coop_row.id} {coop_row.name!r}"
+    who = said(
+        N_("nik {nik} with cooperative {id} {name!r}"),
+        nik=validate.mask_nik(person.nik),
+        id=coop_row.id,
+        name=coop_row.name,
+    )
     stmt = select(Engagement).where(Engagement.person_id == person.id, Engagement.coop_id == coop_row.id)
     if role not in (None, ""):
         stmt = stmt.where(Engagement.role == validate.parse_role(role))
@@ -405,7 +546,12 @@ def remove_engagement(
     changes = [audit.deleted(engagement)]
     old = audit.snapshot(engagement)
     session.delete(engagement)
-    _still_covered(session, coop_row.id, covered, f"removing the engagement of {who} {_span(engagement, ENGAGEMENT)}")
+    _still_covered(
+        session,
+        coop_row.id,
+        covered,
+        said(N_("removing the engagement of {who} {span}"), who=who, span=_span(engagement, ENGAGEMENT)),
+    )
     person_removed = False
     others = session.exec(select(Engagement.id).where(Engagement.person_id == person.id)).first()
     enrolled = session.exec(select(Enrollment.id).where(Enrollment.person_id == person.id)).first()
@@ -426,7 +572,14 @@ def remove_engagement(
         person_removed=person_removed,
         undo=changes,
     )
-    tail = "; the person had no other record and was removed too" if person_removed else ""
+    removed = (
+        N_(
+            "change {id}: removed the {role} engagement of {who} with {coop} {span}; the person had no other "
+            "record and was removed too"
+        )
+        if person_removed
+        else N_("change {id}: removed the {role} engagement of {who} with {coop} {span}")
+    )
     return _result(
         change_id,
         "remove",
@@ -437,8 +590,14 @@ def remove_engagement(
         old=old,
         new=None,
         reveal=reveal,
-        message=f"change {change_id}: removed the {old['role']} engagement of {_who(person, reveal)} with "
-        f"{coop_row.name} {_span(engagement, ENGAGEMENT)}{tail}",
+        message=said(
+            removed,
+            id=change_id,
+            role=old["role"],
+            who=_who(person, reveal),
+            coop=coop_row.name,
+            span=_span(engagement, ENGAGEMENT),
+        ),
         person_removed=person_removed,
     )
 
@@ -450,13 +609,15 @@ def _enrollment(session: Session, coop: Cooperative, person: Person, since: obje
     rows = list(
         session.exec(select(Enrollment).where(Enrollment.person_id == person.id, Enrollment.coop_id == coop.id)).all()
     )
-    who = f"nik {validate.mask_nik(person.nik)} through cooperative {coop.id} {coop.name!r}"
+    who = said(
+        N_("nik {nik} through cooperative {id} {name!r}"), nik=validate.mask_nik(person.nik), id=coop.id, name=coop.name
+    )
     return _pick(rows, ENROLLMENT, since, who, f"`koptrack coop show {coop.id}`")
 
 
 def _registration(session: Session, coop: Cooperative, since: object) -> BpjsRegistration:
     rows = list(session.exec(select(BpjsRegistration).where(BpjsRegistration.coop_id == coop.id)).all())
-    return _pick(rows, REGISTRATION, since, f"cooperative {coop.id} {coop.name!r}", f"`koptrack coop show {coop.id}`")
+    return _pick(rows, REGISTRATION, since, coop_subject(coop), f"`koptrack coop show {coop.id}`")
 
 
 def _edit_period(
@@ -467,7 +628,7 @@ def _edit_period(
     *,
     coop: Cooperative,
     person: Person | None,
-    subject: str,
+    subject: Said,
     summary: dict[str, Any],
     reveal: bool,
 ) -> dict:
@@ -479,9 +640,18 @@ def _edit_period(
     _check_period(session, kind, row, subject)
     old, new = _diff(before, audit.snapshot(row))
     if not new:
-        raise KoptrackError(f"nothing to change: the {kind.label} of {subject} already has these values")
+        raise KoptrackError(
+            _("nothing to change: the {label} of {subject} already has these values").format(
+                label=_(kind.label), subject=subject
+            )
+        )
     session.add(row)
-    _still_covered(session, coop.id, covered, f"the {kind.label} of {subject} {_span(row, kind)}")
+    _still_covered(
+        session,
+        coop.id,
+        covered,
+        said(N_("the {label} of {subject} {span}"), label=_word(kind.label), subject=subject, span=_span(row, kind)),
+    )
     entity = str(kind.model.__tablename__)
     change_id = audit.record(
         session,
@@ -506,7 +676,14 @@ def _edit_period(
         old=old,
         new=new,
         reveal=reveal,
-        message=f"change {change_id}: {kind.label} {row.id} of {subject}: {_words(s_old, s_new)}",
+        message=said(
+            N_("change {id}: {label} {row} of {subject}: {changes}"),
+            id=change_id,
+            label=_word(kind.label),
+            row=row.id,
+            subject=subject,
+            changes=_words(s_old, s_new),
+        ),
     )
 
 
@@ -517,7 +694,7 @@ def _remove_period(
     *,
     coop: Cooperative,
     person: Person | None,
-    subject: str,
+    subject: Said,
     summary: dict[str, Any],
     reveal: bool,
 ) -> dict:
@@ -525,7 +702,17 @@ def _remove_period(
     old = audit.snapshot(row)
     change = audit.deleted(row)
     session.delete(row)
-    _still_covered(session, coop.id, covered, f"removing the {kind.label} of {subject} {_span(row, kind)}")
+    _still_covered(
+        session,
+        coop.id,
+        covered,
+        said(
+            N_("removing the {label} of {subject} {span}"),
+            label=_word(kind.label),
+            subject=subject,
+            span=_span(row, kind),
+        ),
+    )
     entity = str(kind.model.__tablename__)
     change_id = audit.record(
         session,
@@ -548,7 +735,13 @@ def _remove_period(
         old=old,
         new=None,
         reveal=reveal,
-        message=f"change {change_id}: removed the {kind.label} of {subject} {_span(row, kind)}",
+        message=said(
+            N_("change {id}: removed the {label} of {subject} {span}"),
+            id=change_id,
+            label=_word(kind.label),
+            subject=subject,
+            span=_span(row, kind),
+        ),
     )
 
 
@@ -576,8 +769,8 @@ def edit_bpjs(
     if ref in (None, ""):
         if any(v is not None for v in (kpj, category, programmes)):
             raise KoptrackError(
-                "--kpj, --category and --programs belong to a person's enrollment: give --nik too",
-                hint="without --nik, `bpjs edit` corrects the cooperative's registration (--npp, --branch, dates)",
+                _("--kpj, --category and --programs belong to a person's enrollment: give --nik too"),
+                hint=_("without --nik, `bpjs edit` corrects the cooperative's registration (--npp, --branch, dates)"),
             )
         reg = _registration(session, coop_row, since)
         if npp is not None:
@@ -589,7 +782,7 @@ def edit_bpjs(
         if new_until is not None:
             values["deregistered_on"] = _end(new_until, "new-until")
         if not values:
-            raise KoptrackError("nothing to change", hint="give --npp, --branch, --new-since or --new-until")
+            raise KoptrackError(_("nothing to change"), hint=_("give --npp, --branch, --new-since or --new-until"))
         return _edit_period(
             session,
             REGISTRATION,
@@ -597,13 +790,13 @@ def edit_bpjs(
             values,
             coop=coop_row,
             person=None,
-            subject=f"cooperative {coop_row.id} {coop_row.name!r}",
+            subject=coop_subject(coop_row),
             summary={},
             reveal=reveal,
         )
     if npp is not None or branch is not None:
         raise KoptrackError(
-            "--npp and --branch belong to the cooperative's registration: leave out --nik",
+            _("--npp and --branch belong to the cooperative's registration: leave out --nik"),
             hint=f"koptrack bpjs edit --coop {coop_row.id} --npp ...",
         )
     person = resolve_person(session, coop_row, ref)
@@ -622,7 +815,9 @@ def edit_bpjs(
     if new_until is not None:
         values["end_on"] = _end(new_until, "new-until")
     if not values:
-        raise KoptrackError("nothing to change", hint="give --kpj, --category, --programs, --new-since or --new-until")
+        raise KoptrackError(
+            _("nothing to change"), hint=_("give --kpj, --category, --programs, --new-since or --new-until")
+        )
     if {"category", "programmes", "start_on"} & values.keys():
         from koptrack.domain import rules
 
@@ -640,7 +835,7 @@ def edit_bpjs(
         values,
         coop=coop_row,
         person=person,
-        subject=f"{_who(person, reveal)} through {coop_row.name}",
+        subject=said(N_("{who} through {coop}"), who=_who(person, reveal), coop=coop_row.name),
         summary={"nik": masked},
         reveal=reveal,
     )
@@ -659,7 +854,7 @@ def remove_enrollment(
         enr,
         coop=coop_row,
         person=person,
-        subject=f"{_who(person, reveal)} through {coop_row.name}",
+        subject=said(N_("{who} through {coop}"), who=_who(person, reveal), coop=coop_row.name),
         summary={"nik": validate.mask_nik(person.nik)},
         reveal=reveal,
     )
@@ -675,7 +870,7 @@ def remove_registration(session: Session, coop: object, *, since: object = None)
         reg,
         coop=coop_row,
         person=None,
-        subject=f"cooperative {coop_row.id} {coop_row.name!r}",
+        subject=coop_subject(coop_row),
         summary={},
         reveal=False,
     )
@@ -686,7 +881,7 @@ def remove_registration(session: Session, coop: object, *, since: object = None)
 
 def _membership(session: Session, coop: Cooperative, since: object) -> PkspkbMembership:
     rows = list(session.exec(select(PkspkbMembership).where(PkspkbMembership.coop_id == coop.id)).all())
-    return _pick(rows, MEMBERSHIP, since, f"cooperative {coop.id} {coop.name!r}", f"`koptrack coop show {coop.id}`")
+    return _pick(rows, MEMBERSHIP, since, coop_subject(coop), f"`koptrack coop show {coop.id}`")
 
 
 def edit_membership(
@@ -709,7 +904,7 @@ def edit_membership(
     if new_until is not None:
         values["left_on"] = _end(new_until, "new-until")
     if not values:
-        raise KoptrackError("nothing to change", hint="give --agreement, --new-since or --new-until")
+        raise KoptrackError(_("nothing to change"), hint=_("give --agreement, --new-since or --new-until"))
     return _edit_period(
         session,
         MEMBERSHIP,
@@ -717,7 +912,7 @@ def edit_membership(
         values,
         coop=coop_row,
         person=None,
-        subject=f"cooperative {coop_row.id} {coop_row.name!r}",
+        subject=coop_subject(coop_row),
         summary={},
         reveal=False,
     )
@@ -733,7 +928,7 @@ def remove_membership(session: Session, coop: object, *, since: object = None) -
         m,
         coop=coop_row,
         person=None,
-        subject=f"cooperative {coop_row.id} {coop_row.name!r}",
+        subject=coop_subject(coop_row),
         summary={},
         reveal=False,
     )
@@ -765,8 +960,8 @@ def _is_undone(change_id: int, undone_by: dict[int, list[int]]) -> int | None:
     return None
 
 
-def _name(entry: AuditEntry) -> str:
-    return f"change {entry.id} ({entry.command})"
+def _name(entry: AuditEntry) -> Said:
+    return said(N_("change {id} ({command})"), id=entry.id, command=entry.command)
 
 
 def _strip(values: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -797,8 +992,9 @@ def _refers_to(change: dict[str, Any], touched: set[tuple[str, int]]) -> tuple[s
     return None
 
 
-def _label(table: str, row_id: object) -> str:
-    return f"{LABELS.get(table, table)} {row_id}"
+def _label(table: str, row_id: object) -> Said:
+    label = LABELS.get(table, table)
+    return Said(f"{label} {row_id}", f"{_(label)} {row_id}")
 
 
 def _coop_of(table: str, values: dict[str, Any] | None) -> int | None:
@@ -824,26 +1020,34 @@ def undo(session: Session, ref: object = None) -> dict:
             stmt = stmt.where(col(AuditEntry.id).not_in(undone))
         entry = session.exec(stmt.order_by(col(AuditEntry.id).desc()).limit(1)).first()
         if entry is None:
-            raise NotFound(f"user {me!r} has no change to undo", hint="see `koptrack log`; undo a change by its id")
+            raise NotFound(
+                _("user {user!r} has no change to undo").format(user=me),
+                hint=_("see `koptrack log`; undo a change by its id"),
+            )
     else:
         s = str(ref).strip()
         if not s.isdigit():
-            raise KoptrackError(f"change {s!r}: give the number of a change", hint="see `koptrack log`")
+            raise KoptrackError(
+                _("change {ref!r}: give the number of a change").format(ref=s), hint=_("see `koptrack log`")
+            )
         # a number beyond any id the database holds (PostgreSQL's integer) is no change
         found = session.get(AuditEntry, int(s)) if len(s) <= 10 and int(s) <= validate.MAX_COUNT else None
         if found is None:
-            raise NotFound(f"change {s}: no change has this number", hint="see `koptrack log`")
+            raise NotFound(_("change {id}: no change has this number").format(id=s), hint=_("see `koptrack log`"))
         entry = found
     assert entry.id is not None
     payload = _payload(entry)
     if payload is None:
         raise KoptrackError(
-            f"{_name(entry)} cannot be undone: restore a backup",
-            hint="`koptrack db restore FILE` (a backup from before it), or correct the records one by one",
+            _("{change} cannot be undone: restore a backup").format(change=_name(entry)),
+            hint=_("`koptrack db restore FILE` (a backup from before it), or correct the records one by one"),
         )
     by = _is_undone(entry.id, undone_by)
     if by is not None:
-        raise Conflict(f"{_name(entry)} was already undone by change {by}", hint=f"`koptrack undo {by}` redoes it")
+        raise Conflict(
+            _("{change} was already undone by change {by}").format(change=_name(entry), by=by),
+            hint=_("`koptrack undo {by}` redoes it").format(by=by),
+        )
     changes: list[dict[str, Any]] = payload["changes"]
     touched = {(c["table"], c["id"]) for c in changes}
     named = _name(entry)  # the session expires its rows if a write below is refused
@@ -852,24 +1056,36 @@ def undo(session: Session, ref: object = None) -> dict:
     for c in changes:
         model = MODELS.get(c["table"])
         if model is None:
-            raise KoptrackError(f"{_name(entry)} cannot be undone: it changed table {c['table']!r}")
+            raise KoptrackError(
+                _("{change} cannot be undone: it changed table {table!r}").format(change=_name(entry), table=c["table"])
+            )
         current = session.get(model, c["id"])
         now = _strip(audit.snapshot(current)) if current is not None else None
         if now != _strip(c["after"]):
             later = _later_toucher(session, entry.id, {(c["table"], c["id"])}, undone_by)
             what = _label(c["table"], c["id"])
-            state = "no longer exists" if now is None else "exists again" if c["after"] is None else "has changed"
+            if now is None:
+                gone = N_("{change} cannot be undone: {what} no longer exists since ({later})")
+                message = gone if later else N_("{change} cannot be undone: {what} no longer exists since")
+            elif c["after"] is None:
+                back = N_("{change} cannot be undone: {what} exists again since ({later})")
+                message = back if later else N_("{change} cannot be undone: {what} exists again since")
+            else:
+                changed = N_("{change} cannot be undone: {what} has changed since ({later})")
+                message = changed if later else N_("{change} cannot be undone: {what} has changed since")
             raise Conflict(
-                f"{_name(entry)} cannot be undone: {what} {state} since" + (f" ({_name(later)})" if later else ""),
-                hint=f"undo change {later.id} first" if later else "correct the records instead",
+                _(message).format(change=_name(entry), what=what, later=_name(later) if later else ""),
+                hint=_("undo change {id} first").format(id=later.id) if later else _("correct the records instead"),
             )
     # 2. No later change (in force) touched them, or rows that refer to them.
     later = _later_toucher(session, entry.id, touched, undone_by)
     if later is not None:
         raise Conflict(
-            f"{_name(entry)} cannot be undone: {_name(later)} depends on it (it changed the same records, or "
-            "records that refer to them)",
-            hint=f"undo change {later.id} first",
+            _(
+                "{change} cannot be undone: {later} depends on it (it changed the same records, or records that "
+                "refer to them)"
+            ).format(change=_name(entry), later=_name(later)),
+            hint=_("undo change {id} first").format(id=later.id),
         )
     # 3. Reverse, newest row change first.
     coops = {cid for c in changes for cid in (_coop_of(c["table"], c["before"]), _coop_of(c["table"], c["after"]))}
@@ -877,7 +1093,7 @@ def undo(session: Session, ref: object = None) -> dict:
     covered = {cid: _uncovered(session, cid) for cid in coops if session.get(Cooperative, cid) is not None}
     references = _references()
     inverse: list[dict[str, Any]] = []
-    done: list[str] = []
+    done: list[Said] = []
     try:
         for c in reversed(changes):
             model = MODELS[c["table"]]
@@ -894,21 +1110,25 @@ def undo(session: Session, ref: object = None) -> dict:
                     )
                     if hit is not None:
                         raise Conflict(
-                            f"{_name(entry)} cannot be undone: {_label(child, hit[0])} refers to {what}",
-                            hint="remove or undo that record first",
+                            _("{change} cannot be undone: {other} refers to {what}").format(
+                                change=_name(entry), other=_label(child, hit[0]), what=what
+                            ),
+                            hint=_("remove or undo that record first"),
                         )
                 inverse.append(audit.deleted(row))
                 session.delete(row)
                 session.flush()
-                done.append(f"removed {what}")
+                done.append(said(N_("removed {what}"), what=what))
             elif c["after"] is None:  # deleted: put it back
                 if row is not None:
-                    raise Conflict(f"{_name(entry)} cannot be undone: {what} exists again")
+                    raise Conflict(
+                        _("{change} cannot be undone: {what} exists again").format(change=_name(entry), what=what)
+                    )
                 row = model(**audit.from_plain(model, c["before"]))
                 session.add(row)
                 session.flush()
                 inverse.append(audit.inserted(row))
-                done.append(f"restored {what}")
+                done.append(said(N_("restored {what}"), what=what))
             else:  # updated: set the old values back
                 assert row is not None
                 before_now = audit.snapshot(row)
@@ -923,18 +1143,26 @@ def undo(session: Session, ref: object = None) -> dict:
                 old, new = _diff(before_now, audit.snapshot(row))
                 shown_old, shown_new = _shown(old), _shown(new)
                 assert shown_old is not None and shown_new is not None
-                done.append(f"{what}: {_words(shown_old, shown_new)}" if new else f"{what} unchanged")
+                done.append(
+                    said("{what}: {changes}", what=what, changes=_words(shown_old, shown_new))
+                    if new
+                    else said(N_("{what} unchanged"), what=what)
+                )
             kind = KINDS.get(c["table"])
             if kind is not None and c["before"] is not None:  # a period put back: it must fit among the others
-                _check_period(session, kind, row, f"{_name(entry)} cannot be undone: {what}")
+                _check_period(
+                    session, kind, row, said(N_("{change} cannot be undone: {what}"), change=_name(entry), what=what)
+                )
     except IntegrityError as exc:  # a later record holds what it would put back (a NIK, an open period)
         reason = str(exc.orig).strip().splitlines()[0]
         raise Conflict(
-            f"{named} cannot be undone: what it would put back conflicts with a later record ({reason})",
-            hint="see `koptrack log` for the later change, and undo or correct it first",
+            _("{change} cannot be undone: what it would put back conflicts with a later record ({reason})").format(
+                change=named, reason=reason
+            ),
+            hint=_("see `koptrack log` for the later change, and undo or correct it first"),
         ) from None
     for cid, before in covered.items():
-        _still_covered(session, cid, before, f"{_name(entry)} cannot be undone")
+        _still_covered(session, cid, before, said(N_("{change} cannot be undone"), change=_name(entry)))
     summary = json.loads(entry.summary) if entry.summary else {}
     undone_summary: dict[str, Any] = {"action": "undo", "undoes": entry.id, "of": entry.command}
     if "before" in summary or "after" in summary:
@@ -958,7 +1186,12 @@ def undo(session: Session, ref: object = None) -> dict:
         "entity": entry.entity,
         "entity_id": entry.entity_id,
         "done": done,
-        "message": f"change {change_id}: undid {_name(entry)}: " + "; ".join(done),
+        "message": said(
+            N_("change {id}: undid {change}: {done}"),
+            id=change_id,
+            change=_name(entry),
+            done=Said("; ".join(d.english for d in done), "; ".join(d.shown for d in done)),
+        ),
     }
 
 

@@ -12,11 +12,13 @@ from typing import cast
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from koptrack import i18n
 from koptrack.core import audit
-from koptrack.core.coops import ensure_active, resolve_coop
+from koptrack.core.coops import ensure_active, nik_subject, resolve_coop, said
 from koptrack.core.periods import ENGAGED, open_period
 from koptrack.domain import periods, rules, validate
 from koptrack.errors import Conflict, KoptrackError, NotFound
+from koptrack.i18n import N_, _, ngettext
 from koptrack.store.models import Cooperative, Engagement, Enrollment, Person, utcnow
 from koptrack.store.tables import ENGAGEMENT, PERSON, active_on
 
@@ -35,14 +37,16 @@ def resolve_person(session: Session, coop: Cooperative | None, ref: object, fiel
         person = find_person(session, info.nik)
         if person is None:
             raise NotFound(
-                f"{field} {validate.mask_nik(info.nik)}: no person with this NIK is registered",
-                hint="register them first with `koptrack worker add`",
+                _("{field} {nik}: no person with this NIK is registered").format(
+                    field=field, nik=validate.mask_nik(info.nik)
+                ),
+                hint=_("register them first with `koptrack worker add`"),
             )
         return person
     if coop is None:
         raise KoptrackError(
-            f"{field} {s!r}: a name identifies a person only within a cooperative",
-            hint="give the cooperative too (--coop), or the NIK",
+            _("{field} {name!r}: a name identifies a person only within a cooperative").format(field=field, name=s),
+            hint=_("give the cooperative too (--coop), or the NIK"),
         )
     # Compared in Python: SQLite's lower() knows ASCII only, and a name may hold other letters.
     key = validate.normalise_name(s).casefold()
@@ -59,12 +63,18 @@ def resolve_person(session: Session, coop: Cooperative | None, ref: object, fiel
     listing = f"`koptrack worker list --coop {coop.id} --all --show-nik`"
     if people:
         raise KoptrackError(
-            f"{field} {s!r}: {len(people)} people of cooperative {coop.id} {coop.name!r} have this name",
-            hint=f"give the NIK instead: see {listing}",
+            ngettext(
+                "{field} {name!r}: {n} person of cooperative {id} {coop!r} has this name",
+                "{field} {name!r}: {n} people of cooperative {id} {coop!r} have this name",
+                len(people),
+            ).format(field=field, name=s, n=len(people), id=coop.id, coop=coop.name),
+            hint=_("give the NIK instead: see {listing}").format(listing=listing),
         )
     raise NotFound(
-        f"{field} {s!r}: no person of cooperative {coop.id} {coop.name!r} has this name or NIK",
-        hint=f"see {listing}",
+        _("{field} {name!r}: no person of cooperative {id} {coop!r} has this name or NIK").format(
+            field=field, name=s, id=coop.id, coop=coop.name
+        ),
+        hint=_("see {listing}").format(listing=listing),
     )
 
 
@@ -76,9 +86,10 @@ def get_or_create_person(session: Session, nik: object, name: object) -> tuple[P
     if person is not None:
         if validate.normalise_name(person.name).casefold() != clean_name.casefold():
             raise Conflict(
-                f"nik {validate.mask_nik(info.nik)} is already registered under another name "
-                f"({person.name!r}, not {clean_name!r})",
-                hint="check the NIK; correct a misspelt name with the registered spelling",
+                _("nik {nik} is already registered under another name ({registered!r}, not {given!r})").format(
+                    nik=validate.mask_nik(info.nik), registered=person.name, given=clean_name
+                ),
+                hint=_("check the NIK; correct a misspelt name with the registered spelling"),
             )
         return person, False
     person = Person(nik=info.nik, name=clean_name, gender=info.gender, birth_date=info.birth_date)
@@ -107,21 +118,21 @@ def add_worker(
     since_d = validate.parse_date(since, "since", allow_future=False)
     position_v = validate.clean_text(position, "position", max_len=100)
     person, created = get_or_create_person(session, nik, name)
-    ensure_active(session, coop, since_d, "engage people")
-    warnings = [w for w in [validate.mixed_scripts(person.name)] if created and w]
-    who = f"nik {validate.mask_nik(person.nik)}"
+    ensure_active(session, coop, since_d, N_("engage people"))
+    warnings: list[str] = [w for w in [validate.mixed_scripts(person.name)] if created and w]
+    who = nik_subject(person.nik)
     improbable = rules.check_age(person.birth_date, since_d, role, who=who).improbable
     if improbable and not confirm:
         raise rules.NeedsConfirmation(improbable)
     if improbable:
-        warnings.append(improbable + "; recorded as confirmed")
+        warnings.append(said(N_("{warning}; recorded as confirmed"), warning=improbable))
     eng = open_period(
         session,
         ENGAGED,
         {"person_id": person.id, "coop_id": coop.id, "role": role},
         since_d,
-        subject=f"nik {validate.mask_nik(person.nik)}",
-        state=f"{role} of cooperative {coop.id}",
+        subject=who,
+        state=_("{role} of cooperative {id}").format(role=role, id=coop.id),
         position=position_v,
     )
     audit.record(
@@ -175,7 +186,9 @@ def leave(
     open_engagements = session.exec(stmt).all()
     if not open_engagements:
         raise NotFound(
-            f"nik {validate.mask_nik(person.nik)} has no open engagement with cooperative {coop.id} {coop.name!r}"
+            _("nik {nik} has no open engagement with cooperative {id} {name!r}").format(
+                nik=validate.mask_nik(person.nik), id=coop.id, name=coop.name
+            )
         )
     for e in open_engagements:
         periods.close(
@@ -183,8 +196,8 @@ def leave(
             start="since",
             end="until",
             on=on_d,
-            subject=f"nik {validate.mask_nik(person.nik)}",
-            state=f"{e.role} of cooperative {coop.id}",
+            subject=nik_subject(person.nik),
+            state=_("{role} of cooperative {id}").format(role=e.role, id=coop.id),
         )
         session.add(e)
     changes = [audit.updated(e, until=None) for e in open_engagements]
@@ -196,9 +209,13 @@ def leave(
     ).all():
         if enr.start_on >= on_d:
             raise Conflict(
-                f"on {on_d}: nik {validate.mask_nik(person.nik)} was enrolled through cooperative {coop.id} "
-                f"from {enr.start_on}, not before leaving; the enrollment would hold no day",
-                hint="check the date; an enrollment entered in error can be removed (`koptrack bpjs remove`)",
+                _(
+                    "on {day}: nik {nik} was enrolled through cooperative {id} from {start}, not before leaving; "
+                    "the enrollment would hold no day"
+                ).format(
+                    day=i18n.date(on_d), nik=validate.mask_nik(person.nik), id=coop.id, start=i18n.date(enr.start_on)
+                ),
+                hint=_("check the date; an enrollment entered in error can be removed (`koptrack bpjs remove`)"),
             )
         enr.end_on = on_d
         session.add(enr)
