@@ -134,6 +134,7 @@ def update(template: Catalog) -> None:
             if not _translated(message) and key in parts:
                 message.string = parts[key]
                 message.flags.discard("fuzzy")
+            message.string = _one_form(message.string, catalog.num_plurals)
         with path.open("wb") as f:
             write_po(f, catalog, width=100, sort_output=False, include_previous=False)
 
@@ -158,6 +159,7 @@ def preview(out: Path) -> None:
         for message in catalog:
             if message.id and not _translated(message) and (message.id, message.context) in parts:
                 message.string = parts[(message.id, message.context)]
+            message.string = _one_form(message.string, catalog.num_plurals)
         target = out / lang / "LC_MESSAGES" / "koptrack.mo"
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("wb") as f:
@@ -170,6 +172,14 @@ def compiled(lang: str) -> bytes:
     out = io.BytesIO()
     write_mo(out, catalog, use_fuzzy=False)
     return out.getvalue()
+
+
+def _one_form(string, forms: int = 2):
+    """Bahasa Indonesia writes a noun the same after any number (`1 baris`, `5 baris`): a plural
+    translated once (msgstr[0]) serves every form of the catalog's Plural-Forms."""
+    if isinstance(string, tuple | list) and string and string[0]:
+        return tuple(s or string[0] for s in (*string, *[""] * (forms - len(string))))
+    return string
 
 
 def _translated(message) -> bool:
@@ -190,7 +200,7 @@ def problems(lang: str, paths: list[str] | None = None) -> list[str]:
         if have is None:
             catalog.add(msgid, string, context=context)
         elif not _translated(have):
-            have.string = string
+            have.string = _one_form(string, catalog.num_plurals)
     out = []
     wanted = {(m.id, m.context) for m in template if m.id}
     for message in template:
