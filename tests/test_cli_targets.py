@@ -407,3 +407,38 @@ def test_coop_show_has_status_and_masked_enrollments(office):
     assert revealed["people"][0]["nik"] == SITI
     table = cli("coop", "show", "2", "--as-of", "2021-12-31").stdout
     assert "fully covered" in table and SITI not in table and "321505******0001" in table
+
+
+def test_tables_say_in_words_what_json_keeps_as_values(office):
+    """Issue 14: a KSP whose employee is not enrolled yet is `partial` at 0 % in --json and
+    `none enrolled` in the table; a kopkar target's segment reads as the cooperatives' base,
+    not as employees, and the table names each measure's segment (two rows may differ by it
+    alone); the warning of a reported count is in English in --json."""
+    cli = office
+    cli(
+        "worker",
+        "add",
+        "--coop",
+        "2",
+        "--nik",
+        SITI,
+        "--name",
+        "Siti Aminah",
+        "--role",
+        "karyawan",
+        "--since",
+        "2021-01-04",
+    )
+    assert status_row(cli, "2", "2021-12-31")["state"] == "partial"
+    table = cli("bpjs", "status", "--coop", "2", "--as-of", "2021-12-31").stdout
+    assert "none enrolled" in table and "partial" not in table
+    assert cli.json("coop", "show", "2", "--as-of", "2021-12-31")["bpjs"]["state"] == "partial"
+    assert "none enrolled" in cli("coop", "show", "2", "--as-of", "2021-12-31").stdout
+    kopkar = target(cli, 2021, "pkspkb.joined", "karyawan")
+    assert kopkar["metric_label"] == "coops joined in year" and kopkar["base"] == "karyawan"
+    words = cli("targets", "2021").stdout.replace("│", " ").split()
+    assert "kopkar" in words and "karyawan)" in words and "produsen" in words
+    cli("pkspkb", "join", "--coop", "4", "--on", "2020-07-01")
+    warnings = target(cli, 2021, "pkspkb.members", "all")["warnings"]
+    assert warnings == ["2020 pkspkb.joined karyawan (32.15): records give 1, the office report said 10"]
+    assert "kopkar (base karyawan) (32.15): records give 1" in cli("targets", "2021").stderr

@@ -11,6 +11,7 @@ from pathlib import Path
 from koptrack import store
 from koptrack.core import audit
 from koptrack.errors import KoptrackError
+from koptrack.i18n import _
 from koptrack.io import writers
 from koptrack.store import maintenance
 
@@ -27,7 +28,7 @@ def backup(db: str | None, target: str, *, force: bool = False, on_notice: Calla
     url = store.resolve_url(db)
     source = maintenance.sqlite_path(url, "db backup")
     if not source.is_file():
-        raise KoptrackError(f"no database at {str(source)!r} to back up")
+        raise KoptrackError(_("no database at {path} to back up").format(path=repr(str(source))))
     with writers.staged(target, force=force, protect=_side_files(source), suffix=".db") as tmp:
         info = maintenance.backup_into(url, tmp)
         writers.kill_point("backup-copied")
@@ -50,11 +51,15 @@ def restore(db: str | None, source: str, *, force: bool = False, on_upgrade: Upg
     info = maintenance.describe_file(source_path, complete=True)
     if maintenance.holds_data(target) and not force:
         raise KoptrackError(
-            f"a database already exists at {str(target)!r}; restoring replaces all of it",
-            hint="add --force to replace it (make a backup of it first: koptrack db backup FILE)",
+            _("a database already exists at {path}; restoring replaces all of it").format(path=repr(str(target))),
+            hint=_("add --force to replace it (make a backup of it first: koptrack db backup FILE)"),
         )
     if not target.parent.is_dir():
-        raise KoptrackError(f"cannot restore to {str(target)!r}: folder {str(target.parent)!r} does not exist")
+        raise KoptrackError(
+            _("cannot restore to {path}: folder {folder} does not exist").format(
+                path=repr(str(target)), folder=repr(str(target.parent))
+            )
+        )
     with writers.staged(target, force=True, protect=(source_path,), suffix=".db") as tmp:
         maintenance.copy(source_path, tmp)
         engine = store.open_engine(url=store.sqlite_url(tmp), on_upgrade=on_upgrade)

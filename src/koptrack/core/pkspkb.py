@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from koptrack.core import audit, coverage, targets
-from koptrack.core.coops import ensure_active, resolve_coop
+from koptrack.core.coops import coop_subject, ensure_active, resolve_coop
 from koptrack.core.periods import MEMBER, close_period, open_period
 from koptrack.domain import validate
 from koptrack.domain.vocab import ANY, COOP_BASES
+from koptrack.i18n import N_, _
 from koptrack.store.models import Cooperative, PkspkbMembership, ReportedCount
 
 
@@ -27,14 +28,14 @@ def _membership_dict(m: PkspkbMembership, coop: Cooperative) -> dict:
 def join(session: Session, coop_ref: object, *, on: object, agreement: object = None, note: object = None) -> dict:
     coop = resolve_coop(session, coop_ref)
     on_d = validate.parse_date(on, "on", allow_future=False)
-    ensure_active(session, coop, on_d, "record it joining PKS-PKB")
+    ensure_active(session, coop, on_d, N_("record it joining PKS-PKB"))
     m = open_period(
         session,
         MEMBER,
         {"coop_id": coop.id},
         on_d,
-        subject=f"cooperative {coop.id} {coop.name!r}",
-        state="in PKS-PKB",
+        subject=coop_subject(coop),
+        state=_("in PKS-PKB"),
         agreement_no=validate.clean_text(agreement, "agreement", max_len=200),
         note=validate.clean_text(note, "note", max_len=2000),
     )
@@ -50,8 +51,8 @@ def leave(session: Session, coop_ref: object, *, on: object) -> dict:
         MEMBER,
         {"coop_id": coop.id},
         on_d,
-        subject=f"cooperative {coop.id} {coop.name!r}",
-        state="in PKS-PKB",
+        subject=coop_subject(coop),
+        state=_("in PKS-PKB"),
     )
     audit.record(
         session,

@@ -24,27 +24,43 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from koptrack.core import audit, coverage
+from koptrack.core.coops import Said, said
 from koptrack.domain import validate
-from koptrack.domain.vocab import ANY, METRICS
+from koptrack.domain.vocab import ANY, COOP_BASES, METRICS
 from koptrack.errors import ValidationError
+from koptrack.i18n import N_, _, pgettext
 from koptrack.store.models import ReportedCount, Target
 
 PROGRAMMES = {"bpjs": "BPJS Ketenagakerjaan", "pkspkb": "PKS-PKB"}
 # Metrics that describe a state on a date (their progress starts from last year's level);
 # the others count events within the year (progress starts from zero).
 STATE_METRICS = {"bpjs.registered_coops", "bpjs.enrolled_people", "pkspkb.members"}
+# The rows' `metric_label` (in --json, in English); a table shows it translated.
 METRIC_LABELS = {
-    "bpjs.registered_coops": "coops registered",
-    "bpjs.enrolled_people": "people enrolled",
-    "pkspkb.joined": "coops joined in year",
-    "pkspkb.members": "coops in PKS-PKB",
+    "bpjs.registered_coops": N_("coops registered"),
+    "bpjs.enrolled_people": N_("people enrolled"),
+    "pkspkb.joined": N_("coops joined in year"),
+    "pkspkb.members": N_("coops in PKS-PKB"),
+}
+# A segment's membership base in words: `karyawan` alone reads as "employees", but it means
+# the cooperatives whose members are one employer's staff (a kopkar).
+BASE_SEGMENT_WORDS = {
+    "karyawan": N_("kopkar (base karyawan)"),
+    "masyarakat": N_("base masyarakat"),
+    "unknown": N_("base unknown"),
+}
+# Where an actual figure comes from (the rows' `source`), in words.
+SOURCE_WORDS = {
+    "records": N_("records"),
+    "reported": N_("reported count"),
+    "records + reported": N_("records + reported count"),
 }
 
 
 def parse_metric(value: object, field: str = "metric") -> str:
     s = str(value or "").strip().lower()
     if s not in METRICS:
-        raise ValidationError(field, str(value), f"must be one of {', '.join(METRICS)}")
+        raise ValidationError(field, str(value), _("must be one of {choices}").format(choices=", ".join(METRICS)))
     return s
 
 
@@ -58,6 +74,37 @@ def segment_label(kind: str, base: str, regency: str = ANY) -> str:
     parts = [p for p in (kind, base) if p != ANY]
     label = "/".join(parts) if parts else "all"
     return label if regency == ANY else f"{label} ({regency})"
+
+
+def segment_words(label: str) -> str:
+    """A segment's label (`segment_label`, as --json gives it) in words for people, in the
+    language in force: `karyawan` -> `kopkar (base karyawan)`, `all` -> `all` / `semua`,
+    `ksp/karyawan (32.15)` -> `ksp, kopkar (base karyawan) (32.15)`."""
+    text, regency = str(label), ""
+    if text.endswith(")") and " (" in text:
+        text, regency = text.split(" (", 1)
+        regency = " (" + regency
+    words = []
+    for part in text.split("/"):
+        if part == "all":
+            words.append(pgettext("segment", "all"))
+        elif part in COOP_BASES:
+            words.append(_(BASE_SEGMENT_WORDS[part]))
+        else:
+            words.append(part)
+    return ", ".join(words) + regency
+
+
+def source_words(value: str) -> str:
+    """A figure's source (`records`, `reported`, `records + reported`; PKS-PKB by year joins
+    several with ` / `) in words."""
+    return " / ".join(_(SOURCE_WORDS.get(part, part)) for part in str(value).split(" / "))
+
+
+def segment_said(kind: str, base: str, regency: str = ANY) -> Said:
+    """The segment's label (English, as --json gives it) that shows in words."""
+    label = segment_label(kind, base, regency)
+    return Said(label, segment_words(label))
 
 
 def year_end(year: int) -> dt.date:
@@ -115,13 +162,19 @@ def _stand_in(session: Session, rc: ReportedCount, records_metric: str, day: dt.
         named = coverage.pkspkb_joined(session, dt.date(rc.year, 1, 1), year_end(rc.year), rc.kind, rc.base, rc.regency)
     else:
         named = _records(session, records_metric, rc.year, day, rc.kind, rc.base, rc.regency)
-    seg = segment_label(rc.kind, rc.base, rc.regency)
     if named == 0:
         out.value += rc.value
         out.reported += rc.value
     elif named != rc.value:
         out.warnings.append(
-            f"{rc.year} {records_metric} {seg}: records give {named}, the office report said {rc.value}"
+            said(
+                N_("{year} {metric} {segment}: records give {named}, the office report said {reported}"),
+                year=rc.year,
+                metric=records_metric,
+                segment=segment_said(rc.kind, rc.base, rc.regency),
+                named=named,
+                reported=rc.value,
+            )
         )
 
 

@@ -7,16 +7,97 @@ and hands the `View` to the terminal (io/terminal.py) or its sections to a file 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlmodel import Session
 
+from koptrack import i18n
 from koptrack.core import coverage
+from koptrack.core.coops import Said
 from koptrack.core.coverage import CoverageFilter
 from koptrack.domain import validate
 from koptrack.errors import KoptrackError
+from koptrack.i18n import N_, _, ngettext, pgettext
 from koptrack.report import Col, Record, Section, Tone, View, masked, pct, percent
+
+# Machine values (a state, a verdict: what --json and --csv give) are shown in a table in the
+# words of the language in force, through a column's `fmt`; the tones read the raw value.
+
+
+# The `fmt`s that put a machine value in words: a workbook's sheet takes its values through them
+# too (`sheet`), as the table shows them.
+WORD_FORMATS: set[Callable[[Any], str]] = set()
+
+
+def _words_fmt(fmt: Callable[[Any], str]) -> Callable[[Any], str]:
+    WORD_FORMATS.add(fmt)
+    return fmt
+
+
+def in_words(words: dict[str, str]) -> Callable[[Any], str]:
+    """A column's `fmt`: a machine value in words (`words` maps it to a text marked with N_());
+    a value the core already put in words (a `Said`) as it is."""
+
+    def fmt(value: Any) -> str:
+        if isinstance(value, Said):
+            return str(value)
+        return _(words[value]) if isinstance(value, str) and value in words else str(value)
+
+    return _words_fmt(fmt)
+
+
+def sheet(title: str, columns: list[Col], rows: Iterable[dict]) -> Section:
+    """A workbook's sheet: the rows with their machine values (a state, a verdict, a segment) in
+    words, as a table shows them; numbers, dates and percentages stay values. The rows
+    themselves (what --json and --csv give) are not changed."""
+    worded = [(c.key, c.fmt) for c in columns if c.fmt in WORD_FORMATS]
+
+    def in_words_row(row: dict) -> dict:
+        out = dict(row)
+        for key, fmt in worded:
+            if out.get(key) is not None and fmt is not None:
+                out[key] = fmt(out[key])
+        return out
+
+    return Section(title, columns, (in_words_row(r) for r in rows))
+
+
+def _count(n: int) -> str:
+    """A count in a sentence: `1,234` (English, as the notes always wrote them), `1.234`."""
+    return f"{n:,}" if i18n.language() == "en" else i18n.number(n)
+
+
+@_words_fmt
+def _segment_words(value: Any) -> str:
+    from koptrack.core.targets import segment_words
+
+    return segment_words(value)
+
+
+@_words_fmt
+def _source_words(value: Any) -> str:
+    from koptrack.core.targets import source_words
+
+    return source_words(value)
+
+
+@_words_fmt
+def base_words(value: Any) -> str:
+    """A cooperative's membership base: karyawan and masyarakat as they are, unknown in words."""
+    return pgettext("base", "unknown") if value == "unknown" else str(value)
+
+
+STATUS_WORDS = {"active": N_("active"), "inactive": N_("inactive")}
+EMPLOYER_SIZE_WORDS = {
+    "micro": N_("micro"),
+    "small": N_("small"),
+    "medium": N_("medium"),
+    "large": N_("large"),
+    "any": N_("any size"),
+}
+status_words = in_words(STATUS_WORDS)
+employer_size_words = in_words(EMPLOYER_SIZE_WORDS)
 
 # --- targets ------------------------------------------------------------------------------------
 
@@ -29,24 +110,70 @@ VERDICT_TONES: dict[str, Tone] = {
 }
 
 
+VERDICT_WORDS = {
+    "met": N_("met"),
+    "on-track": N_("on track"),
+    "behind": N_("behind"),
+    "missed": N_("missed"),
+    "pending": N_("pending"),
+}
+verdict_words = in_words(VERDICT_WORDS)
+
+
 def _programme_short(value: str) -> str:
     return "BPJS TK" if value.startswith("BPJS") else value
 
 
+@_words_fmt
+def _metric_label(value: Any) -> str:
+    """The rows' metric_label (a text of targets.METRIC_LABELS) in words."""
+    return _(str.__str__(value))
+
+
+@_words_fmt
+def _metric_words(value: Any) -> str:
+    """The measure of a row of the table: its label and its segment (`targets` sets them)."""
+    return str(value) if isinstance(value, Said) else _metric_label(value)
+
+
+def _measure(row: dict) -> Said:
+    """A target's measure as its table names it: the metric's label and, unless it counts every
+    cooperative, its segment in words (`people enrolled: kopkar (base karyawan)`); the row's
+    metric_label itself (--json, --csv) stays the label."""
+    from koptrack.core.targets import segment_words
+
+    english = row["metric_label"]
+    label = _(english)
+    if row["segment"] != "all":
+        label = _("{measure}: {segment}").format(measure=label, segment=segment_words(row["segment"]))
+    return Said(english, label)
+
+
+# On the terminal the measure names the segment too (two rows may differ only by it). At 80
+# columns the measure, the figures and the verdict stay; the progress bar, the source and the
+# programme (the measure names it) make room, in that order.
 TARGET_COLUMNS = [
-    Col("programme", "Programme", fmt=_programme_short),
-    Col("metric_label", "Measure"),
-    Col("segment", "Segment"),
-    Col("target", "Target", "right"),
-    Col("actual", "Actual", "right"),
+    Col("programme", N_("Programme"), fmt=_programme_short, drop=2),
+    Col("metric_label", N_("Measure"), fmt=_metric_words, wrap=True),
+    Col("target", N_("Target"), "right"),
+    Col("actual", N_("Actual"), "right"),
     Col("percent", "%", "right", fmt=pct),
-    Col("percent", "Progress", bar=True),
-    Col("remaining", "Remaining", "right"),
-    Col("source", "Source"),
-    Col("verdict", "Verdict", tone=VERDICT_TONES.get),
+    Col("percent", N_("Progress"), bar=True, drop=4),
+    Col("remaining", N_("Remaining"), "right"),
+    Col("source", N_("Source"), fmt=_source_words, drop=3),
+    Col("verdict", N_("Verdict"), fmt=verdict_words, tone=VERDICT_TONES.get),
 ]
-YEARS_COLUMNS = [Col("year", "Year"), Col("targets", "Targets", "right")]
-REPORTED_NOTE = "reported: an office report's count without names, standing in until named records exist"
+# The workbook's sheet: the segment in a column of its own.
+TARGET_SHEET_COLUMNS = [
+    TARGET_COLUMNS[0],
+    Col("metric_label", N_("Measure"), fmt=_metric_label),
+    Col("segment", N_("Segment"), fmt=_segment_words),
+    *TARGET_COLUMNS[2:],
+]
+YEARS_COLUMNS = [Col("year", N_("Year")), Col("targets", N_("Targets"), "right")]
+REPORTED_NOTE = N_(
+    "reported count: a figure from an office report without names, standing in until named records exist"
+)
 
 
 def target_years(session: Session, regency: object = None) -> View:
@@ -56,10 +183,10 @@ def target_years(session: Session, regency: object = None) -> View:
     return View(
         [
             Section(
-                "Years with targets",
+                _("Years with targets"),
                 YEARS_COLUMNS,
                 rows,
-                empty="no targets yet: load `koptrack seed` or use `koptrack targets set`",
+                empty=_("no targets yet: load `koptrack seed` or use `koptrack targets set`"),
             )
         ]
     )
@@ -84,19 +211,25 @@ def targets(
 
     y = validate.parse_year(year)
     rows = targets_core.report(session, y, as_of, regency)
-    title = f"Targets {y}, as of {rows[0]['as_of']}" if rows else f"Targets {y}"
-    columns = TARGET_COLUMNS
+    title = (
+        _("Targets {year}, as of {day}").format(year=y, day=i18n.date_title(rows[0]["as_of"]))
+        if rows
+        else _("Targets {year}").format(year=y)
+    )
+    for r in rows:
+        r["metric_label"] = _measure(r)
+    columns, sheet_columns = TARGET_COLUMNS, TARGET_SHEET_COLUMNS
     if verified:
-        columns = _with_verified(TARGET_COLUMNS)
+        columns, sheet_columns = _with_verified(TARGET_COLUMNS), _with_verified(TARGET_SHEET_COLUMNS)
         for r in rows:
             counted = r["metric"] == "bpjs.enrolled_people" and not r["reported"]
             n = coverage.verified_people(session, r["as_of"], r["kind"], r["base"], r["regency"]) if counted else None
             r["verified"], r["verified_share"] = n, (percent(n, r["actual"]) if n is not None else None)
     day_of = rows[0]["as_of"] if rows else None
     view = View(
-        [Section(title, columns, rows, empty=f"no targets for {y}: see `koptrack targets`")],
+        [Section(title, columns, rows, empty=_("no targets for {year}: see `koptrack targets`").format(year=y))],
         warnings=[w for r in rows for w in r["warnings"]],
-        notes=([REPORTED_NOTE] if any(r["reported"] for r in rows) else [])
+        notes=([_(REPORTED_NOTE)] if any(r["reported"] for r in rows) else [])
         + (_verification_notes(session, day_of, regency, always=verified) if rows else []),
     )
     if workbook and rows:
@@ -105,12 +238,18 @@ def targets(
         ksp = dataclasses.replace(every, kind="ksp")
         checked = coverage.verification(session, day, every.regency or "any")
         view.workbook = [
-            Section(f"Targets {y}", columns, rows),
-            *([Section("Verified by BPJS", VERIFICATION_COLUMNS, [checked])] if checked else []),
-            Section("BPJS by kecamatan", BY_KECAMATAN_COLUMNS, coverage.bpjs_status_by_kecamatan(session, every)),
-            Section("KSP behind", STATUS_COLUMNS, list(coverage.bpjs_status(session, ksp, only_behind=True))),
-            Section(
-                "PKS-PKB by year", YEAR_COLUMNS, pkspkb.status(session, year=y, as_of=day, regency=regency)["years"]
+            sheet(_("Targets {year}").format(year=y), sheet_columns, rows),
+            *([Section(_("Verified by BPJS"), VERIFICATION_COLUMNS, [checked])] if checked else []),
+            sheet(_("BPJS by kecamatan"), BY_KECAMATAN_COLUMNS, coverage.bpjs_status_by_kecamatan(session, every)),
+            sheet(
+                _("KSP behind"),
+                STATUS_COLUMNS,
+                coop_states(list(coverage.bpjs_status(session, ksp, only_behind=True))),
+            ),
+            sheet(
+                _("PKS-PKB by year"),
+                YEAR_COLUMNS,
+                pkspkb.status(session, year=y, as_of=day, regency=regency)["years"],
             ),
         ]
     return view
@@ -124,32 +263,60 @@ STATE_TONES: dict[str, Tone] = {
     "partial": "warn",
     "fully covered": "good",
 }
+STATE_WORDS = {
+    "not registered": N_("not registered"),
+    "registered, roster missing": N_("registered, roster missing"),
+    "partial": N_("partial"),
+    "fully covered": N_("fully covered"),
+    "inactive": N_("inactive"),
+}
+state_words = in_words(STATE_WORDS)
+# `partial` with nobody enrolled yet (0 %), as a table says it; the rows keep `partial`.
+NONE_ENROLLED = N_("none enrolled")
+# The enrollments on the date without every mandatory programme of the person's category: it
+# counts enrollments, not people without cover.
+LACKING = N_("Lacking mand.")
+LACKING_NOTE = N_(
+    "Lacking mand.: enrollments without every mandatory programme of the participant's category "
+    "(it counts enrollments, not people without cover)"
+)
+# At 80 columns: the cooperative, its figures and its state stay; the registration date, the
+# kind, the kecamatan and then the enrollments lacking a programme make room.
 STATUS_COLUMNS = [
     Col("id", "ID", "right"),
-    Col("name", "Cooperative"),
-    Col("kind", "Kind"),
-    Col("kecamatan", "Kecamatan"),
-    Col("registered_on", "Registered"),
-    Col("in_scope", "In scope", "right"),
-    Col("enrolled", "Enrolled", "right"),
-    Col("coverage", "Coverage", "right", fmt=pct),
-    Col("missing_programmes", "Lacking", "right"),
-    Col("state", "State", tone=STATE_TONES.get),
+    Col("name", N_("Cooperative"), wrap=True),
+    Col("kind", N_("Kind"), drop=3),
+    Col("kecamatan", "Kecamatan", drop=2),
+    Col("registered_on", N_("Registered"), drop=3),
+    Col("in_scope", N_("In scope"), "right"),
+    Col("enrolled", N_("Enrolled"), "right"),
+    Col("coverage", N_("Coverage"), "right", fmt=pct),
+    Col("missing_programmes", LACKING, "right", drop=1),
+    Col("state", N_("State"), fmt=state_words, tone=STATE_TONES.get, wrap=True),
 ]
 BY_KECAMATAN_COLUMNS = [
-    Col("kecamatan", "Kecamatan"),
-    Col("coops", "Coops", "right"),
-    Col("registered", "Registered", "right"),
-    Col("in_scope", "In scope", "right"),
-    Col("enrolled", "Enrolled", "right"),
-    Col("coverage", "Coverage", "right", fmt=pct),
-    Col("missing_programmes", "Lacking progs", "right"),
-    Col("not_registered", "Not reg.", "right"),
-    Col("roster_missing", "No roster", "right"),
-    Col("partial", "Partial", "right"),
-    Col("fully_covered", "Full", "right"),
+    Col("kecamatan", "Kecamatan", wrap=True),
+    Col("coops", N_("Coops"), "right"),
+    Col("registered", N_("Registered"), "right", drop=1),
+    Col("in_scope", N_("In scope"), "right"),
+    Col("enrolled", N_("Enrolled"), "right"),
+    Col("coverage", N_("Coverage"), "right", fmt=pct),
+    Col("missing_programmes", LACKING, "right", drop=1),
+    Col("not_registered", N_("Not reg."), "right", drop=2),
+    Col("roster_missing", N_("No roster"), "right", drop=2),
+    Col("partial", N_("Partial"), "right", drop=2),
+    Col("fully_covered", N_("Full"), "right", drop=2),
 ]
 GROUPINGS = ("kecamatan",)
+
+
+def coop_states(rows: list[dict]) -> list[dict]:
+    """The rows, with a `partial` state where nobody is enrolled yet shown as `none enrolled`
+    (the value itself, in --json and --csv, stays `partial`)."""
+    for r in rows:
+        if r["state"] == "partial" and not r["enrolled"]:
+            r["state"] = Said("partial", _(NONE_ENROLLED))
+    return rows
 
 
 def _sum(rows: list[dict], keys: Iterable[str]) -> dict[str, Any]:
@@ -169,63 +336,71 @@ def bpjs_status(
     `workbook`, both groupings as the sheets of a workbook; with `verified`, how many of the
     enrollments a BPJS participant list confirmed, beside the declared ones (per cooperative)."""
     if by not in (None, *GROUPINGS):
-        raise KoptrackError(f"by {by!r}: can group by kecamatan only")
+        raise KoptrackError(_("by {by}: can group by kecamatan only").format(by=repr(by)))
     per_kec = coverage.bpjs_status_by_kecamatan(session, f, only_behind=only_behind) if by or workbook else []
     per_coop = (
-        list(coverage.bpjs_status(session, f, only_behind=only_behind, verified=verified)) if not by or workbook else []
+        coop_states(list(coverage.bpjs_status(session, f, only_behind=only_behind, verified=verified)))
+        if not by or workbook
+        else []
     )
     if by == "kecamatan":
         rows, columns = per_kec, BY_KECAMATAN_COLUMNS
         totals = _sum(rows, [c.key for c in BY_KECAMATAN_COLUMNS[1:] if c.key != "coverage"])
-        totals["kecamatan"] = f"Total ({len(rows)})"
+        totals["kecamatan"] = _("Total ({n})").format(n=i18n.number(len(rows)))
     else:
         rows, columns = per_coop, STATUS_COLUMNS
         totals = _sum(rows, ["in_scope", "enrolled", "missing_programmes"])
-        totals["name"] = f"Total ({len(rows)})"
-        totals["registered_on"] = f"{sum(1 for r in rows if r['registered'])} reg."
+        totals["name"] = _("Total ({n})").format(n=i18n.number(len(rows)))
+        totals["registered_on"] = _("{n} reg.").format(n=i18n.number(sum(1 for r in rows if r["registered"])))
     totals["coverage"] = percent(totals["enrolled"], totals["in_scope"])
     coop_columns = STATUS_COLUMNS
     if verified and not by:
         columns = coop_columns = _with_verified(STATUS_COLUMNS)
         totals["verified"] = sum(r["verified"] for r in rows)
         totals["verified_share"] = percent(totals["verified"], totals["enrolled"])
+    notes = [_(LACKING_NOTE)] if totals["missing_programmes"] else []
+    if verified or workbook:
+        notes += _verification_notes(session, f.as_of, f.regency, always=verified)
     view = View(
         [
             Section(
-                f"BPJS Ketenagakerjaan coverage on {f.as_of}",
+                _("BPJS Ketenagakerjaan coverage on {day}").format(day=i18n.date_title(f.as_of)),
                 columns,
                 rows,
                 totals=totals,
-                empty="no cooperative matches",
+                empty=_("no cooperative matches"),
             )
         ],
-        notes=_verification_notes(session, f.as_of, f.regency, always=verified) if verified or workbook else [],
+        notes=notes,
     )
     if workbook:
         view.workbook = [
-            Section("Cooperatives", coop_columns, per_coop),
-            Section("By kecamatan", BY_KECAMATAN_COLUMNS, per_kec),
+            sheet(_("Cooperatives"), coop_columns, per_coop),
+            sheet(_("By kecamatan"), BY_KECAMATAN_COLUMNS, per_kec),
         ]
     return view
 
 
 VERIFIED_COLUMNS = [
-    Col("verified", "Verified", "right"),
-    Col("verified_share", "Verified %", "right", fmt=pct),
+    Col("verified", N_("Verified"), "right"),
+    Col("verified_share", N_("Verified %"), "right", fmt=pct, drop=2),
 ]
 VERIFICATION_COLUMNS = [
-    Col("as_of", "As of", no_wrap=True),
-    Col("enrolled", "People enrolled", "right"),
-    Col("verified", "Verified by BPJS", "right"),
+    Col("as_of", N_("As of"), no_wrap=True),
+    Col("enrolled", N_("People enrolled"), "right"),
+    Col("verified", N_("Verified by BPJS"), "right"),
     Col("percent", "%", "right", fmt=pct),
-    Col("latest_list_on", "Latest list", no_wrap=True),
-    Col("latest_list", "File"),
+    Col("latest_list_on", N_("Latest list"), no_wrap=True),
+    Col("latest_list", N_("File"), wrap=True),
 ]
 
 
 def _with_verified(columns: list[Col]) -> list[Col]:
-    """The columns with the verified figures after the declared ones (after `Enrolled` or `Actual`)."""
+    """The columns with the verified figures after the declared ones (after `Enrolled` or
+    `Actual`); to make room at 80 columns, a figure a person can work out from the others (the
+    coverage, the remaining) may then give way."""
     at = next(i for i, c in enumerate(columns) if c.key in ("enrolled", "actual")) + 1
+    columns = [dataclasses.replace(c, drop=1) if c.key in ("coverage", "remaining") else c for c in columns]
     return columns[:at] + VERIFIED_COLUMNS + columns[at:]
 
 
@@ -234,33 +409,42 @@ def _verification_notes(session: Session, day: Any, regency: Any = None, *, alwa
     (when none ever did, a note only if `always`)."""
     v = coverage.verification(session, day, regency or "any")
     if v is None:
-        none = "verified: no BPJS participant list has confirmed an enrollment yet (`bpjs reconcile --apply`)"
+        none = _("verified: no BPJS participant list has confirmed an enrollment yet (`bpjs reconcile --apply`)")
         return [none] if always else []
     return [
-        f"verified: {v['verified']:,} of {v['enrolled']:,} people enrolled on {day} ({pct(v['percent']) or '0.0%'}) "
-        f"confirmed by a BPJS participant list; latest list {v['latest_list']} of {v['latest_list_on']}"
+        _(
+            "verified: {verified} of {enrolled} people enrolled on {day} ({percent}) confirmed by a BPJS "
+            "participant list; latest list {file} of {list_day}"
+        ).format(
+            verified=_count(v["verified"]),
+            enrolled=_count(v["enrolled"]),
+            day=i18n.date(day),
+            percent=pct(v["percent"] or 0.0),
+            file=v["latest_list"],
+            list_day=i18n.date(v["latest_list_on"]),
+        )
     ]
 
 
 # --- PKS-PKB ------------------------------------------------------------------------------------
 
 YEAR_COLUMNS = [
-    Col("year", "Year"),
-    Col("as_of", "As of", no_wrap=True),
-    Col("joined_karyawan", "Joined karyawan", "right"),
-    Col("joined_masyarakat", "Joined masyarakat", "right"),
-    Col("joined_unknown", "Joined (base unknown)", "right"),
-    Col("joined", "Joined", "right"),
-    Col("members", "Members", "right"),
-    Col("source", "Source"),
+    Col("year", N_("Year")),
+    Col("as_of", N_("As of"), no_wrap=True, drop=1),
+    Col("joined_karyawan", N_("Joined (base karyawan)"), "right"),
+    Col("joined_masyarakat", N_("Joined (base masyarakat)"), "right"),
+    Col("joined_unknown", N_("Joined (base unknown)"), "right"),
+    Col("joined", N_("Joined"), "right"),
+    Col("members", N_("Members"), "right"),
+    Col("source", N_("Source"), fmt=_source_words, drop=2),
 ]
 MEMBER_COLUMNS = [
     Col("id", "ID", "right"),
-    Col("name", "Cooperative"),
-    Col("base", "Base"),
-    Col("kecamatan", "Kecamatan"),
-    Col("joined_on", "Joined", no_wrap=True),
-    Col("agreement_no", "Agreement"),
+    Col("name", N_("Cooperative"), wrap=True),
+    Col("base", N_("Base"), fmt=base_words, drop=2),
+    Col("kecamatan", "Kecamatan", drop=1),
+    Col("joined_on", N_("Joined"), no_wrap=True),
+    Col("agreement_no", N_("Agreement"), drop=3),
 ]
 
 
@@ -272,12 +456,12 @@ def pkspkb_status(session: Session, *, year: object = None, as_of: object = None
     day = result["as_of"]
     return View(
         [
-            Section("PKS-PKB by year", YEAR_COLUMNS, result["years"]),
+            Section(_("PKS-PKB by year"), YEAR_COLUMNS, result["years"]),
             Section(
-                f"Named members on {day}",
+                _("Named members on {day}").format(day=i18n.date_title(day)),
                 MEMBER_COLUMNS,
                 result["members"],
-                empty=f"no named member on {day} (reported counts have no names)",
+                empty=_("no named member on {day} (reported counts have no names)").format(day=i18n.date_title(day)),
             ),
         ],
         warnings=[w for r in result["years"] for w in r["warnings"]],
@@ -289,52 +473,58 @@ def pkspkb_status(session: Session, *, year: object = None, as_of: object = None
 
 COOP_LIST_COLUMNS = [
     Col("id", "ID", "right"),
-    Col("name", "Name"),
-    Col("kind", "Kind"),
-    Col("base", "Base"),
+    Col("name", N_("Name"), wrap=True),
+    Col("kind", N_("Kind"), drop=1),
+    Col("base", N_("Base"), fmt=base_words, drop=3),
     Col("kecamatan", "Kecamatan"),
-    Col("desa", "Desa"),
-    Col("status", "Status"),
+    Col("desa", "Desa", drop=2),
+    Col("status", N_("Status"), fmt=status_words),
 ]
+# The people of `coop show`: at 80 columns the NIK, the name, the role, the enrollment's date
+# and what it lacks stay.
 PEOPLE_COLUMNS = [
     Col("nik", "NIK", no_wrap=True),
-    Col("name", "Name"),
-    Col("role", "Role"),
-    Col("since", "Since", no_wrap=True),
-    Col("enrolled_on", "Enrolled", no_wrap=True),
-    Col("kpj", "KPJ", no_wrap=True),
-    Col("category", "Cat."),
-    Col("programmes", "Programmes"),
-    Col("missing_programmes", "Lacking", tone=lambda v: "warn" if v else None),
+    Col("name", N_("Name"), wrap=True),
+    Col("role", N_("Role")),
+    Col("since", N_("Since"), no_wrap=True, drop=4),
+    Col("enrolled_on", N_("Enrolled"), no_wrap=True, drop=1),
+    Col("kpj", "KPJ", no_wrap=True, drop=3),
+    Col("category", N_("Cat."), drop=2),
+    Col("programmes", N_("Programmes"), drop=2),
+    Col("missing_programmes", LACKING, tone=lambda v: "warn" if v else None),
 ]
 WORKER_COLUMNS = [
     Col("nik", "NIK", no_wrap=True),
-    Col("name", "Name"),
-    Col("gender", "L/P"),
-    Col("birth_date", "Born", no_wrap=True),
-    Col("role", "Role"),
-    Col("position", "Position"),
-    Col("since", "Since", no_wrap=True),
-    Col("until", "Until", no_wrap=True),
+    Col("name", N_("Name"), wrap=True),
+    Col("gender", "L/P", drop=1),
+    Col("birth_date", N_("Born"), no_wrap=True, drop=3),
+    Col("role", N_("Role")),
+    Col("position", N_("Position"), drop=2),
+    Col("since", N_("Since"), no_wrap=True),
+    Col("until", N_("Until"), no_wrap=True),
 ]
-KECAMATAN_COLUMNS = [Col("code", "Code"), Col("name", "Kecamatan"), Col("regency", "Regency")]
+KECAMATAN_COLUMNS = [Col("code", N_("Code")), Col("name", "Kecamatan", wrap=True), Col("regency", N_("Regency"))]
+
+
+def _yes_no(value: Any) -> str:
+    return _("yes") if value else _("no")
 
 
 PROGRAMME_COLUMNS = [
-    Col("code", "Code", fmt=lambda v: str(v).upper()),
-    Col("name", "Programme"),
-    Col("pu_rate", "PU rate"),
-    Col("since", "Since", no_wrap=True),
-    Col("legal_basis", "Basis"),
-    Col("verified", "Checked", fmt=lambda v: "yes" if v else "no", tone=lambda v: None if v else "muted"),
+    Col("code", N_("Code"), fmt=lambda v: str(v).upper()),
+    Col("name", N_("Programme"), wrap=True),
+    Col("pu_rate", N_("PU rate")),
+    Col("since", N_("Since"), no_wrap=True),
+    Col("legal_basis", N_("Basis"), wrap=True, drop=1),
+    Col("verified", N_("Checked"), fmt=_yes_no, tone=lambda v: None if v else "muted"),
 ]
 MINIMUM_COLUMNS = [
-    Col("category", "Category", fmt=lambda v: str(v).upper()),
-    Col("employer_size", "Employer size"),
-    Col("programmes", "Mandatory", fmt=lambda v: ", ".join(v).upper()),
-    Col("since", "Since", no_wrap=True),
-    Col("legal_basis", "Basis"),
-    Col("verified", "Checked", fmt=lambda v: "yes" if v else "no", tone=lambda v: None if v else "muted"),
+    Col("category", N_("Category"), fmt=lambda v: str(v).upper()),
+    Col("employer_size", N_("Employer size"), fmt=employer_size_words),
+    Col("programmes", N_("Mandatory"), fmt=lambda v: ", ".join(v).upper(), wrap=True),
+    Col("since", N_("Since"), no_wrap=True),
+    Col("legal_basis", N_("Basis"), wrap=True, drop=1),
+    Col("verified", N_("Checked"), fmt=_yes_no, tone=lambda v: None if v else "muted"),
 ]
 
 
@@ -343,11 +533,13 @@ def programmes(session: Session, as_of: object = None) -> View:
     from koptrack.core import bpjs
 
     data = bpjs.programmes_on(session, validate.parse_as_of(as_of))
-    day = data["as_of"].isoformat()
+    day = i18n.date_title(data["as_of"])
     return View(
         [
-            Section(f"BPJS Ketenagakerjaan programmes on {day}", PROGRAMME_COLUMNS, data["programmes"]),
-            Section(f"Mandatory programmes on {day}", MINIMUM_COLUMNS, data["minimum"]),
+            Section(
+                _("BPJS Ketenagakerjaan programmes on {day}").format(day=day), PROGRAMME_COLUMNS, data["programmes"]
+            ),
+            Section(_("Mandatory programmes on {day}").format(day=day), MINIMUM_COLUMNS, data["minimum"]),
         ],
         json=data,
     )
@@ -361,10 +553,10 @@ def coop_list(session: Session, **filters: Any) -> View:
     return View(
         [
             Section(
-                "Cooperatives",
+                _("Cooperatives"),
                 COOP_LIST_COLUMNS,
                 rows,
-                empty="no cooperative matches; add one with `koptrack coop add` or load `koptrack seed`",
+                empty=_("no cooperative matches; add one with `koptrack coop add` or load `koptrack seed`"),
             )
         ]
     )
@@ -378,24 +570,65 @@ def coop_show(session: Session, ref: object, as_of: object = None, *, reveal: bo
     coop = coops.get_coop(session, ref)
     profile = coverage.coop_profile(session, coop["id"], day)
     b, p = profile["bpjs"], profile["pkspkb"]
+    state = coop_states([{"state": b["state"], "enrolled": b["enrolled"]}])[0]["state"]
+    # the fields' names are translated where the record is shown (they are marked here)
     status = {
-        "BPJS Ketenagakerjaan": f"since {b['registered_on']}" if b["registered"] else "not registered",
-        "state": b["state"],
-        "in scope": b["in_scope"],
-        "enrolled": b["enrolled"],
-        "coverage": pct(b["coverage"]) or "-",
-        "lacking programmes": b["missing_programmes"],
-        "PKS-PKB": "member" if p["member"] else "not a member",
+        "BPJS Ketenagakerjaan": (
+            _("since {day}").format(day=i18n.date(b["registered_on"]))
+            if b["registered"]
+            else _(STATE_WORDS["not registered"])
+        ),
+        N_("state"): state_words(state),
+        N_("in scope"): b["in_scope"],
+        N_("enrolled"): b["enrolled"],
+        N_("coverage"): pct(b["coverage"]) or "-",
+        N_("enrollments lacking a mandatory programme"): b["missing_programmes"],
+        "PKS-PKB": _("member") if p["member"] else _("not a member"),
     }
     people = [masked(row, reveal) for row in profile["people"]]
     return View(
         [
-            Record(f"Cooperative {coop['id']}", coop),
-            Record(f"Status on {day}", status),
-            Section("People and their enrollment", PEOPLE_COLUMNS, people, empty="no people registered on that date"),
+            Record(_("Cooperative {id}").format(id=coop["id"]), _coop_record(coop)),
+            Record(_("Status on {day}").format(day=i18n.date_title(day)), status),
+            Section(
+                _("People and their enrollment"),
+                PEOPLE_COLUMNS,
+                people,
+                empty=_("no people registered on that date"),
+            ),
         ],
         json={**coop, **profile, "people": people},
     )
+
+
+# A cooperative's fields as a record names them (the terminal translates a field's name, its key
+# with spaces); kecamatan, desa, label, status and nik koperasi read the same in both languages.
+COOP_FIELDS = (
+    N_("name"),
+    N_("kind"),
+    N_("base"),
+    N_("kecamatan code"),
+    N_("regency"),
+    N_("legal no"),
+    N_("address"),
+    N_("employer size"),
+    N_("note"),
+    N_("created at"),
+    N_("updated at"),
+)
+
+
+def _coop_record(coop: dict) -> dict:
+    """A cooperative's record as a person reads it: its base, status and employer size in words
+    (the keys stay: the terminal names the fields, and shows the nik koperasi whole)."""
+    out = dict(coop)
+    if out.get("base") is not None:
+        out["base"] = base_words(out["base"])
+    if out.get("status") is not None:
+        out["status"] = status_words(out["status"])
+    if out.get("employer_size") is not None:
+        out["employer_size"] = employer_size_words(out["employer_size"])
+    return out
 
 
 def worker_list(session: Session, coop: object, **options: Any) -> View:
@@ -403,7 +636,14 @@ def worker_list(session: Session, coop: object, **options: Any) -> View:
 
     rows = people.list_workers(session, coop, **options)
     return View(
-        [Section("People", WORKER_COLUMNS, rows, empty="no people registered for this cooperative on that date")]
+        [
+            Section(
+                _("People"),
+                WORKER_COLUMNS,
+                rows,
+                empty=_("no people registered for this cooperative on that date"),
+            )
+        ]
     )
 
 
@@ -411,7 +651,9 @@ def kecamatan_list(session: Session, regency: object = None) -> View:
     from koptrack.core import regions
 
     rows = regions.list_kecamatan(session, regency)
-    return View([Section("Kecamatan", KECAMATAN_COLUMNS, rows, empty="no kecamatan loaded yet: run `koptrack seed`")])
+    return View(
+        [Section("Kecamatan", KECAMATAN_COLUMNS, rows, empty=_("no kecamatan loaded yet: run `koptrack seed`"))]
+    )
 
 
 # --- the audit log ------------------------------------------------------------------------------
@@ -432,9 +674,9 @@ def _summary(value: dict) -> str:
         keys = [*before, *(k for k in after if k not in before)]
         parts += [f"{key}: {before.get(key)} -> {after.get(key)}" for key in keys]
     elif isinstance(before, dict):
-        parts.append(f"removed: {row(before)}")
+        parts.append(_("removed: {row}").format(row=row(before)))
     elif isinstance(after, dict):
-        parts.append(f"put back: {row(after)}")
+        parts.append(_("put back: {row}").format(row=row(after)))
     elif "before" in value or "after" in value:
         parts.append(f"{before} -> {after}")
     return ", ".join(parts)
@@ -442,12 +684,12 @@ def _summary(value: dict) -> str:
 
 LOG_COLUMNS = [
     Col("id", "#", "right"),
-    Col("at", "When (UTC)", no_wrap=True),
-    Col("user", "User"),
-    Col("command", "Command"),
-    Col("entity", "Entity"),
-    Col("entity_id", "ID"),
-    Col("summary", "What", fmt=_summary),
+    Col("at", N_("When (UTC)"), no_wrap=True),
+    Col("user", N_("User"), drop=1),
+    Col("command", N_("Command")),
+    Col("entity", N_("Entity"), drop=2),
+    Col("entity_id", "ID", drop=3),
+    Col("summary", N_("What"), fmt=_summary, wrap=True),
 ]
 
 
@@ -459,36 +701,46 @@ def audit_log(session: Session, *, coop: object = None, since: object = None, li
     coop_id = resolve_coop(session, coop).id if coop else None
     since_d = validate.parse_date(since, "since") if since else None
     rows = audit.list_entries(session, coop_id=coop_id, since=since_d, limit=limit)
-    return View([Section("Audit log", LOG_COLUMNS, rows, empty="no changes recorded")])
+    return View([Section(_("Audit log"), LOG_COLUMNS, rows, empty=_("no changes recorded"))])
 
 
 # --- the database check, and refused import rows ------------------------------------------------
 
-TABLE_ROWS_COLUMNS = [Col("table", "Table"), Col("rows", "Rows", "right")]
-FK_COLUMNS = [Col("table", "Table"), Col("rowid", "Row", "right"), Col("parent", "Missing in")]
+TABLE_ROWS_COLUMNS = [Col("table", N_("Table")), Col("rows", N_("Rows"), "right")]
+FK_COLUMNS = [Col("table", N_("Table")), Col("rowid", N_("Row"), "right"), Col("parent", N_("Missing in"))]
 
 
 def db_check(result: dict) -> View:
     """The result of store.maintenance.check as a record, the row counts and any foreign-key problem."""
     fk = result["foreign_key_problem_count"]
+    integrity = result["integrity"]
     parts: list[Section | Record] = [
         Record(
-            "Database check",
-            {
-                "database": result["database"],
-                "schema revision": f"{result['revision']} (this koptrack: {result['expected_revision']})",
-                "integrity": result["integrity"],
-                "foreign keys": "ok" if not fk else f"{fk} row(s) point at nothing",
+            _("Database check"),
+            {  # the fields' names are translated where the record is shown
+                N_("database"): result["database"],
+                N_("schema revision"): _("{revision} (this koptrack: {expected})").format(
+                    revision=result["revision"], expected=result["expected_revision"]
+                ),
+                N_("integrity"): _("ok") if integrity == "ok" else integrity,
+                N_("foreign keys"): _("ok")
+                if not fk
+                else ngettext("{n} row points at nothing", "{n} rows point at nothing", fk).format(n=i18n.number(fk)),
             },
         ),
         Section("", TABLE_ROWS_COLUMNS, [{"table": t, "rows": n} for t, n in result["rows"].items()]),
     ]
     if result["foreign_key_problems"]:
-        parts.append(Section("Foreign-key problems", FK_COLUMNS, result["foreign_key_problems"]))
+        parts.append(Section(_("Foreign-key problems"), FK_COLUMNS, result["foreign_key_problems"]))
     return View(parts, json=result)
 
 
-REFUSED_COLUMNS = [Col("line", "Line"), Col("column", "Column"), Col("value", "Value"), Col("reason", "Reason")]
+REFUSED_COLUMNS = [
+    Col("line", N_("Line")),
+    Col("column", N_("Column")),
+    Col("value", N_("Value"), wrap=True),
+    Col("reason", N_("Reason"), wrap=True),
+]
 REFUSED_SHOWN = 50
 
 
@@ -497,57 +749,74 @@ def refused_rows(result: Any) -> tuple[Section, int]:
     reasons (a row refused for three reasons is three lines of the table, and one row)."""
     rows = [e.__dict__ for e in result.errors[:REFUSED_SHOWN]]
     shown = len({e.line for e in result.errors[:REFUSED_SHOWN]})
-    return Section(f"Rows refused in {result.file}", REFUSED_COLUMNS, rows), max(result.invalid - shown, 0)
+    title = _("Rows refused in {file}").format(file=result.file)
+    return Section(title, REFUSED_COLUMNS, rows), max(result.invalid - shown, 0)
 
 
 # --- BPJS list reconciliation -------------------------------------------------------------------
 
 RECONCILE_SHEETS = {
-    "confirmed": "Confirmed",
-    "not_active": "Not active at BPJS",
-    "not_enrolled": "Not enrolled",
-    "not_on_roster": "Not on roster",
-    "disagree": "Disagree",
-    "two_coops": "Two cooperatives",
-    "other_npp": "Other NPP",
+    "confirmed": N_("Confirmed"),
+    "not_active": N_("Not active at BPJS"),
+    "not_enrolled": N_("Not enrolled"),
+    "not_on_roster": N_("Not on roster"),
+    "disagree": N_("Disagree"),
+    "two_coops": N_("Two cooperatives"),
+    "other_npp": N_("Other NPP"),
 }
+# the class column of a table: the class (`not_on_roster`, as --csv and --json give it) in words
+_class_words = in_words(RECONCILE_SHEETS)
 RECONCILE_CLASS_COLUMNS = [
-    Col("class", "Class"),
-    Col("label", "What it means"),
-    Col("people", "People", "right"),
+    Col("class", N_("Class"), fmt=_class_words),
+    Col("label", N_("What it means"), fmt=_words_fmt(lambda v: _(str(v))), wrap=True),
+    Col("people", N_("People"), "right"),
     Col("share", "%", "right", fmt=pct),
 ]
 RECONCILE_PEOPLE_COLUMNS = [
-    Col("class", "Class"),
-    Col("coop_id", "Coop ID", "right"),
-    Col("coop", "Cooperative"),
+    Col("class", N_("Class"), fmt=_class_words),
+    Col("coop_id", N_("Coop ID"), "right"),
+    Col("coop", N_("Cooperative"), wrap=True),
     Col("nik", "NIK", no_wrap=True),
     Col("kpj", "KPJ", no_wrap=True),
-    Col("name", "Name"),
+    Col("name", N_("Name"), wrap=True),
     Col("npp", "NPP"),
-    Col("tmt", "TMT (BPJS)", no_wrap=True),
-    Col("start_on", "Start (koptrack)", no_wrap=True),
-    Col("detail", "Detail"),
-    Col("line", "Line", "right"),
+    Col("tmt", N_("TMT (BPJS)"), no_wrap=True, drop=1),
+    Col("start_on", N_("Start (koptrack)"), no_wrap=True),
+    Col("detail", N_("Detail"), wrap=True),
+    Col("line", N_("Line"), "right", drop=2),
 ]
 # on the terminal: what a person needs to decide (the files have every column)
 RECONCILE_TERMINAL_KEYS = ("coop", "nik", "name", "tmt", "detail", "line")
 RECONCILE_COOP_NPP_COLUMNS = [
     Col("coop_id", "ID", "right"),
-    Col("coop", "Cooperative"),
-    Col("recorded_npp", "NPP recorded"),
-    Col("list_npp", "NPP in the list"),
-    Col("people", "People", "right"),
+    Col("coop", N_("Cooperative"), wrap=True),
+    Col("recorded_npp", N_("NPP recorded")),
+    Col("list_npp", N_("NPP in the list")),
+    Col("people", N_("People"), "right"),
 ]
 RECONCILE_SHOWN = 50  # people of each class on the terminal; every one in --csv, --json, --xlsx
+# a class's column in the table by cooperative (the rare classes make room at 80 columns)
+RECONCILE_SHORT = {
+    **RECONCILE_SHEETS,
+    "not_active": N_("Not active"),
+    "not_on_roster": N_("No roster"),
+    "two_coops": N_("Two coops"),
+}
+
+
+def _date(value: Any) -> str:
+    """A date of the reconciliation (a date, or the list's date as it was written) for a title."""
+    import datetime as dt
+
+    return i18n.date_title(value) if isinstance(value, dt.date) else str(value)
 
 
 def _reconcile_coop_columns() -> list[Col]:
     from koptrack.core.reconcile import CLASSES
 
-    short = {**RECONCILE_SHEETS, "not_active": "Not active", "not_on_roster": "No roster", "two_coops": "Two coops"}
-    return [Col("coop_id", "ID", "right"), Col("coop", "Cooperative")] + [
-        Col(c, short.get(c, c), "right") for c in CLASSES
+    rare = ("two_coops", "other_npp")
+    return [Col("coop_id", "ID", "right"), Col("coop", N_("Cooperative"), wrap=True)] + [
+        Col(c, RECONCILE_SHORT.get(c, c), "right", drop=1 if c in rare else 0) for c in CLASSES
     ]
 
 
@@ -564,32 +833,54 @@ def reconcile(rec: Any, fmt: str = "table", *, workbook: bool = False) -> View:
         rows = ({"class": cls, **masked(r, rec.reveal)} for r in rec.rows(cls))
         return itertools.islice(rows, limit) if limit else rows
 
-    dated = f" dated {rec.list_date}" if rec.list_date else ""
-    title = f"BPJS list {rec.file}{dated} against koptrack on {rec.as_of}"
+    if rec.list_date:
+        title = _("BPJS list {file} dated {list_day} against koptrack on {day}").format(
+            file=rec.file, list_day=_date(rec.list_date), day=_date(rec.as_of)
+        )
+    else:
+        title = _("BPJS list {file} against koptrack on {day}").format(file=rec.file, day=_date(rec.as_of))
     classes = rec.class_summary()
     coops = rec.coop_summary()
     coop_cols = _reconcile_coop_columns()
-    totals = {c: rec.counts[c] for c in CLASSES} | {"coop": f"Total ({len(coops)})"}
-    repeated = (
-        f", {rec.duplicates:,} repeated row{'s' if rec.duplicates != 1 else ''} left out" if rec.duplicates else ""
-    )
-    notes = [f"{rec.rows_read:,} rows read{repeated}"]
+    totals = {c: rec.counts[c] for c in CLASSES} | {"coop": _("Total ({n})").format(n=i18n.number(len(coops)))}
+    if rec.duplicates:
+        read = ngettext(
+            "{n} rows read, {repeated} repeated row left out",
+            "{n} rows read, {repeated} repeated rows left out",
+            rec.duplicates,
+        ).format(n=_count(rec.rows_read), repeated=_count(rec.duplicates))
+    else:
+        read = ngettext("{n} row read", "{n} rows read", rec.rows_read).format(n=_count(rec.rows_read))
+    notes = [read]
     if rec.applied is None:
-        notes.append("nothing was written: --apply records what the list proves")
+        notes.append(_("nothing was written: --apply records what the list proves"))
     else:
         a = rec.applied
         notes.append(
-            f"applied: {a['enrolled']:,} enrolled, {a['ended']:,} ended, {a['kpj_recorded']:,} KPJs recorded, "
-            f"{a['verified']:,} enrollments verified; {rec.left:,} left for a person to decide"
+            _(
+                "applied: {enrolled} enrolled, {ended} ended, {kpj} KPJs recorded, {verified} enrollments "
+                "verified; {left} left for a person to decide"
+            ).format(
+                enrolled=_count(a["enrolled"]),
+                ended=_count(a["ended"]),
+                kpj=_count(a["kpj_recorded"]),
+                verified=_count(a["verified"]),
+                left=_count(rec.left),
+            )
         )
     warnings = [
-        f"cooperative {r['coop_id']} {r['coop']!r}: NPP {r['list_npp']} in the list, {r['recorded_npp'] or 'none'} "
-        f"recorded ({r['people']} people)"
+        _("cooperative {id} {name}: NPP {list_npp} in the list, {recorded_npp} recorded ({people} people)").format(
+            id=r["coop_id"],
+            name=repr(r["coop"]),
+            list_npp=r["list_npp"],
+            recorded_npp=r["recorded_npp"] or pgettext("npp", "none"),
+            people=_count(r["people"]),
+        )
         for r in rec.coop_npp
     ]
-    total = {"class": "Total", "people": sum(rec.counts.values())}
+    total = {"class": _("Total"), "people": sum(rec.counts.values())}
     summary = Section(title, RECONCILE_CLASS_COLUMNS, classes, totals=total)
-    per_coop = Section("By cooperative", coop_cols, coops, totals=totals, empty="no cooperative in the list")
+    per_coop = Section(_("By cooperative"), coop_cols, coops, totals=totals, empty=_("no cooperative in the list"))
     if fmt == "csv":
         everyone = itertools.chain.from_iterable(people(c) for c in CLASSES)
         return View([Section(title, RECONCILE_PEOPLE_COLUMNS, everyone)], warnings=warnings, notes=notes)
@@ -611,26 +902,30 @@ def reconcile(rec: Any, fmt: str = "table", *, workbook: bool = False) -> View:
         return View([summary], warnings=warnings, notes=notes, json=doc)
     if len(coops) > RECONCILE_SHOWN:  # the terminal: the cooperatives with the most to decide first
         to_decide = sorted(coops, key=lambda r: -sum(r[c] for c in CLASSES if c != "confirmed"))
-        title_coops = f"By cooperative (the {RECONCILE_SHOWN} of {len(coops):,} with the most to decide)"
+        title_coops = _("By cooperative (the {shown} of {n} with the most to decide)").format(
+            shown=RECONCILE_SHOWN, n=_count(len(coops))
+        )
         per_coop = Section(title_coops, coop_cols, to_decide[:RECONCILE_SHOWN], totals=totals)
     parts: list[Section | Record] = [summary, per_coop]
     if rec.coop_npp:
-        title_npp = "Cooperatives whose NPP in the list is not their registration's"
+        title_npp = _("Cooperatives whose NPP in the list is not their registration's")
         parts.append(Section(title_npp, RECONCILE_COOP_NPP_COLUMNS, rec.coop_npp))
     for c in CLASSES:
         if c == "confirmed" or not rec.counts[c]:
             continue
         more = rec.counts[c] - RECONCILE_SHOWN
-        label = f"{CLASSES[c]} ({rec.counts[c]:,}" + (f"; the first {RECONCILE_SHOWN} shown" if more > 0 else "") + ")"
+        label = (_("{label} ({n}; the first {shown} shown)") if more > 0 else _("{label} ({n})")).format(
+            label=_(CLASSES[c]), n=_count(rec.counts[c]), shown=RECONCILE_SHOWN
+        )
         shown = [col for col in RECONCILE_PEOPLE_COLUMNS if col.key in RECONCILE_TERMINAL_KEYS]
         parts.append(Section(label, shown, people(c, RECONCILE_SHOWN)))
     if len(coops) > RECONCILE_SHOWN or any(rec.counts[c] > RECONCILE_SHOWN for c in CLASSES if c != "confirmed"):
-        notes.append("every person of every class: --csv, --json or --xlsx FILE")
+        notes.append(_("every person of every class: --csv, --json or --xlsx FILE"))
     view = View(parts, warnings=warnings, notes=notes)
     if workbook:
         view.workbook = [
-            Section("Summary", RECONCILE_CLASS_COLUMNS, classes),
-            Section("By cooperative", coop_cols, coops),
-            Section("Cooperative NPP", RECONCILE_COOP_NPP_COLUMNS, rec.coop_npp),
-        ] + [Section(RECONCILE_SHEETS[c], RECONCILE_PEOPLE_COLUMNS[1:], people(c)) for c in CLASSES]
+            sheet(_("Summary"), RECONCILE_CLASS_COLUMNS, classes),
+            Section(_("By cooperative"), coop_cols, coops),
+            Section(_("Cooperative NPP"), RECONCILE_COOP_NPP_COLUMNS, rec.coop_npp),
+        ] + [Section(_(RECONCILE_SHEETS[c]), RECONCILE_PEOPLE_COLUMNS[1:], people(c)) for c in CLASSES]
     return view
