@@ -37,7 +37,7 @@ LOCALE = SRC / "locale"
 POT = LOCALE / "koptrack.pot"
 LANGS = ("id",)
 PARTS = ROOT / "po" / "parts"
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "NP_": ((1, "c"), 2)}
 HELP = "command-line help"
 
 
@@ -236,7 +236,7 @@ def unreadable_calls(paths: list[str] | None = None) -> list[str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS:
-                texts = node.args[:2] if node.func.id in ("ngettext", "pgettext") else node.args[:1]
+                texts = node.args[:2] if node.func.id in ("ngettext", "pgettext", "NP_") else node.args[:1]
                 for arg in texts:
                     # a name or an item (a text marked with N_() elsewhere) is looked up as it is;
                     # an f-string, a concatenation or an already formatted text is never in the catalog

@@ -47,6 +47,11 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(context: str, message: str) -> str:
+    """Mark a text with its context (as `pgettext` takes it) without translating it now."""
+    return message
+
+
 def _(message: str) -> str:
     """The text in the current language."""
     return _translations.gettext(message)

@@ -18,7 +18,7 @@ from koptrack.core.coops import Said
 from koptrack.core.coverage import CoverageFilter
 from koptrack.domain import validate
 from koptrack.errors import KoptrackError
-from koptrack.i18n import N_, _, ngettext, pgettext
+from koptrack.i18n import N_, NP_, _, ngettext, pgettext
 from koptrack.report import Col, Record, Section, Tone, View, masked, pct, percent
 
 # Machine values (a state, a verdict: what --json and --csv give) are shown in a table in the
@@ -658,21 +658,73 @@ def kecamatan_list(session: Session, regency: object = None) -> View:
 
 # --- the audit log ------------------------------------------------------------------------------
 
+# The words an audit entry's summary is stored with (English, as recorded): shown in the
+# language. The table's columns are marked where the corrections name them (core/corrections.py).
+LOG_WORDS = (
+    NP_("field", "action"),
+    NP_("field", "on"),
+    NP_("field", "file"),
+    NP_("field", "created"),
+    NP_("field", "renamed"),
+    NP_("field", "list"),
+    NP_("field", "list_date"),
+    NP_("field", "metric"),
+    NP_("field", "segment"),
+    NP_("field", "year"),
+    NP_("field", "rows"),
+    NP_("field", "people"),
+    NP_("field", "shown"),
+    NP_("field", "to"),
+    NP_("field", "revision"),
+    NP_("field", "backup_revision"),
+    NP_("field", "restored_from"),
+    NP_("field", "allow_future"),
+    NP_("field", "enrollments_ended"),
+    NP_("field", "new_person"),
+    NP_("field", "person_removed"),
+    NP_("field", "of"),
+    NP_("field", "undoes"),
+    NP_("action", "add"),
+    NP_("action", "edit"),
+    NP_("action", "remove"),
+    NP_("action", "leave"),
+    NP_("action", "enroll"),
+    NP_("action", "end"),
+    NP_("action", "join"),
+    NP_("action", "register"),
+    NP_("action", "deregister"),
+    NP_("action", "deactivate"),
+    NP_("action", "activate"),
+    NP_("action", "undo"),
+    NP_("action", "seed"),
+    NP_("action", "set"),
+    NP_("action", "verify"),
+    NP_("action", "reconcile"),
+    NP_("action", "kpj"),
+    NP_("action", "unregister"),
+)
+
 
 def _summary(value: dict) -> str:
     """An entry's summary in words: `key=value` for each fact, a correction's old and new values
     as `field: old -> new`, a removed row as `removed: field=value, ...`."""
     if not value:
         return ""
-    parts = [f"{k}={v}" for k, v in value.items() if k not in ("before", "after")]
+
+    def fact(k: str, v: object) -> str:  # the stored words (English, as recorded) in the language
+        if k == "action" and isinstance(v, str):
+            v = pgettext("action", v)
+        return f"{pgettext('field', k)}={v}"
+
+    parts = [fact(k, v) for k, v in value.items() if k not in ("before", "after")]
     before, after = value.get("before"), value.get("after")
 
     def row(values: dict) -> str:  # a whole row, removed or put back: its own facts, no row ids
-        return ", ".join(f"{k}={v}" for k, v in values.items() if v is not None and not k.endswith("_id"))
+        return ", ".join(fact(k, v) for k, v in values.items() if v is not None and not k.endswith("_id"))
 
     if isinstance(before, dict) and isinstance(after, dict):
         keys = [*before, *(k for k in after if k not in before)]
-        parts += [f"{key}: {before.get(key)} -> {after.get(key)}" for key in keys]
+        parts += [f"{pgettext('field', key)}: {before.get(key)} -> {after.get(key)}" for key in keys]
     elif isinstance(before, dict):
         parts.append(_("removed: {row}").format(row=row(before)))
     elif isinstance(after, dict):

@@ -198,6 +198,8 @@ def emit_rows(
     footer = [plain(totals.get(c.key), c.fmt, key=c.key) if totals else "" for c in columns]
     need = _needed_widths(columns, shown_rows, footer)
     visible = fit_columns(columns, need, console.width)
+    if WIDE and _total_width(need, visible) > console.width:
+        console.width = _total_width(need, visible)  # every column whole, past the window's edge
     if _total_width(need, visible) > console.width:
         need = [0] * len(columns)  # still too wide: Rich shares the width out, folding long values
     console.print(_table(columns, visible, need, shown_rows, footer if totals else None, title))
@@ -292,6 +294,9 @@ def _table(
             footer=Text(footer[i]) if footer else "",
             overflow="fold",
             min_width=need[i] or None,
+            # a value that must not wrap gets exactly its width: Rich would otherwise shrink
+            # every column when the table just fills the window, and cut its right edge
+            width=need[i] if need[i] and not c.wrap else None,
         )
     for cells in rows:
         table.add_row(*[progress_bar(cells[i], BAR_WIDTH) if columns[i].bar else cells[i] for i in kept])
