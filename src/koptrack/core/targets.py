@@ -65,8 +65,9 @@ def parse_metric(value: object, field: str = "metric") -> str:
 
 
 def parse_segment(kind: object, base: object) -> tuple[str, str]:
-    k = ANY if kind in (None, "", ANY) else validate.parse_kind(kind)
-    b = ANY if base in (None, "", ANY) else validate.parse_base(base)
+    every = (None, "", ANY, "all", "semua")  # `semua`: the office's word for every kind or base
+    k = ANY if kind in every else validate.parse_kind(kind)
+    b = ANY if base in every else validate.parse_base(base)
     return k, b
 
 

@@ -787,9 +787,15 @@ def db_check(result: dict) -> View:
     return View(parts, json=result)
 
 
+def _field_label(field: str) -> str:
+    from koptrack.core.imports.columns import field_label
+
+    return field_label(field)
+
+
 REFUSED_COLUMNS = [
     Col("line", N_("Line")),
-    Col("column", N_("Column")),
+    Col("column", N_("Column"), fmt=_field_label),
     Col("value", N_("Value"), wrap=True),
     Col("reason", N_("Reason"), wrap=True),
 ]
