@@ -163,18 +163,29 @@ def _babel_locale() -> str:
     return "id_ID" if _current == "id" else "en_US"
 
 
+_SEPARATORS: dict[str, tuple[str, str]] = {}
+
+
+def _separators() -> tuple[str, str]:
+    """The language's group and decimal symbols (Babel's CLDR data), read once."""
+    if _current not in _SEPARATORS:
+        from babel.numbers import get_decimal_symbol, get_group_symbol
+
+        _SEPARATORS[_current] = (get_group_symbol(_babel_locale()), get_decimal_symbol(_babel_locale()))
+    return _SEPARATORS[_current]
+
+
 def number(value: int | float | None, digits: int | None = None) -> str:
-    """`1.234.567` (id) / `1234567` (en, as the reports always printed counts)."""
+    """`1.234.567` / `52,4` (id); `1234567` / `52.4` (en, as the reports always printed counts).
+    Python writes the digits, with the language's symbols from Babel: a long table formats
+    hundreds of thousands of numbers."""
     if value is None:
         return ""
     if _current == "en":
         return f"{value:.{digits}f}" if digits is not None else str(value)
-    from babel.numbers import format_decimal
-
-    if digits is None:
-        return format_decimal(value, locale=_babel_locale(), group_separator=True)
-    pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return format_decimal(value, format=pattern, locale=_babel_locale())
+    group, decimal = _separators()
+    text = f"{value:,.{digits}f}" if digits is not None else f"{value:,}"
+    return text.translate({ord(","): group, ord("."): decimal})
 
 
 def percent(value: float | None) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -88,13 +89,9 @@ def _json_dumps() -> Callable[[Any], str]:
 IDENTIFIERS = frozenset({"id", "year", "line", "row", "change", "seq", "revision", "kecamatan_code", "regency"})
 
 
-def plain(
-    value: Any, fmt: Callable[[Any], str] | None = None, *, reveal: bool = False, key: str | None = None
-) -> str:
+def plain(value: Any, fmt: Callable[[Any], str] | None = None, *, reveal: bool = False, key: str | None = None) -> str:
     """A value as the text of a cell or message: bidi and control characters shown as escapes,
     NIK- and KPJ-like numbers masked unless `reveal`."""
-    from koptrack.domain.validate import BIDI_CONTROLS
-
     if value is None:
         return ""
     if fmt:
@@ -105,11 +102,24 @@ def plain(
         text = str(value) if key in IDENTIFIERS or (key or "").endswith("_id") else i18n.number(value)
     else:
         text = str(value)
-    if any(ch in BIDI_CONTROLS or ord(ch) < 32 for ch in text):
-        text = "".join(
-            ch.encode("unicode_escape").decode("ascii") if (ch in BIDI_CONTROLS or ord(ch) < 32) else ch for ch in text
-        )
+    if _unsafe().search(text):
+        text = _unsafe().sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
     return text if reveal else scrub(text)
+
+
+_UNSAFE: Any = None
+
+
+def _unsafe() -> Any:
+    """Control and bidi characters: shown as escapes, never obeyed by the terminal."""
+    global _UNSAFE
+    if _UNSAFE is None:
+        import re
+
+        from koptrack.domain.validate import BIDI_CONTROLS
+
+        _UNSAFE = re.compile(f"[\x00-\x1f{BIDI_CONTROLS}]")
+    return _UNSAFE
 
 
 def _text(value: Any, style: str | None = None, *, reveal: bool = False) -> Text:
@@ -187,15 +197,35 @@ def emit_rows(
             n += 1
         return n
     console = stderr_console() if stderr else stdout_console()
-    shown_rows = []
-    for row in rows:
-        row = masked(row, reveal)
-        shown_rows.append([_cell_text(row.get(c.key), c, reveal) for c in columns])
-        n += 1
-    if n == 0:
+    rows = iter(rows)
+    first = list(itertools.islice(rows, STREAM_AFTER))
+    if not first:
         console.print(_text(_(empty), "dim"))
-        return n
+        return 0
     footer = [plain(totals.get(c.key), c.fmt, key=c.key) if totals else "" for c in columns]
+    with _paged(console, stderr, len(first)) as console:
+        if len(first) == STREAM_AFTER:
+            return _stream_table(console, columns, first, rows, footer if totals else None, title, reveal, stderr)
+        return _rich_table(console, columns, first, footer, totals, title, reveal, stderr)
+
+
+# A table of more rows than this is written as it is read (bounded memory, time close to its
+# --json): the first rows decide the columns' widths; Rich lays out the shorter ones whole.
+STREAM_AFTER = 1000
+
+
+def _rich_table(
+    console: Any,
+    columns: list[Col],
+    rows: list[dict],
+    footer: list[str],
+    totals: dict | None,
+    title: str | None,
+    reveal: bool,
+    stderr: bool,
+) -> int:
+    shown_rows = [[_cell_text(row.get(c.key), c, reveal) for c in columns] for row in map(_masker(reveal), rows)]
+    n = len(shown_rows)
     need = _needed_widths(columns, shown_rows, footer)
     visible = fit_columns(columns, need, console.width)
     if WIDE and _total_width(need, visible) > console.width:
@@ -203,10 +233,182 @@ def emit_rows(
     if _total_width(need, visible) > console.width:
         need = [0] * len(columns)  # still too wide: Rich shares the width out, folding long values
     console.print(_table(columns, visible, need, shown_rows, footer if totals else None, title))
-    hidden = [_(c.header) for i, c in enumerate(columns) if i not in visible and not c.bar]
-    if hidden:
-        _note_hidden(hidden, stderr)
+    _note_hidden([_(c.header) for i, c in enumerate(columns) if i not in visible and not c.bar], stderr)
     return n
+
+
+def _masker(reveal: bool) -> Callable[[dict], dict]:
+    return lambda row: masked(row, reveal)
+
+
+def _stream_table(
+    console: Any,
+    columns: list[Col],
+    first: list[dict],
+    rest: Iterator[dict],
+    footer: list[str] | None,
+    title: str | None,
+    reveal: bool,
+    stderr: bool,
+) -> int:
+    """A long table, line by line in the layout Rich gives a short one (heavy header, light
+    body): the first rows decide each column's width; a later value longer than its column
+    wraps onto more lines (a name at its spaces, anything else where it must), never cut. Colours
+    are left out: a table this long goes to a file or a pager."""
+    import textwrap
+
+    from rich.cells import cell_len
+
+    shown = [c for c in columns if not c.bar]  # a progress bar is a picture: not in a long list
+    cells = [
+        [plain(r.get(c.key), c.fmt, reveal=reveal or c.key in NOT_PERSONAL, key=c.key) for c in shown]
+        for r in map(_masker(reveal), first)
+    ]
+    foot = [footer[columns.index(c)] for c in shown] if footer else None
+    need = []
+    longest = []
+    for i, c in enumerate(shown):
+        lengths = [cell_len(r[i]) for r in cells] + ([cell_len(foot[i])] if foot else [])
+        header = _longest_word(_(c.header))
+        if c.wrap:
+            words = max(_longest_word(r[i]) for r in cells)
+            need.append(max(header, min(max(lengths), 14), words))
+        else:
+            need.append(max(header, *lengths))
+        longest.append(max(header, *lengths))
+    visible = fit_columns(shown, need, console.width)
+    widths = {i: need[i] for i in visible}
+    spare = console.width - _total_width(need, visible)
+    for i in visible:  # later values may be longer than the first rows' (an id of 1000 after 999)
+        if not shown[i].wrap and spare > 0:
+            extra = min(spare, 3)
+            widths[i] += extra
+            spare -= extra
+    for i in visible:  # room left: wrapping columns take it, up to their longest value
+        if shown[i].wrap and spare > 0:
+            extra = min(spare, longest[i] + 4 - widths[i])
+            widths[i] += extra
+            spare -= extra
+
+    layout = [(i, widths[i], shown[i].justify == "right") for i in visible]
+
+    def one_line(values: list[str]) -> list[str] | None:
+        """The row's cells padded, when every value fits its column (most rows): else None."""
+        cols = []
+        for i, w, right in layout:
+            text = values[i]
+            if len(text) > w or not text.isascii():
+                return None
+            cols.append(text.rjust(w) if right else text.ljust(w))
+        return cols
+
+    def lines_of(values: list[str], *, header: bool = False) -> list[list[str]]:
+        if not header:
+            fast = one_line(values)
+            if fast is not None:
+                return [fast]
+        parts: list[list[str]] = []
+        for i in visible:
+            w = widths[i]
+            text = values[i]
+            if cell_len(text) <= w:
+                parts.append([text])
+            elif shown[i].wrap or header:
+                parts.append(textwrap.wrap(text, w, break_long_words=True) or [""])
+            else:
+                parts.append([text[k : k + w] for k in range(0, len(text), w)])
+        height = max(len(p) for p in parts)
+        out: list[list[str]] = []
+        for line in range(height):
+            cols: list[str] = []
+            for i, p in zip(visible, parts, strict=True):
+                text = p[line] if line < len(p) else ""
+                pad = widths[i] - cell_len(text)
+                right = shown[i].justify == "right"
+                cols.append(" " * pad + text if right else text + " " * pad)
+            out.append(cols)
+        return out
+
+    def rule(left: str, fill: str, mid: str, right: str) -> str:
+        return left + mid.join(fill * (widths[i] + 2) for i in visible) + right
+
+    def row_text(cols: list[str], bar: str) -> str:
+        return bar + bar.join(f" {c} " for c in cols) + bar
+
+    out = console.file
+    table_width = _total_width([widths.get(i, 0) for i in range(len(shown))], visible)
+    if title:
+        out.write(plain(_(title)).center(table_width).rstrip() + "\n")
+    out.write(rule("┏", "━", "┳", "┓") + "\n")
+    for cols in lines_of([_(c.header) for c in shown], header=True):
+        out.write(row_text(cols, "┃") + "\n")
+    out.write(rule("┡", "━", "╇", "┩") + "\n")
+    n = 0
+    chunk: list[str] = []
+    for row in itertools.chain(first, rest):
+        if n >= len(first):
+            row = masked(row, reveal)
+            values = [plain(row.get(c.key), c.fmt, reveal=reveal or c.key in NOT_PERSONAL, key=c.key) for c in shown]
+        else:
+            values = cells[n]
+        chunk.extend(row_text(cols, "│") for cols in lines_of(values))
+        n += 1
+        if len(chunk) >= 2000:
+            out.write("\n".join(chunk) + "\n")
+            chunk.clear()
+    if chunk:
+        out.write("\n".join(chunk) + "\n")
+    if foot:
+        out.write(rule("├", "─", "┼", "┤") + "\n")
+        for cols in lines_of(foot):
+            out.write(row_text(cols, "│") + "\n")
+    out.write(rule("└", "─", "┴", "┘") + "\n")
+    out.flush()
+    _note_hidden([_(c.header) for i, c in enumerate(shown) if i not in visible], stderr)
+    return n
+
+
+@contextlib.contextmanager
+def _paged(console: Any, stderr: bool, rows_seen: int) -> Iterator[Any]:
+    """At a terminal, a table longer than the window goes through the user's pager (as git does:
+    $KOPTRACK_PAGER, else $PAGER, else `less -FRX`; `more` on Windows); never when stdout is a
+    file or a pipe. The console handed back writes into the pager (colours kept)."""
+    if stderr or not _is_terminal(console) or rows_seen + 6 < console.height:
+        yield console
+        return
+    import shlex
+    import subprocess
+
+    from rich.console import Console
+
+    command = os.environ.get("KOPTRACK_PAGER") or os.environ.get("PAGER") or ("more" if os.name == "nt" else "less")
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    try:
+        pager = subprocess.Popen(
+            shlex.split(command, posix=os.name != "nt"),
+            stdin=subprocess.PIPE,
+            env=env,
+            text=True,
+            encoding=getattr(sys.stdout, "encoding", None) or "utf-8",
+            errors="backslashreplace",
+        )
+    except OSError:  # no pager on this machine: straight to the terminal
+        yield console
+        return
+    assert pager.stdin is not None
+    try:
+        yield Console(file=pager.stdin, width=console.width, force_terminal=True, color_system=console.color_system)
+    except BrokenPipeError:  # the person quit the pager before the end
+        pass
+    finally:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            pager.stdin.close()
+        pager.wait()
+
+
+def _is_terminal(console: Any) -> bool:
+    return bool(console.is_terminal) and sys.stdout.isatty()
 
 
 WIDE = False  # `--wide`: every column, whatever the terminal's width
@@ -304,6 +506,8 @@ def _table(
 
 
 def _note_hidden(hidden: list[str], stderr: bool) -> None:
+    if not hidden:
+        return
     from rich.text import Text
 
     message = _("not shown at this width: {columns} (a wider window, --wide, or --json shows them)").format(
