@@ -87,3 +87,18 @@ def test_indonesian_numbers_in_tables(cli):
     assert "52,4\u00a0%" in result.stdout or "52,4 %" in result.stdout  # PKS-PKB 11 of 21
     assert "52.4%" not in result.stdout
     assert "31 Des 2021" in result.stdout or "31/12/2021" in result.stdout
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_messages_on_stderr_do_not_break_mid_phrase(cli, lang):
+    """stderr that is not a terminal (a log, a pipe) gets each message on one line, however long,
+    so a phrase is never cut in two at column 80."""
+    cli("seed")
+    result = cli.runner.invoke(
+        cli_app(),
+        ["coop", "add", "KUD Contoh Tani", "--kind", "KUD", "--kecamatan", "Telagasari"],
+        env={"KOPTRACK_LANG": lang, "COLUMNS": "80"},
+    )
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 1 and len(lines) == 2  # the error and its hint, one line each
+    assert max(cell_len(line) for line in lines) > 80
