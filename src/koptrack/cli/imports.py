@@ -1,4 +1,5 @@
-"""`koptrack import coops|people FILE`: bring the office's spreadsheets in."""
+"""`koptrack import coops|people|registrations|pkspkb|targets FILE`: bring the office's
+spreadsheets in."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from koptrack.cli.common import JsonOpt, db_session
 from koptrack.i18n import N_, _
 from koptrack.io import terminal
 
-app = typer.Typer(help="Import cooperatives and people from CSV or Excel (.xlsx) files.", no_args_is_help=True)
+app = typer.Typer(
+    help="Import cooperatives and people from CSV or Excel (.xlsx) files.\n\n"
+    "And the office's other lists in bulk: BPJS registrations, PKS-PKB memberships, targets.",
+    no_args_is_help=True,
+)
 
 FileArg = Annotated[Path, typer.Argument(help="A .csv (comma or semicolon, UTF-8 or Windows-1252) or .xlsx file.")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Worksheet of an .xlsx file (default: the first).")]
@@ -37,6 +42,9 @@ CREATED = {
     "people": N_("{n} people"),
     "engagements": N_("{n} engagements"),
     "enrollments": N_("{n} enrollments"),
+    "registrations": N_("{n} registrations"),
+    "memberships": N_("{n} memberships"),
+    "targets": N_("{n} targets"),
 }
 
 
@@ -57,6 +65,8 @@ def _report(result: Any, json_out: bool) -> None:
         _("created {what}").format(what=made),
         _("{n} unchanged").format(n=_count(result.unchanged)),
     ]
+    if result.updated:
+        parts.append(_("{n} changed").format(n=_count(result.updated)))
     if result.ended:
         parts.append(_("{n} periods ended").format(n=_count(result.ended)))
     if result.invalid:
@@ -82,7 +92,7 @@ def _run(kind: str, file: Path, json_out: bool, errors: Path | None, **kwargs: A
     with db_session(f"import {kind}", write=True) as session:
         from koptrack.core import imports
 
-        fn = imports.import_people if kind == "people" else imports.import_coops
+        fn = imports.IMPORTS[kind]
         try:
             with terminal.progress(_("importing {file}").format(file=file.name), enabled=not json_out) as progress:
                 result = fn(session, file, errors_path=errors, progress=progress, **kwargs)
@@ -128,7 +138,9 @@ def people(
     A cooperative column (Koperasi, ID Koperasi or NIK Koperasi) or --coop says whose they are.
     A job title in the Jabatan column (Ketua, Kasir, Staf, Karyawan Tetap, ...) means an employee,
     and is kept as the position. A Tgl Keluar (Tanggal Berhenti, until) column records that a
-    person left. Optional columns No KPJ, Tanggal BPJS, Program and Kategori enroll them in BPJS
+    person left; a list of departures (NIK, Nama, Tgl Keluar, no Tgl Masuk) ends the recorded
+    engagements, as `worker leave` does, and their enrollments through the cooperative with them.
+    Optional columns No KPJ, Tanggal BPJS, Program and Kategori enroll them in BPJS
     Ketenagakerjaan in the same step. Title rows above the header row are skipped; dates may be
     written 2021-03-16, 16/03/2021, 16.03.2021 or 16 Maret 2021. All or nothing: one bad row and
     nothing is written, unless --skip-invalid. Importing the same file twice changes nothing, and
@@ -141,6 +153,7 @@ def people(
     \b
       koptrack import people karyawan-maju-bersama.xlsx --coop "KSP Maju Bersama"
       koptrack import people roster.csv --errors ditolak.csv
+      koptrack import people keluar-2022.csv --coop "KSP Maju Bersama"
     """
     _run(
         "people",
@@ -182,3 +195,90 @@ def coops(
       koptrack import coops koperasi.csv --errors ditolak.csv
     """
     _run("coops", file, json_out, errors, sheet=sheet, encoding=encoding, skip_invalid=skip_invalid, force=force)
+
+
+@app.command("registrations")
+def registrations(
+    file: FileArg,
+    sheet: SheetOpt = None,
+    errors: ErrorsOpt = None,
+    force: ForceOpt = False,
+    skip_invalid: SkipOpt = False,
+    encoding: EncodingOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import cooperatives' BPJS Ketenagakerjaan registrations: Koperasi (id, name or NIK
+    koperasi), Tanggal Daftar, and optional NPP, Kantor Cabang, Keterangan.
+
+    Each row is `koptrack bpjs register` for its cooperative, by the same rules: a date not in
+    the future, an NPP of 8 letters or digits, the cooperative active on that day and not
+    registered already. A registration recorded from the same day is left as it is: importing
+    the same file twice changes nothing. Title rows, dates and delimiters as for `import people`;
+    all or nothing unless --skip-invalid.
+
+    Examples:
+
+    \b
+      koptrack import registrations pendaftaran-bpjs.xlsx
+      koptrack import registrations npp-koperasi.csv --errors ditolak.csv
+    """
+    _run(
+        "registrations", file, json_out, errors, sheet=sheet, encoding=encoding, skip_invalid=skip_invalid, force=force
+    )
+
+
+@app.command("pkspkb")
+def pkspkb(
+    file: FileArg,
+    sheet: SheetOpt = None,
+    errors: ErrorsOpt = None,
+    force: ForceOpt = False,
+    skip_invalid: SkipOpt = False,
+    encoding: EncodingOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import PKS-PKB memberships: Koperasi (id, name or NIK koperasi), Tanggal Bergabung, and
+    optional Tanggal Keluar, No Perjanjian, Keterangan.
+
+    Each row is `koptrack pkspkb join` for its cooperative, by the same rules (a date not in the
+    future, the cooperative active on that day and not a member already), and a Tanggal Keluar
+    ends the membership that began on Tanggal Bergabung, as `koptrack pkspkb leave`. A membership
+    recorded with the same dates is left as it is: importing the same file twice changes nothing,
+    and so does importing a `koptrack export pkspkb` file into the database it came from. All or
+    nothing unless --skip-invalid.
+
+    Examples:
+
+    \b
+      koptrack import pkspkb anggota-pkspkb-2022.xlsx
+      koptrack import pkspkb pks.csv --errors ditolak.csv
+    """
+    _run("pkspkb", file, json_out, errors, sheet=sheet, encoding=encoding, skip_invalid=skip_invalid, force=force)
+
+
+@app.command("targets")
+def targets(
+    file: FileArg,
+    sheet: SheetOpt = None,
+    errors: ErrorsOpt = None,
+    force: ForceOpt = False,
+    skip_invalid: SkipOpt = False,
+    encoding: EncodingOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import yearly targets: Tahun, Indikator, Target, and optional Jenis, Basis, Kabupaten,
+    Keterangan.
+
+    Each row is `koptrack targets set`: Indikator is bpjs.registered_coops,
+    bpjs.enrolled_people, pkspkb.joined or pkspkb.members; Jenis and Basis give the segment
+    (empty or semua: all); Kabupaten a regency code like 32.15 (empty: the whole database). A
+    target already set is changed to the file's value; one with the same value is left as it is.
+    All or nothing unless --skip-invalid.
+
+    Examples:
+
+    \b
+      koptrack import targets target-2023.xlsx
+      koptrack import targets renstra.csv --errors ditolak.csv
+    """
+    _run("targets", file, json_out, errors, sheet=sheet, encoding=encoding, skip_invalid=skip_invalid, force=force)

@@ -10,24 +10,46 @@ Importing the same file twice changes nothing: identical records already present
 `unchanged`.
 
 The modules: columns (the column names read), checks (a row checked), result (the counts and
-the error sink), writer (the people written), people and coops (the two imports). The files
-themselves are read by koptrack.io.readers, and bulk inserts are koptrack.store.bulk's.
+the error sink), writer (the people written), people and coops (rosters and lists of
+cooperatives; a roster's rows with a departure date only end engagements, as `worker leave`),
+dated (BPJS registrations and PKS-PKB memberships: `bpjs register`, `pkspkb join` and `leave` in
+bulk), targets (`targets set` in bulk). The files themselves are read by koptrack.io.readers, and
+bulk inserts are koptrack.store.bulk's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from koptrack.core.imports.columns import ALIASES, REQUIRED, map_headers
 from koptrack.core.imports.coops import import_coops
+from koptrack.core.imports.dated import import_pkspkb, import_registrations
 from koptrack.core.imports.people import import_people
 from koptrack.core.imports.result import ImportRejected, ImportResult, RowError
+from koptrack.core.imports.targets import import_targets
+
+# `koptrack import KIND FILE`: the function of each kind (each takes the session, the file and
+# the options sheet, encoding, skip_invalid, errors_path, force, progress; people takes coop and
+# confirm too).
+IMPORTS: dict[str, Callable[..., ImportResult]] = {
+    "people": import_people,
+    "coops": import_coops,
+    "registrations": import_registrations,
+    "pkspkb": import_pkspkb,
+    "targets": import_targets,
+}
 
 __all__ = [
     "ALIASES",
+    "IMPORTS",
     "REQUIRED",
     "ImportRejected",
     "ImportResult",
     "RowError",
     "import_coops",
     "import_people",
+    "import_pkspkb",
+    "import_registrations",
+    "import_targets",
     "map_headers",
 ]

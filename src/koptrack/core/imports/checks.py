@@ -30,6 +30,128 @@ from koptrack.store.tables import COOP
 _ROLES = validate.ROLE_ALIASES
 _CONTROL = validate.CONTROL_CHARS
 
+# --- shared: the cooperative a row names, its dates -------------------------------------------
+
+# Names matching no cooperative exactly that are looked for as parts of names (resolve_coop's
+# query and suggestions); past them, a file naming many unknown cooperatives would take minutes.
+LOOKED_FOR = 100
+
+
+class CoopLookup:
+    """The cooperative a cell names, by the rules of `resolve_coop` (an id, a NIK koperasi, a
+    name: exact, else a unique part of it), each distinct text once. `eager`: every cooperative
+    read in one query first (a file naming thousands of them: registrations, memberships);
+    otherwise the names are read on the first name (a roster names a few)."""
+
+    def __init__(self, session: Session, *, eager: bool = False):
+        self.session = session
+        self.found: dict[str, tuple[int, str] | str] = {}
+        self.names: dict[str, list[tuple[int, str]]] | None = None
+        self.by_id: dict[int, tuple[str, str]] | None = None
+        self.by_nik: dict[str, int] = {}
+        self.looked_for = 0
+        if eager:
+            self.names, self.by_id = {}, {}
+            for cid, name, lowered, status, nik in (
+                self.session.connection()
+                .execute(select(COOP.c.id, COOP.c.name, func.lower(COOP.c.name), COOP.c.status, COOP.c.nik_koperasi))
+                .all()
+            ):
+                self.names.setdefault(lowered, []).append((cid, status))
+                self.by_id[cid] = (name, status)
+                if nik:
+                    self.by_nik[nik] = cid
+
+    def _by_name(self) -> dict[str, list[tuple[int, str]]]:
+        """Every cooperative by lower(name), read once: a roster naming thousands of
+        cooperatives would otherwise cost one query each (resolve_coop's exact match, the
+        same SQL lower() on the column and Python's on the reference)."""
+        if self.names is None:
+            self.names = {}
+            for cid, lowered, status in self.session.connection().execute(
+                select(COOP.c.id, func.lower(COOP.c.name), COOP.c.status)
+            ):
+                self.names.setdefault(lowered, []).append((cid, status))
+        return self.names
+
+    def _known(self, s: str) -> tuple[int, str] | None:
+        """(id, status) when the text names a cooperative without resolve_coop's query."""
+        if s.isdigit():
+            if self.by_id is None:
+                return None
+            if len(s) == 16:
+                cid = self.by_nik.get(s)
+                return (cid, self.by_id[cid][1]) if cid is not None else None
+            if len(s) < 16 and int(s) in self.by_id:
+                return int(s), self.by_id[int(s)][1]
+            return None
+        exact = self._by_name().get(s.lower())
+        return exact[0] if exact is not None and len(exact) == 1 else None
+
+    def resolve(self, ref: str) -> tuple[int, str] | str:
+        """(id, status) of the cooperative `ref` names, or the reason it names none."""
+        found = self.found.get(ref)
+        if found is None:
+            s = validate.normalise_name(ref)
+            hit = self._known(s)
+            if hit is not None:
+                found = hit
+            elif self.by_id is not None and self.looked_for >= LOOKED_FOR and not s.isdigit():
+                found = _(
+                    "no cooperative has exactly this name (after {n} such names, parts of names are not looked "
+                    "for: give ids or full names)"
+                ).format(n=LOOKED_FOR)
+            else:
+                self.looked_for += 1
+                try:
+                    c = resolve_coop(self.session, ref)
+                    assert c.id is not None  # a stored cooperative
+                    found = (c.id, c.status)
+                except KoptrackError as exc:
+                    found = exc.message
+            self.found[ref] = found
+        return found
+
+    def name(self, coop_id: int) -> str:
+        if self.by_id is not None and coop_id in self.by_id:
+            return self.by_id[coop_id][0]
+        name = self.session.connection().execute(select(COOP.c.name).where(COOP.c.id == coop_id)).scalar_one()
+        if self.by_id is not None:
+            self.by_id[coop_id] = (name, "active")
+        return name
+
+    def named_elsewhere(self, coop_id: int, named: str) -> str | None:
+        """koptrack's export names the cooperative beside its id (in another database the same
+        id may be another cooperative): the reason they disagree, or None."""
+        if named[:1] == "'" and named[1:2] in FORMULA_STARTS:
+            named = named[1:]
+        if named and named.casefold() != self.name(coop_id).casefold():
+            return _("is {stored} in this database, not {named} as the file says").format(
+                stored=repr(self.name(coop_id)), named=repr(named)
+            )
+        return None
+
+
+class Dates:
+    """A date cell by `validate.parse_date` (never in the future), each distinct text once:
+    the date, or the reason it is refused."""
+
+    def __init__(self) -> None:
+        self.today = dt.date.today()
+        self.seen: dict[tuple[str, str], dt.date | str] = {}
+
+    def __call__(self, text: str, label: str) -> dt.date | str:
+        key = (text, label)
+        d = self.seen.get(key)
+        if d is None:
+            try:
+                d = validate.parse_date(text, label, allow_future=False, today=self.today)
+            except ValidationError as exc:
+                d = exc.reason
+            self.seen[key] = d
+        return d
+
+
 # --- people ----------------------------------------------------------------------------------
 
 
@@ -41,8 +163,8 @@ class PersonRow:
     name: str
     gender: str
     birth: dt.date
-    role: str
-    since: dt.date
+    role: str | None  # None: a departure row naming no role (every open engagement ends)
+    since: dt.date | None  # None: a departure row (an until date only)
     coop_id: int
     until: dt.date | None
     position: str | None
@@ -72,13 +194,13 @@ class PersonChecker:
         self.optional = [(k, mapping[k]) for k in self.OPTIONAL if k in mapping]
         self.fixed_coop_id = fixed_coop.id if fixed_coop is not None else None
         self.coops: dict[str, int | str] = {}
-        self.names: dict[str, list[tuple[int, str]]] | None = None
-        self.dates: dict[tuple[str, str], dt.date | str] = {}
+        self.lookup = CoopLookup(session)
+        self._date = Dates()
         self.roles: dict[str, tuple[str, str | None] | str] = {}
-        self.coop_names: dict[int, str] = {}
-        self.k_nik, self.k_name, self.k_role, self.k_since = (mapping[k] for k in ("nik", "name", "role", "since"))
-        self.k_until, self.k_position, self.k_coop_name = (
-            mapping.get(k, -1) for k in ("until", "position", "coop_name")
+        self.k_nik, self.k_name = mapping["nik"], mapping["name"]
+        # since and role are left out of a list of departures (map_headers: WAIVED)
+        self.k_role, self.k_since, self.k_until, self.k_position, self.k_coop_name = (
+            mapping.get(k, -1) for k in ("role", "since", "until", "position", "coop_name")
         )
         # without a fixed cooperative, import_people has made sure the file has the column
         self.k_coop = mapping["coop"] if fixed_coop is None else -1
@@ -118,17 +240,6 @@ class PersonChecker:
                 out.append(("programmes", ",".join(programmes), exc.message.split(": ", 1)[-1]))
         return out
 
-    def _date(self, text: str, label: str) -> dt.date | str:
-        key = (text, label)
-        d = self.dates.get(key)
-        if d is None:
-            try:
-                d = validate.parse_date(text, label, allow_future=False, today=self.today)
-            except ValidationError as exc:
-                d = exc.reason
-            self.dates[key] = d
-        return d
-
     def _role(self, text: str) -> tuple[str, str | None] | str:
         """(role, position) of a role cell, or the reason it is refused: each distinct text once."""
         found = self.roles.get(text)
@@ -140,41 +251,15 @@ class PersonChecker:
             self.roles[text] = found
         return found
 
-    def _coop_name(self, coop_id: int) -> str:
-        name = self.coop_names.get(coop_id)
-        if name is None:
-            name = self.coop_names[coop_id] = (
-                self.session.connection().execute(select(COOP.c.name).where(COOP.c.id == coop_id)).scalar_one()
-            )
-        return name
-
-    def _by_name(self) -> dict[str, list[tuple[int, str]]]:
-        """Every cooperative by lower(name), read once: a roster naming thousands of
-        cooperatives would otherwise cost one query each (resolve_coop's exact match, the
-        same SQL lower() on the column and Python's on the reference)."""
-        if self.names is None:
-            self.names = {}
-            for cid, lowered, status in self.session.connection().execute(
-                select(COOP.c.id, func.lower(COOP.c.name), COOP.c.status)
-            ):
-                self.names.setdefault(lowered, []).append((cid, status))
-        return self.names
-
     def _coop(self, ref: str) -> int | str:
         found = self.coops.get(ref)
         if found is None:
-            s = validate.normalise_name(ref)
-            exact = None if s.isdigit() else self._by_name().get(s.lower())
-            try:
-                if exact is not None and len(exact) == 1:
-                    cid, status = exact[0]
-                else:  # ids, NIK koperasi, ambiguous, partial or unknown names: the usual rules and messages
-                    c = resolve_coop(self.session, ref)
-                    assert c.id is not None  # a stored cooperative
-                    cid, status = c.id, c.status
+            hit = self.lookup.resolve(ref)
+            if isinstance(hit, str):
+                found = hit
+            else:
+                cid, status = hit
                 found = cid if status == "active" else _("cooperative {id} is inactive").format(id=cid)
-            except KoptrackError as exc:
-                found = exc.message
             self.coops[ref] = found
         return found
 
@@ -223,12 +308,21 @@ class PersonChecker:
                 if mixed:
                     self.sink.warn(line, mixed)
 
+        k = self.k_since
+        since_raw = values[k].strip() if 0 <= k < n else ""
+        k = self.k_until
+        until_raw = values[k].strip() if 0 <= k < n else ""
+        # a departure: the day the person left, without the day they joined (`worker leave`)
+        departure = not since_raw and bool(until_raw)
+
         k = self.k_role
-        role_raw = values[k].strip() if k < n else ""
+        role_raw = values[k].strip() if 0 <= k < n else ""
         position: str | None = None
         lowered = role_raw.lower()
         role: Any = _ROLES.get(lowered)
-        if role is None or lowered == "pengelola":  # a job title: kept as the position
+        if departure and not role_raw:
+            pass  # every open engagement of the person with the cooperative ends
+        elif role is None or lowered == "pengelola":  # a job title: kept as the position
             found = self._role(role_raw)
             if isinstance(found, str):
                 errors.append(("role", role_raw, found))
@@ -243,15 +337,13 @@ class PersonChecker:
             if position and position[:1] == "'" and position[1:2] in FORMULA_STARTS:
                 position = position[1:]
 
-        k = self.k_since
-        since_raw = values[k].strip() if k < n else ""
-        since: Any = self._date(since_raw, "since") if since_raw else _("is required (a date like 2021-03-16)")
-        if isinstance(since, str):
-            errors.append(("since", since_raw, since))
+        since: Any = None
+        if not departure:
+            since = self._date(since_raw, "since") if since_raw else _("is required (a date like 2021-03-16)")
+            if isinstance(since, str):
+                errors.append(("since", since_raw, since))
 
         until: Any = None
-        k = self.k_until
-        until_raw = values[k].strip() if 0 <= k < n else ""
         if until_raw:
             until = self._date(until_raw, "until")
             if isinstance(until, str):
@@ -275,21 +367,9 @@ class PersonChecker:
             if isinstance(coop_id, str):
                 errors.append(("coop", ref, coop_id))
             elif 0 <= self.k_coop_name < n:
-                # koptrack's export names the cooperative beside its id: in another database the
-                # same id may be another cooperative
-                named = values[self.k_coop_name].strip()
-                if named[:1] == "'" and named[1:2] in FORMULA_STARTS:
-                    named = named[1:]
-                if named and named.casefold() != self._coop_name(coop_id).casefold():
-                    errors.append(
-                        (
-                            "coop",
-                            ref,
-                            _("is {stored} in this database, not {named} as the file says").format(
-                                stored=repr(self._coop_name(coop_id)), named=repr(named)
-                            ),
-                        )
-                    )
+                elsewhere = self.lookup.named_elsewhere(coop_id, values[self.k_coop_name].strip())
+                if elsewhere:
+                    errors.append(("coop", ref, elsewhere))
 
         extra: dict[str, Any] = {}
         for name_, k in self.optional:
@@ -310,6 +390,14 @@ class PersonChecker:
                     extra[name_] = validate.parse_programmes(v) or None
             except ValidationError as exc:
                 errors.append((name_, v, exc.reason))
+        if not errors and extra and departure:
+            errors.append(
+                (
+                    "since",
+                    "",
+                    _("is required to enroll: a row with a departure date only ends the person's engagement"),
+                )
+            )
         if not errors and extra and extra.get("bpjs_on") is None:
             errors.append(
                 ("bpjs_on", "", _("a BPJS date is needed to enroll (kpj, programmes or category were given)"))
@@ -330,7 +418,7 @@ class PersonChecker:
                     _("is not before the person left ({day})").format(day=i18n.date(until)),
                 )
             )
-        if not errors:
+        if not errors and not departure:
             errors.extend(self._rules(nik, role, since, since_raw, extra))
         if errors:
             for column, value, reason in errors:

@@ -17,6 +17,7 @@ from koptrack.io.readers import norm_header
 
 # Column names the office's spreadsheets use, matched case-insensitively with punctuation and
 # extra spaces ignored ("No. KPJ" = "no kpj"). The first name of each is koptrack's own.
+_COOP = ("coop", "koperasi", "nama koperasi", "id koperasi", "nik koperasi", "nomor induk koperasi")
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "people": {
         "nik": ("nik", "no nik", "nomor nik", "nomor induk kependudukan", "no ktp", "nomor ktp", "ktp"),
@@ -36,7 +37,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
             "keluar",
             "tanggal selesai",
         ),
-        "coop": ("coop", "koperasi", "nama koperasi", "id koperasi", "nik koperasi", "nomor induk koperasi"),
+        "coop": _COOP,
         # koptrack's own export: the name beside the id, checked against the cooperative the id names
         "coop_name": ("coop name", "cooperative name"),
         "kpj": ("kpj", "no kpj", "nomor kpj", "no kartu bpjs", "nomor kartu bpjs"),
@@ -59,11 +60,83 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "size": ("size", "skala", "skala usaha"),
         "note": ("note", "catatan", "keterangan"),
     },
+    # a cooperative's registration with BPJS Ketenagakerjaan (`bpjs register`)
+    "registrations": {
+        "coop": _COOP,
+        "coop_name": ("coop name", "cooperative name"),
+        "registered_on": (
+            "registered on",
+            "tanggal daftar",
+            "tgl daftar",
+            "tanggal pendaftaran",
+            "tgl pendaftaran",
+            "tanggal terdaftar",
+            "tanggal registrasi",
+            "tmt",
+            "tanggal",
+        ),
+        "npp": ("npp", "no npp", "nomor npp", "nomor pendaftaran perusahaan"),
+        "branch": ("branch", "cabang", "kantor cabang", "kacab", "kantor cabang bpjs"),
+        "note": ("note", "catatan", "keterangan"),
+    },
+    # a cooperative's membership of PKS-PKB (`pkspkb join`, `pkspkb leave`)
+    "pkspkb": {
+        "coop": _COOP,
+        "coop_name": ("coop name", "cooperative name"),
+        "joined_on": (
+            "joined on",
+            "tanggal bergabung",
+            "tgl bergabung",
+            "tanggal gabung",
+            "tgl gabung",
+            "tanggal masuk",
+            "tgl masuk",
+            "tanggal pks",
+            "tanggal",
+        ),
+        "left_on": ("left on", "tanggal keluar", "tgl keluar", "tanggal berhenti", "tgl berhenti", "keluar"),
+        "agreement_no": (
+            "agreement no",
+            "agreement",
+            "no perjanjian",
+            "nomor perjanjian",
+            "no pks",
+            "nomor pks",
+            "no kerja sama",
+            "nomor kerja sama",
+        ),
+        "note": ("note", "catatan", "keterangan"),
+    },
+    # yearly targets (`targets set`)
+    "targets": {
+        "year": ("year", "tahun"),
+        "metric": ("metric", "indikator", "metrik"),
+        "kind": ("kind", "jenis", "jenis koperasi"),
+        "base": ("base", "basis", "basis anggota"),
+        "regency": ("regency", "kabupaten", "kabupaten kota", "kab kota", "kode kabupaten"),
+        "value": ("value", "target", "nilai", "nilai target", "jumlah"),
+        "note": ("note", "catatan", "keterangan", "sumber"),
+    },
 }
-REQUIRED = {"people": ("nik", "name", "role", "since"), "coops": ("name", "kind", "kecamatan")}
+REQUIRED = {
+    "people": ("nik", "name", "role", "since"),
+    "coops": ("name", "kind", "kecamatan"),
+    "registrations": ("coop", "registered_on"),
+    "pkspkb": ("coop", "joined_on"),
+    "targets": ("year", "metric", "value"),
+}
 # A required column that another column stands in for when the file has none of its own (a
 # cooperative's name read as the cooperative: the export's Nama Koperasi without its ID Koperasi).
-STAND_INS = {"people": {"role": "position", "coop": "coop_name"}, "coops": {"kind": "label"}}
+STAND_INS: dict[str, dict[str, str]] = {
+    "people": {"role": "position", "coop": "coop_name"},
+    "coops": {"kind": "label"},
+    "registrations": {"coop": "coop_name"},
+    "pkspkb": {"coop": "coop_name"},
+    "targets": {},
+}
+# Required columns a file may leave out when it has another: a list of departures (NIK, Nama,
+# Tgl Keluar and the cooperative) ends the engagements it names, as `worker leave` does.
+WAIVED: dict[str, dict[str, tuple[str, ...]]] = {"people": {"until": ("since", "role")}}
 # Every column name an import knows, as norm_header gives them: the header row is found by them.
 KNOWN = {kind: frozenset(a for aliases in fields.values() for a in aliases) for kind, fields in ALIASES.items()}
 _NIK_LIKE = re.compile(r"\d{11,}")
@@ -75,11 +148,12 @@ EXPORT_FIELDS = {
         **{k: k for k in ("name", "kind", "label", "base", "kecamatan", "desa", "legal_no", "nik_koperasi")},
         **{"address": "address", "employer_size": "size", "note": "note"},
     },
+    "pkspkb": {k: k for k in ("coop", "coop_name", "joined_on", "left_on", "agreement_no", "note")},
 }
 # The Indonesian export's headers that ALIASES gives another field (the office's Nama Koperasi is
 # its cooperative column; the export's is the name beside ID Koperasi): read as the export's even
 # where no catalog is compiled.
-EXPORT_NAMES = {"people": {"nama koperasi": "coop_name"}, "coops": {}}
+EXPORT_NAMES = {"people": {"nama koperasi": "coop_name"}, "coops": {}, "pkspkb": {"nama koperasi": "coop_name"}}
 _export_cache: dict[str, dict[str, str]] = {}
 
 
@@ -92,15 +166,19 @@ def export_aliases(kind: str) -> dict[str, str]:
     if found is None:
         from koptrack.core import exports
 
-        columns = exports.PEOPLE_COLUMNS if kind == "people" else exports.COOP_COLUMNS
-        fields = EXPORT_FIELDS[kind]
+        columns = {
+            "people": exports.PEOPLE_COLUMNS,
+            "coops": exports.COOP_COLUMNS,
+            "pkspkb": exports.PKSPKB_COLUMNS,
+        }.get(kind, [])
+        fields = EXPORT_FIELDS.get(kind, {})
         catalogs = []
         for lang in i18n.LANGUAGES:
             try:
                 catalogs.append(i18n.translations(lang))
             except OSError:  # no compiled catalog for it (a source tree never compiled)
                 continue
-        found = dict(EXPORT_NAMES[kind])
+        found = dict(EXPORT_NAMES.get(kind, {}))
         for col in columns:
             field = fields.get(col.key)
             if field is None:
@@ -147,6 +225,16 @@ def field_label(field: str) -> str:
             "address": pgettext("import column", "address"),
             "size": pgettext("import column", "size"),
             "note": pgettext("import column", "note"),
+            "registered_on": pgettext("import column", "registered_on"),
+            "npp": pgettext("import column", "npp"),
+            "branch": pgettext("import column", "branch"),
+            "joined_on": pgettext("import column", "joined_on"),
+            "left_on": pgettext("import column", "left_on"),
+            "agreement_no": pgettext("import column", "agreement_no"),
+            "year": pgettext("import column", "year"),
+            "metric": pgettext("import column", "metric"),
+            "regency": pgettext("import column", "regency"),
+            "value": pgettext("import column", "value"),
         }
     return labels.get(field, field)
 
@@ -181,7 +269,8 @@ def map_headers(kind: str, headers: Sequence[object]) -> dict[str, int]:
     for needed, stand_in in STAND_INS[kind].items():
         if needed not in mapping and stand_in in mapping:
             mapping[needed] = mapping.pop(stand_in)
-    missing = [f for f in REQUIRED[kind] if f not in mapping]
+    waived = {f for present, fields in WAIVED.get(kind, {}).items() if present in mapping for f in fields}
+    missing = [f for f in REQUIRED[kind] if f not in mapping and f not in waived]
     if missing:
         wanted = "; ".join(
             _("{field} (or {names})").format(field=field_label(f), names=", ".join(ALIASES[kind][f][1:4]))

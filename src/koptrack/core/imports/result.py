@@ -45,6 +45,7 @@ class ImportResult:
     created: dict[str, int] = field(default_factory=dict)
     unchanged: int = 0
     ended: int = 0  # recorded open periods that the file ended (a departure date)
+    updated: int = 0  # records the file changed (a target's value)
     invalid: int = 0
     errors: list[RowError] = field(default_factory=list)
     # what the import says on stderr without refusing a row (a name mixing scripts), with its line
@@ -58,6 +59,7 @@ class ImportResult:
             "created": self.created,
             "unchanged": self.unchanged,
             "ended": self.ended,
+            "updated": self.updated,
             "invalid": self.invalid,
             "errors": [e.__dict__ for e in self.errors],
             "warnings": self.warnings,

@@ -7,6 +7,7 @@ period is a bad row; the rest is inserted in bulk (store.bulk)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -14,9 +15,12 @@ from sqlmodel import Session
 
 from koptrack import i18n
 from koptrack.core import bpjs
+from koptrack.core.coops import nik_subject
 from koptrack.core.imports.checks import PersonRow
 from koptrack.core.imports.result import ErrorSink, ImportResult
 from koptrack.domain import periods, validate
+from koptrack.domain.vocab import ROLES
+from koptrack.errors import KoptrackError
 from koptrack.i18n import _
 from koptrack.store.bulk import Storage, bulk_insert
 from koptrack.store.models import utcnow
@@ -173,6 +177,15 @@ class PeopleWriter:
                         r.raw,
                     )
                     continue
+            elif r.since is None:  # a departure ends what is recorded
+                self.sink.add(
+                    r.line,
+                    "nik",
+                    r.nik,
+                    _("no person with this NIK is recorded: a row with a departure date only ends a recorded one"),
+                    r.raw,
+                )
+                continue
             else:
                 new[r.nik] = (r.nik, r.name, r.gender, d(r.birth), now, now)
             rows.append(r)
@@ -193,7 +206,7 @@ class PeopleWriter:
                     E.c.person_id.in_(known_ids)
                 )
             ):
-                engaged.setdefault((pid, cid, role), []).append([since, until, eid])
+                engaged.setdefault((pid, cid, role), []).append([since, until, eid, role])
             for nid, pid, cid, start, end in conn.execute(
                 select(N.c.id, N.c.person_id, N.c.coop_id, N.c.start_on, N.c.end_on).where(N.c.person_id.in_(known_ids))
             ):
@@ -205,6 +218,10 @@ class PeopleWriter:
         ended_enrollments: list[dict[str, Any]] = []
         for r in rows:
             pid = ids[r.nik]
+            if r.since is None:
+                self._depart(r, pid, engaged, enrolled, ended_engagements, ended_enrollments)
+                continue
+            assert r.role is not None  # a row with its since date has its role (checks.PersonChecker)
             key = (pid, r.coop_id, r.role)
             periods_ = engaged.get(key)
             if periods_ is None:  # the common case: nothing recorded for this person here yet
@@ -264,17 +281,19 @@ class PeopleWriter:
                     full_engagements.append(
                         (pid, r.coop_id, r.role, d(r.since), now, r.position, d(r.until) if r.until else None)
                     )
-                periods_.append([r.since, r.until, None])
+                periods_.append([r.since, r.until, None, r.role])
                 changed = True
             elif verdict == "end":  # the person has left: the open period ends
+                assert r.until is not None  # `fits` ends a period on the row's departure date only
+                running = [] if r.bpjs_on is not None else self._running(r, pid, enrolled, r.until)
+                if running is None:
+                    continue
                 ended_engagements.append({"eid": periods_[at][2], "day": r.until})
                 periods_[at][1] = r.until
                 changed = True
-                if r.bpjs_on is None:  # the enrollments through the cooperative end too (as `worker leave`)
-                    for p in enrolled.get((pid, r.coop_id), ()):
-                        if p[1] is None and p[0] < r.until and p[2] is not None:
-                            ended_enrollments.append({"eid": p[2], "day": r.until})
-                            p[1] = r.until
+                for p in running:  # the enrollments through the cooperative end too (as `worker leave`)
+                    ended_enrollments.append({"eid": p[2], "day": r.until})
+                    p[1] = r.until
             if r.bpjs_on is not None:
                 if everdict == "end":
                     ended_enrollments.append({"eid": eperiods[eat][2], "day": r.until})
@@ -314,18 +333,109 @@ class PeopleWriter:
                 conn.execute(update(table).where(table.c.id == bindparam("eid")).values({end: bindparam("day")}), ended)
         self.result.ended += len(ended_engagements)
 
+    def _running(
+        self, r: PersonRow, pid: int, enrolled: dict[tuple[int, int], list[list[Any]]], day: dt.date
+    ) -> list[list[Any]] | None:
+        """The recorded enrollments of the person through the row's cooperative still running,
+        which end with the engagement on `day`; None after reporting one that began on or after
+        `day` (it would hold no day: `worker leave` refuses it too)."""
+        running = [p for p in enrolled.get((pid, r.coop_id), ()) if p[1] is None and p[2] is not None]
+        late = next((p for p in running if p[0] >= day), None)
+        if late is not None:
+            self.sink.add(
+                r.line,
+                "until",
+                day.isoformat(),
+                _(
+                    "on {day}: nik {nik} was enrolled through cooperative {id} from {start}, not before leaving; "
+                    "the enrollment would hold no day"
+                ).format(day=i18n.date(day), nik=validate.mask_nik(r.nik), id=r.coop_id, start=i18n.date(late[0])),
+                r.raw,
+            )
+            return None
+        return running
+
+    def _depart(
+        self,
+        r: PersonRow,
+        pid: int,
+        engaged: dict[tuple[int, int, str], list[list[Any]]],
+        enrolled: dict[tuple[int, int], list[list[Any]]],
+        ended_engagements: list[dict[str, Any]],
+        ended_enrollments: list[dict[str, Any]],
+    ) -> None:
+        """A row with a departure date only (`worker leave` in bulk): the person's open
+        engagements with the cooperative (in the row's role, if it gives one) end on that day,
+        and their enrollments through it with them. Already ended on that day: unchanged."""
+        assert r.until is not None  # checks.PersonChecker: a departure row has its date
+        day = r.until
+        found = [p for role in ((r.role,) if r.role else ROLES) for p in engaged.get((pid, r.coop_id, role), ())]
+        running = [p for p in found if p[1] is None]
+        if not running:
+            if any(p[1] == day for p in found):
+                self.result.unchanged += 1
+            else:
+                self.sink.add(
+                    r.line,
+                    "nik",
+                    r.nik,
+                    _("has no open engagement with cooperative {id}").format(id=r.coop_id),
+                    r.raw,
+                )
+            return
+        if any(p[2] is None for p in running):
+            self.sink.add(
+                r.line,
+                "until",
+                day.isoformat(),
+                _("ends an engagement that an earlier row of this file begins: give the departure date on that row"),
+                r.raw,
+            )
+            return
+        for p in running:
+            try:  # the rule of `worker leave`: a period ends after the day it began
+                periods.close(
+                    _Open(p[0]),
+                    start="since",
+                    end="until",
+                    on=day,
+                    subject=nik_subject(r.nik),
+                    state=_("{role} of cooperative {id}").format(role=p[3], id=r.coop_id),
+                )
+            except KoptrackError as exc:
+                self.sink.add(r.line, "until", day.isoformat(), exc.message, r.raw)
+                return
+        enrollments = self._running(r, pid, enrolled, day)
+        if enrollments is None:
+            return
+        for p in running:
+            ended_engagements.append({"eid": p[2], "day": day})
+            p[1] = day
+        for p in enrollments:
+            ended_enrollments.append({"eid": p[2], "day": day})
+            p[1] = day
+
+
+@dataclass(slots=True)
+class _Open:
+    """A recorded open engagement, as domain/periods.close checks a departure against it."""
+
+    since: dt.date
+    until: dt.date | None = None
+
 
 def fits(periods: list[list[Any]], start: dt.date, end: dt.date | None = None) -> tuple[str, int]:
     """What a period [start, end) from the file means beside the recorded `periods` ([start,
-    end, id] each), and the index of the recorded period concerned (-1 if none):
+    end, id, ...] each), and the index of the recorded period concerned (-1 if none):
     'same' if it is recorded already (nothing to do); 'end' if the recorded open period starting
     on `start` is the one the file ends (the person has left); 'new' if it overlaps none;
     'conflict' otherwise."""
-    for i, (since, until, _eid) in enumerate(periods):
-        if since == start and until == end:
+    for i, p in enumerate(periods):
+        if p[0] == start and p[1] == end:
             return "same", i
     verdict, at = "new", -1
-    for i, (since, until, pid) in enumerate(periods):
+    for i, p in enumerate(periods):
+        since, until, pid = p[0], p[1], p[2]
         if until is None and end is not None and since == start and pid is not None:
             verdict, at = "end", i
         elif (until is None or start < until) and (end is None or since < end):
