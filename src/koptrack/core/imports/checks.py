@@ -95,6 +95,8 @@ class CoopLookup:
             s = validate.normalise_name(ref)
             hit = self._known(s)
             if hit is not None:
+                if self.by_id is not None:
+                    return hit  # found in memory again as fast: not kept (a file naming thousands)
                 found = hit
             elif self.by_id is not None and self.looked_for >= LOOKED_FOR and not s.isdigit():
                 found = _(

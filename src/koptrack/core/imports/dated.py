@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +101,7 @@ class Period:
     start: dt.date
     end: dt.date | None
     id: int | None
-    values: dict[str, object] = field(default_factory=dict)
+    values: tuple[object, ...] = ()  # in the order of DatedFile.values
     line: int = 0
 
 
@@ -112,7 +112,7 @@ class _Row:
     coop_id: int
     start: dt.date
     end: dt.date | None
-    values: dict[str, object]
+    values: tuple[object, ...]  # in the order of DatedFile.values
 
 
 class DatedImport:
@@ -135,9 +135,7 @@ class DatedImport:
         self.columns = ("coop_id", start, end, *names, "created_at")
         self.recorded: dict[int, list[Period]] = {}
         for row in self.conn.execute(select(T.c.id, T.c.coop_id, T.c[start], T.c[end], *(T.c[n] for n in names))):
-            self.recorded.setdefault(row[1], []).append(
-                Period(row[2], row[3], row[0], dict(zip(names, row[4:], strict=True)))
-            )
+            self.recorded.setdefault(row[1], []).append(Period(row[2], row[3], row[0], tuple(row[4:])))
         # cooperatives with a period of inactivity (a few): the day of each of their rows is checked
         self.inactive = set(self.conn.execute(select(INACTIVE.c.coop_id).distinct()).scalars())
         self.batch: list[tuple[Any, ...]] = []
@@ -197,24 +195,23 @@ class DatedImport:
                     )
                 except KoptrackError as exc:
                     errors.append((end_field, raw_end, exc.message))
-        parsed: dict[str, object] = {}
+        parsed: list[object] = []
         for (field_, parse), v in zip(self.spec.values, others, strict=True):
             try:
-                parsed[field_] = parse(v)
+                parsed.append(parse(v))
             except ValidationError as exc:
                 errors.append((field_, v, exc.reason))
         if errors:
             for column, value, reason in errors:
                 self.sink.add(line, column, value, reason, values)
             return None
-        return _Row(line, values, coop_id, start, end, parsed)
+        return _Row(line, values, coop_id, start, end, tuple(parsed))
 
     def _differs(self, r: _Row, p: Period) -> bool:
         """Report the values of the row that disagree with the same period's (recorded, or an
         earlier row's); a value the row leaves empty agrees with any."""
         bad = False
-        for field_, v in r.values.items():
-            stored = p.values.get(field_)
+        for (field_, _parse), v, stored in zip(self.spec.values, r.values, p.values, strict=True):
             if v is None or v == stored:
                 continue
             shown = repr(stored) if stored is not None else _("none")
@@ -277,7 +274,7 @@ class DatedImport:
             self.sink.add(r.line, start_field, r.start.isoformat(), exc.message, r.raw)
             return
         d = self.store.date
-        self.batch.append((r.coop_id, d(r.start), d(r.end), *r.values.values(), self.now))
+        self.batch.append((r.coop_id, d(r.start), d(r.end), *r.values, self.now))
         recorded.append(Period(r.start, r.end, None, r.values, r.line))
         if len(self.batch) >= BATCH:
             self.flush()
