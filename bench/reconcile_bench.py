@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import sqlite3
 import sys
@@ -136,9 +137,16 @@ def main(argv: list[str] | None = None) -> int:
             src.close()
             dst.close()
 
+        load = os.getloadavg()[0]
         floor = run.repeated(["sqlite3", str(floor_db), f".read {script}"], args.repeat, env, before=fresh)
         kop = run.repeated(
             run.koptrack_cmd(str(db), "bpjs", "reconcile", str(data), "--as-of", AS_OF), args.repeat, env
+        )
+        # the machine may be shared: the load beside each measurement says how far to trust it
+        print(
+            f"{rows:,} rows: koptrack {kop['s']:.2f} s, floor {floor['s']:.2f} s, peak {kop['mb']:.0f} MB; "
+            f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after",
+            file=sys.stderr,
         )
         results.append({"rows": rows, "koptrack_s": kop["s"], "floor_s": floor["s"], "mb": kop["mb"]})
     small, full = results

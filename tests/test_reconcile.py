@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from conftest import table_dump
+from conftest import ON_POSTGRES, table_dump
 
 A = "KSP Maju Bersama"  # NPP AB123456
 B = "Kopkar Sejahtera Abadi"  # NPP CD654321
 NPP_A, NPP_B, NPP_NOBODY = "AB123456", "CD654321", "EF111111"
+ROLES_SQL = Path(__file__).resolve().parents[1] / "deploy" / "postgres-roles.sql"
 
 
 def nik(serial: int, birth: str = "120390") -> str:
@@ -354,3 +357,100 @@ def test_apply_leaves_a_kpj_that_is_another_persons(office, cli, tmp_path, engin
             conn.execute(text("SELECT p.name, e.kpj FROM enrollment e JOIN person p ON p.id = e.person_id")).all()
         )
     assert "Rina Marlina" not in kpjs and kpjs["Budi Santoso"] is None
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="needs a PostgreSQL server (the PostgreSQL pass)")
+@pytest.mark.xdist_group("postgres_roles")  # roles belong to the server: one worker creates them
+def test_the_province_role_reconciles_and_writes_nothing(office, cli, tmp_path, db_path, engine):
+    """The province's role reads everything and writes nothing (deploy/postgres-roles.sql): the
+    reconciliation's temporary tables are its session's own (PUBLIC may create them unless the
+    owner took that away), so it sees every class; --apply is refused, nothing written."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    owner = create_engine(db_path, isolation_level="AUTOCOMMIT")
+    role = f"province_{uuid.uuid4().hex[:8]}"
+    raw = owner.raw_connection()
+    try:
+        raw.cursor().execute(ROLES_SQL.read_text())
+        raw.commit()
+    finally:
+        raw.close()
+    with owner.connect() as conn:
+        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN IN ROLE koptrack_province')
+    try:
+        as_province = ("--db", make_url(db_path).set(username=role).render_as_string(hide_password=False))
+        before = state(engine)
+        f = write_csv(tmp_path / "peserta.csv", HEADER, branch_rows())
+        doc = cli.json(*as_province, "bpjs", "reconcile", f)
+        assert classes(doc) == {c: sorted(v) for c, v in EXPECTED.items()}
+        r = cli(*as_province, "bpjs", "reconcile", f, "--apply", ok=False)
+        assert r.exit_code == 1 and "Traceback" not in r.stderr
+        assert "permission denied for table enrollment" in r.stderr
+        assert state(engine) == before
+        # a server whose owner took the TEMPORARY privilege from PUBLIC: one clean refusal
+        with owner.connect() as conn:
+            conn.exec_driver_sql(f'REVOKE TEMPORARY ON DATABASE "{make_url(db_path).database}" FROM PUBLIC')
+        r = cli(*as_province, "bpjs", "reconcile", f, ok=False)
+        assert r.exit_code == 1 and "Traceback" not in r.stderr
+        assert "permission denied to create temporary tables" in r.stderr
+    finally:
+        with owner.connect() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+            conn.exec_driver_sql(f'DROP ROLE "{role}"')
+        owner.dispose()
+
+
+def test_the_same_list_in_other_forms_gives_the_same_classes(office, cli, tmp_path, monkeypatch):
+    """A list is checked a chunk at a time, column by column, and row by row where a value is in
+    a form only the full check reads (a NIK written in groups, an NPP in small letters, a name
+    not in ASCII): every form, and every chunk size, gives the same classes and details."""
+    from koptrack.core import reconcile
+
+    f = write_csv(tmp_path / "peserta.csv", HEADER, branch_rows())
+    plain = cli.json("bpjs", "reconcile", f)
+    rows = branch_rows()
+    rows[0][1] = " ".join((rows[0][1][:4], rows[0][1][4:8], rows[0][1][8:12], rows[0][1][12:]))
+    rows[4][3] = NPP_A.lower()
+    rows[8][2] = "WATI SUSANT\u00cf"  # not ASCII
+    g = write_csv(tmp_path / "peserta-lain.csv", HEADER, rows)
+    for batch, chunk in ((20_000, 10_000), (3, 2), (1, 1)):
+        monkeypatch.setattr(reconcile, "LOAD_BATCH", batch)
+        monkeypatch.setattr(reconcile, "PERSON_CHUNK", chunk)
+        for path in (f, g):
+            doc = cli.json("bpjs", "reconcile", path)
+            assert doc["people"] == plain["people"] and doc["coops"] == plain["coops"], (batch, path.name)
+            assert doc["rows_read"] == 12 and doc["duplicates"] == 1
+
+
+def test_a_name_spelled_otherwise_is_still_confirmed(office, cli, tmp_path):
+    """A confirmed person whose name the list spells with more than other letter case (a dot, a
+    doubled letter) is classed person by person, not by the set-based statements: still confirmed."""
+    rows = branch_rows()
+    rows[0][2] = rows[7][2] = "SITI AMINAH."  # Siti is sent twice
+    rows[1][2] = "BUDI SANTTOSO"
+    doc = cli.json("bpjs", "reconcile", write_csv(tmp_path / "peserta.csv", HEADER, rows))
+    assert classes(doc) == {c: sorted(v) for c, v in EXPECTED.items()}
+    names = {r["name"] for r in doc["people"]["confirmed"]}
+    assert names == {"Siti Aminah", "Budi Santoso", "Eko Prasetyo"}  # koptrack's spelling
+
+
+def test_narrowing_to_the_cooperative_with_the_confirmed_people(office, cli, tmp_path):
+    f = write_csv(tmp_path / "peserta.csv", HEADER, branch_rows())
+    doc = cli.json("bpjs", "reconcile", f, "--coop", A)
+    assert classes(doc) == {c: sorted(x for x in v if x[1] == A) for c, v in EXPECTED.items()}
+    assert doc["summary"]["confirmed"] == 3 and [r["coop"] for r in doc["coops"]] == [A]
+
+
+def test_a_list_without_an_npp_column_is_the_named_cooperatives(office, cli, tmp_path):
+    """Without an NPP column every row is --coop's: Lina, on A's roster, is one it has not
+    enrolled; Hadi's enrollment through B is not shown when A is asked for."""
+    header = [h for h in HEADER if h != "NPP"]
+    rows = [r[:3] + r[4:] for r in branch_rows()]
+    f = write_csv(tmp_path / "peserta.csv", header, rows)
+    r = cli("bpjs", "reconcile", f, ok=False)
+    assert r.exit_code == 1 and "no NPP column" in r.stderr
+    doc = cli.json("bpjs", "reconcile", f, "--coop", A)
+    expected = {c: sorted(x for x in v if x[1] == A) for c, v in EXPECTED.items()}
+    expected["not_enrolled"] = sorted([("Lina Marlina", A), ("Rina Marlina", A)])
+    assert classes(doc) == expected
