@@ -466,3 +466,28 @@ def test_a_departure_of_a_period_begun_earlier_in_the_same_file(office, tmp_path
 def test_help_has_examples(cli, kind):
     text = cli("import", kind, "--help").stdout
     assert f"koptrack import {kind} " in text and "--skip-invalid" in text and "--errors" in text
+
+
+# --- the benchmark runs ---------------------------------------------------------------------------
+
+
+@pytest.mark.sqlite_only
+def test_bulk_bench_runs_at_a_tiny_size(tmp_path):
+    """bench/bulk_bench.py end to end at 300 rows (its timings are not checked: machines are
+    noisy; that it loads every row, on both sides, is)."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert shutil.which("sqlite3"), "the sqlite3 shell is needed for the benchmark floor (apt install sqlite3)"
+    bench = Path(__file__).resolve().parents[1] / "bench" / "bulk_bench.py"
+    result = subprocess.run(
+        [sys.executable, str(bench), "--rows", "300", "--repeat", "1", "--workdir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "import registrations:" in result.stdout and "import pkspkb:" in result.stdout
+    assert "rows/CPU-s" in result.stdout
