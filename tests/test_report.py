@@ -465,7 +465,7 @@ def test_a_missing_extra_is_one_line_with_the_pip_command(office, tmp_path, monk
     assert not (tmp_path / "laporan.pdf").exists()
 
 
-def test_the_figures_are_the_targets_and_coverage_reports_own(seeded, db_path, tmp_path):
+def test_the_figures_are_the_targets_and_coverage_reports_own(seeded, monkeypatch):
     """On the test's database (SQLite, and PostgreSQL in its pass): the seed, a cooperative named
     in markup, and the document's figures against `targets` and `bpjs status --by kecamatan`."""
     from koptrack.core import coops, coverage, targets
@@ -494,6 +494,13 @@ def test_the_figures_are_the_targets_and_coverage_reports_own(seeded, db_path, t
     page = render.html(doc)
     assert "&lt;script&gt;alert(" in page and "<script" not in page.lower()
     assert "11 of 21 cooperatives in PKS-PKB" in page
+    # mid-year, and a province's database (many kecamatan): coverage by regency instead
+    monkeypatch.setattr(figures, "KECAMATAN_CHART_LIMIT", 0)
+    with store.session_scope(seeded) as s:
+        mid = figures.document(s, 2021, "2021-06-30", None)
+    assert mid.coverage_by == "regency" and [r["name"] for r in mid.coverage] == ["Kabupaten Karawang"]
+    assert [d for d, _ in mid.targets[0].trend][-1] == dt.date(2021, 6, 30) and len(mid.targets[0].trend) == 6
+    assert "1 of 98 KSP registered with BPJS Ketenagakerjaan (1.0%); 97 still to go; at this year's pace" in mid.summary
 
 
 def test_the_footer_is_css_text_whatever_the_place_is_called():
