@@ -5,14 +5,22 @@
     province  25,000 coops,   1,500,000 people (27 regencies)
     national  130,000 coops,  5,000,000 people (34 provinces)
 
-Shapes: the five kinds of cooperative in realistic shares, membership bases, kecamatan codes
-spread over the tier's regencies (Karawang's real 30 first), valid NIKs (women's day +40),
-employees and members with some departures, BPJS registrations (about 40% of cooperatives)
-and enrollments at varied dates, PKS-PKB joins, and the seed's 2021 targets. Fixed seed: the
-same tier always gives the same rows.
+Two shapes of the same counts (--shape):
+
+    regency   every cooperative in one regency's kecamatan (Karawang's real 30), as a district
+              office's database is; cooperative sizes log-normal: most have 5 to 50 people, a
+              few thousands (the default)
+    spread    cooperatives spread over the tier's regencies (Karawang first), people over the
+              cooperatives uniformly (about the mean size each): the shape of the first benchmarks
+
+Both: the five kinds of cooperative in realistic shares, membership bases, valid NIKs (women's
+day +40), employees and members with some departures, BPJS registrations (about 40% of
+cooperatives) and enrollments at varied dates, PKS-PKB joins, and the seed's 2021 targets.
+Fixed seed: the same tier and shape always give the same rows.
 
     python bench/generate.py --tier district --db /tmp/kb/district.db     # a database for reports
     python bench/generate.py --tier district --csv /tmp/kb/district       # CSV files for `koptrack import`
+    python bench/generate.py --tier national --shape spread --db /tmp/kb/national-spread.db
 
 The database is created and migrated by koptrack itself (and seeded), then filled with the
 sqlite3 module's executemany: loading is not what the report benchmarks measure.
@@ -23,6 +31,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import math
 import random
 import sqlite3
 import sys
@@ -81,6 +90,11 @@ SURNAMES = [
 # fixed data predates them).
 PROVINCES = sorted(c for c in PROVINCE_CODES if c <= "92")
 KEC_PER_REGENCY = 23
+SHAPES = ("regency", "spread")
+# The one-regency shape's cooperative sizes: log-normal, median 16.5 and sigma 1.3 (62% of
+# cooperatives have 5 to 50 people, 1 in 1,000 more than 1,000; mean 38.5, the national tier's
+# 5,000,000 / 130,000), then scaled to the tier's exact count of people.
+SIZE_MEDIAN, SIZE_SIGMA = 16.5, 1.3
 NOW = "2026-01-01 00:00:00.000000"
 
 
@@ -139,11 +153,28 @@ class Counts:
     pkspkb: int = 0
 
 
-def rows(tier: str, seed: int = 2021):
+def coop_sizes(n_coops: int, n_people: int, seed: int) -> list[int]:
+    """How many people each cooperative has in the one-regency shape: log-normal draws scaled so
+    that they add up to `n_people` exactly (a few cooperatives have nobody recorded)."""
+    rng = random.Random(seed)
+    draws = [rng.lognormvariate(math.log(SIZE_MEDIAN), SIZE_SIGMA) for _ in range(n_coops)]
+    total = sum(draws)
+    sizes, acc, before = [], 0.0, 0
+    for d in draws:
+        acc += d
+        upto = round(n_people * acc / total)
+        sizes.append(upto - before)
+        before = upto
+    return sizes
+
+
+def rows(tier: str, seed: int = 2021, shape: str = "regency"):
     """Yield (table, row tuple) in dependency order, deterministically."""
+    if shape not in SHAPES:
+        raise ValueError(f"no shape named {shape!r}")
     n_coops, n_people, n_regencies = TIERS[tier]
     rng = random.Random(seed)
-    regs = regencies(n_regencies)
+    regs = regencies(1 if shape == "regency" else n_regencies)
     kecamatan = [f"{r}.{k:02d}" for r in regs for k in range(1, (30 if r == "32.15" else KEC_PER_REGENCY) + 1)]
     for r in regs:
         yield "regency", (r, f"Regency {r}", "Jawa Barat" if r.startswith("32.") else f"Province {r[:2]}")
@@ -177,8 +208,11 @@ def rows(tier: str, seed: int = 2021):
         coops.append((coop_id, kind, registered))
         if rng.random() < 0.02:
             yield "pkspkb_membership", (coop_id, day_between(rng, dt.date(2019, 1, 1), dt.date(2021, 12, 31)), NOW)
+    # The one-regency shape: people come cooperative by cooperative, as rosters are imported.
+    sizes = coop_sizes(n_coops, n_people, seed + 1) if shape == "regency" else None
+    owner = (coop for coop, size in zip(coops, sizes, strict=True) for _ in range(size)) if sizes else None
     for c in range(n_people):
-        coop_id, kind, registered = coops[rng.randrange(len(coops))]
+        coop_id, kind, registered = next(owner) if owner is not None else coops[rng.randrange(len(coops))]
         kec = kecamatan[(c * 7919) % len(kecamatan)]
         nik, gender, birth = nik_for(c, kec, rng)
         person_id = c + 1
@@ -235,8 +269,10 @@ INSERTS = {
 }
 
 
-def load_db(tier: str, path: Path, *, quiet: bool = False) -> dict:
-    """A koptrack database at `path`: migrated and seeded by koptrack, then the tier's rows."""
+def load_db(tier: str, path: Path, *, quiet: bool = False, shape: str = "regency", analyze: bool = True) -> dict:
+    """A koptrack database at `path`: migrated and seeded by koptrack, then the tier's rows of
+    the shape; with `analyze`, ANALYZE's statistics for the planner (without: none, as a database
+    filled by `koptrack import` alone is)."""
     from koptrack import store
     from koptrack.core import seed
 
@@ -254,7 +290,7 @@ def load_db(tier: str, path: Path, *, quiet: bool = False) -> dict:
     conn.execute("BEGIN")
     buffers: dict[str, list] = {t: [] for t in INSERTS}
     counts: dict[str, int] = {t: 0 for t in INSERTS}
-    for table, row in rows(tier):
+    for table, row in rows(tier, shape=shape):
         buf = buffers[table]
         buf.append(row)
         counts[table] += 1
@@ -267,14 +303,15 @@ def load_db(tier: str, path: Path, *, quiet: bool = False) -> dict:
         if buf:
             conn.executemany(INSERTS[table], buf)
     conn.execute("COMMIT")
-    conn.execute("ANALYZE")
+    if analyze:
+        conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     counts["seconds"] = round(time.perf_counter() - t0, 1)
     return counts
 
 
-def write_csv(tier: str, folder: Path) -> dict:
+def write_csv(tier: str, folder: Path, shape: str = "regency") -> dict:
     """coops.csv and people.csv for `koptrack import` (cooperatives referenced by name),
     registrations.yaml (their BPJS registrations, a seed file to load between the two), and
     regions.yaml, a seed file with the tier's synthetic regencies and kecamatan beyond
@@ -283,7 +320,7 @@ def write_csv(tier: str, folder: Path) -> dict:
     names: dict[int, str] = {}
     counts = {"coops": 0, "people": 0}
     regions: dict[str, list] = {}
-    for table, row in rows(tier):
+    for table, row in rows(tier, shape=shape):
         if table == "regency" and row[0] != "32.15":
             regions[row[0]] = [row]
         elif table == "kecamatan" and row[2] in regions:
@@ -319,7 +356,7 @@ def write_csv(tier: str, folder: Path) -> dict:
         )
         coop_rows: dict[int, tuple] = {}
         pending = None
-        for table, row in rows(tier):
+        for table, row in rows(tier, shape=shape):
             if table == "cooperative":
                 names[row[0]] = row[1]
                 coop_rows[row[0]] = row
@@ -348,15 +385,17 @@ def write_csv(tier: str, folder: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tier", choices=list(TIERS), default="district")
+    ap.add_argument("--shape", choices=SHAPES, default="regency", help="regency (default) or spread")
+    ap.add_argument("--no-analyze", action="store_true", help="leave the database without ANALYZE's statistics")
     ap.add_argument("--db", type=Path, help="write a koptrack SQLite database here")
     ap.add_argument("--csv", type=Path, help="write coops.csv and people.csv into this folder")
     args = ap.parse_args()
     if not args.db and not args.csv:
         ap.error("give --db PATH and/or --csv FOLDER")
     if args.db:
-        print(load_db(args.tier, args.db))
+        print(load_db(args.tier, args.db, shape=args.shape, analyze=not args.no_analyze))
     if args.csv:
-        print(write_csv(args.tier, args.csv))
+        print(write_csv(args.tier, args.csv, shape=args.shape))
 
 
 if __name__ == "__main__":
