@@ -39,6 +39,10 @@ import generate  # noqa: E402
 
 # every test of this file on one pytest-xdist worker: the office and its documents are made once
 pytestmark = pytest.mark.xdist_group("report")
+# The tests of the generated office's documents: an SQLite file of their own (bench/generate.py
+# writes SQLite), so they run in the SQLite pass; the figures are checked on either database by
+# test_the_figures_are_the_targets_and_coverage_reports_own.
+OWN_OFFICE = pytest.mark.sqlite_only
 
 HOSTILE = '<script>alert("x")</script> & "Koperasi" \'Tést\' </style>'
 HOSTILE_NIK = "3215055203900001"  # Siti, as in the other tests
@@ -155,6 +159,7 @@ def _office_targets(office) -> list[dict]:
 # --- the PDF: pages, page numbers and date, figures, language ------------------------------------
 
 
+@OWN_OFFICE
 def test_the_pdf_is_a4_with_page_numbers_and_the_as_of_date_on_every_page(documents):
     from pypdf import PdfReader
 
@@ -173,6 +178,7 @@ def test_the_pdf_is_a4_with_page_numbers_and_the_as_of_date_on_every_page(docume
         assert reader.metadata is not None and str(reader.metadata.title).startswith(("Report 2021", "Laporan 2021"))
 
 
+@OWN_OFFICE
 def test_the_pdf_holds_the_targets_figures_and_every_section_in_english(documents, office):
     text = " ".join(documents["en"]["pages"])
     rows = _office_targets(office)
@@ -204,6 +210,7 @@ def test_the_pdf_holds_the_targets_figures_and_every_section_in_english(document
     assert "a BPJS Ketenagakerjaan registration" in text  # what a cooperative behind lacks
 
 
+@OWN_OFFICE
 def test_the_pdf_speaks_indonesian(documents, office):
     text = " ".join(documents["id"]["pages"])
     ksp = next(r for r in _office_targets(office) if r["metric"] == "bpjs.registered_coops" and r["kind"] == "ksp")
@@ -229,6 +236,7 @@ def test_the_pdf_speaks_indonesian(documents, office):
         assert english not in text, english
 
 
+@OWN_OFFICE
 def test_no_nik_or_kpj_appears_in_full_or_masked(documents, identifiers):
     for lang, doc in documents.items():
         texts = [doc["html_text"], " ".join(doc["pages"])]
@@ -241,6 +249,7 @@ def test_no_nik_or_kpj_appears_in_full_or_masked(documents, identifiers):
 # --- the page: escaped, self-contained, looked at in a browser ------------------------------------
 
 
+@OWN_OFFICE
 def test_a_name_in_markup_is_shown_as_typed(documents):
     import markupsafe
 
@@ -252,6 +261,7 @@ def test_a_name_in_markup_is_shown_as_typed(documents):
     assert "".join(HOSTILE.split()) in printed
 
 
+@OWN_OFFICE
 def test_the_page_is_self_contained(documents):
     for doc in documents.values():
         page = doc["html_text"]
@@ -373,6 +383,7 @@ def problems_in_console(events: list[dict]) -> list[str]:
     return found
 
 
+@OWN_OFFICE
 def test_the_page_in_a_real_browser_fits_a4_without_console_errors(documents, tmp_path):
     exe = browser()
     if exe is None:
@@ -438,6 +449,7 @@ def _saved(path: Path, data: bytes) -> Path:
 # --- the command: its refusals, and the figures on either database --------------------------------
 
 
+@OWN_OFFICE
 def test_a_name_that_is_not_pdf_or_html_and_an_existing_file_are_refused(office, tmp_path):
     from conftest import refused
 
@@ -453,6 +465,7 @@ def test_a_name_that_is_not_pdf_or_html_and_an_existing_file_are_refused(office,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["laporan.html"]  # nothing else left behind
 
 
+@OWN_OFFICE
 def test_a_missing_extra_is_one_line_with_the_pip_command(office, tmp_path, monkeypatch):
     import importlib.util
 
