@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, exists, func, literal, select, union_all
 from sqlmodel import Session
 
 from koptrack.domain import periods, validate
@@ -35,6 +36,7 @@ from koptrack.store.tables import (
     REGISTRATION,
     active_on,
     coop_where,
+    in_regency,
 )
 
 STATES = ("not registered", "registered, roster missing", "partial", "fully covered")
@@ -271,15 +273,183 @@ def _segment(kind: str, base: str, regency: str, day: dt.date) -> list[ColumnEle
     return coop_where(kind=kind, base=base, regency=regency, active_on_day=day)
 
 
+# The counts of cooperatives, each from the table whose rows it counts: (table, start, end);
+# without an end, the metric counts the rows that start within a window (first, last).
+COOP_METRICS = {
+    "bpjs.registered_coops": (REGISTRATION, "registered_on", "deregistered_on"),
+    "pkspkb.members": (MEMBERSHIP, "joined_on", "left_on"),
+    "pkspkb.joined": (MEMBERSHIP, "joined_on", None),
+}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Cooperatives of one kind, base and regency (`any`: every one)."""
+
+    kind: str = ANY
+    base: str = ANY
+    regency: str = ANY
+
+
+# (None, day): running on the day; (first, last): begun between the two days, inclusive.
+Window = tuple[dt.date | None, dt.date]
+
+
+class CoopCounts:
+    """How many active cooperatives of a segment had a BPJS registration running, were in
+    PKS-PKB, or joined PKS-PKB, over given days: each figure a cell of one statement per metric
+    that reads the registrations or memberships (thousands of rows) once and finds each one's
+    cooperative by its id, never the cooperatives (hundreds of thousands) for a segment.
+
+    A report first asks for every figure inside `collecting()` (each answer is 0 then), and the
+    figures are counted together when it ends; a figure not asked for then is counted when first
+    asked. Every figure is counted once, then remembered."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._known: dict[tuple[str, Window, Segment], int] = {}
+        self._asked: dict[str, dict[tuple[Window, Segment], None]] = {}
+        self._collecting = False
+        self._fewer: dict[tuple[str, str], bool] = {}
+
+    @contextmanager
+    def collecting(self) -> Iterator[None]:
+        """Within: `count` notes what it is asked and answers 0. On leaving: all of it counted."""
+        self._collecting = True
+        try:
+            yield
+        finally:
+            self._collecting = False
+        for metric, cells in self._asked.items():
+            self._fill(metric, list(cells))
+        self._asked.clear()
+
+    @property
+    def is_collecting(self) -> bool:
+        return self._collecting
+
+    def count(self, metric: str, window: Window, segment: Segment) -> int:
+        key = (metric, window, segment)
+        if key in self._known:
+            return self._known[key]
+        if self._collecting:
+            self._asked.setdefault(metric, {})[(window, segment)] = None
+            return 0
+        self._fill(metric, [(window, segment)])
+        return self._known[key]
+
+    def _fewer_coops(self, regency: str, table: Any) -> bool:
+        """Whether the regency holds fewer cooperatives than `table` has rows: two counts, the
+        regency's stopped at the table's (a few milliseconds at national size)."""
+        key = (regency, table.name)
+        if key not in self._fewer:
+            conn = self.session.connection()
+            rows = int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
+            in_regency_ = select(literal(1)).where(in_regency(COOP.c.kecamatan_code, regency)).limit(rows)
+            coops = int(conn.execute(select(func.count()).select_from(in_regency_.subquery())).scalar() or 0)
+            self._fewer[key] = coops < rows
+        return self._fewer[key]
+
+    def _fill(self, metric: str, cells: list[tuple[Window, Segment]]) -> None:
+        cells = [c for c in cells if (metric, *c) not in self._known]
+        if not cells:
+            return
+        table, start_name, end_name = COOP_METRICS[metric]
+        start = table.c[start_name]
+        rows = [start <= max(last for _, last in dict.fromkeys(w for w, _ in cells))]
+        # All the figures of one regency, which holds fewer cooperatives than the table rows
+        # (a province's or the country's database): its cooperatives' rows only.
+        regencies = {seg.regency for _, seg in cells}
+        if len(regencies) == 1 and (regency := regencies.pop()) != ANY and self._fewer_coops(regency, table):
+            rows.append(table.c.coop_id.in_(select(COOP.c.id).where(in_regency(COOP.c.kecamatan_code, regency))))
+        if end_name is None:
+            parts = [_events(table, start, cells, rows)]
+        else:
+            end = table.c[end_name]
+            parts = [_open_periods(table, start, end, cells, rows), _closed_periods(table, start, end, cells, rows)]
+        totals = [0] * len(cells)
+        for row in self.session.connection().execute(union_all(*parts)):
+            totals = [t + int(n or 0) for t, n in zip(totals, row, strict=True)]
+        for (w, seg), n in zip(cells, totals, strict=True):
+            self._known[(metric, w, seg)] = n
+
+
+def _cell(segment: Segment, day: dt.date, *within: ColumnElement[bool]) -> Any:
+    """1 for a row of the cell, else 0: the cooperative (found by id: no condition on COOP in a
+    WHERE, so no plan starts from the cooperatives) of the segment, its kind and base checked
+    first, then its regency, the row's window, and whether it was active on `day` only once all
+    those hold."""
+    conditions = [
+        *coop_where(kind=segment.kind, base=segment.base),
+        *coop_where(regency=segment.regency),
+        *within,
+        *coop_where(active_on_day=day),
+    ]
+    return func.sum(case((and_(*conditions), 1), else_=0))
+
+
+def _open_periods(table: Any, start: Any, end: Any, cells: list[tuple[Window, Segment]], rows: list) -> Select[Any]:
+    """The running periods (no end yet) in each cell, one row per period: a cooperative has at
+    most one (the table's partial unique index on coop_id where the end is NULL), so they are
+    counted without grouping, the rows read in the order of the (coop_id, start, end) index."""
+    return (
+        select(*[_cell(seg, day, start <= day) for (_, day), seg in cells])
+        .select_from(table.join(COOP, COOP.c.id == table.c.coop_id))
+        .where(end.is_(None), *rows)
+    )
+
+
+def _closed_periods(table: Any, start: Any, end: Any, cells: list[tuple[Window, Segment]], rows: list) -> Select[Any]:
+    """The ended periods in each cell, once per cooperative (grouped by coop_id) and only for a
+    cooperative whose running period does not already count that day (few rows: the periods
+    that ended after the first day)."""
+    days = list(dict.fromkeys(day for (_, day), _ in cells))
+    held = (
+        select(
+            table.c.coop_id,
+            *[func.max(case((and_(start <= d, end > d), 1), else_=0)).label(f"d{i}") for i, d in enumerate(days)],
+        )
+        .where(end.is_not(None), end > min(days), *rows)
+        .group_by(table.c.coop_id)
+        .subquery("held")
+    )
+    other = table.alias("running")
+
+    def not_running(day: dt.date) -> ColumnElement[bool]:
+        return ~exists().where(
+            other.c.coop_id == held.c.coop_id, other.c[end.name].is_(None), other.c[start.name] <= day
+        )
+
+    return select(
+        *[_cell(seg, day, held.c[f"d{days.index(day)}"] == 1, not_running(day)) for (_, day), seg in cells]
+    ).select_from(held.join(COOP, COOP.c.id == held.c.coop_id))
+
+
+def _events(table: Any, start: Any, cells: list[tuple[Window, Segment]], rows: list) -> Select[Any]:
+    """The rows begun within each cell's window (first, last), once per cooperative (grouped by
+    coop_id: a cooperative may join twice in a year)."""
+    windows = list(dict.fromkeys(w for w, _ in cells))
+    firsts = [first for first, _ in windows if first is not None]
+    held = (
+        select(
+            table.c.coop_id,
+            *[
+                func.max(case((and_(start >= first, start <= last), 1), else_=0)).label(f"w{i}")
+                for i, (first, last) in enumerate(windows)
+            ],
+        )
+        .where(start >= min(firsts), *rows)
+        .group_by(table.c.coop_id)
+        .subquery("held")
+    )
+    return select(*[_cell(seg, w[1], held.c[f"w{windows.index(w)}"] == 1) for w, seg in cells]).select_from(
+        held.join(COOP, COOP.c.id == held.c.coop_id)
+    )
+
+
 def registered_coops(session: Session, day: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY) -> int:
     """Active cooperatives of the segment with a BPJS registration running on `day`."""
-    R, C = REGISTRATION, COOP
-    stmt = (
-        select(func.count(func.distinct(R.c.coop_id)))
-        .select_from(R.join(C, C.c.id == R.c.coop_id))
-        .where(active_on(R.c.registered_on, R.c.deregistered_on, day), *_segment(kind, base, regency, day))
-    )
-    return _count(session, stmt)
+    return CoopCounts(session).count("bpjs.registered_coops", (None, day), Segment(kind, base, regency))
 
 
 def enrolled_people(session: Session, day: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY) -> int:
@@ -334,24 +504,12 @@ def pkspkb_joined(
     session: Session, first: dt.date, last: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY
 ) -> int:
     """Active cooperatives of the segment that joined PKS-PKB between `first` and `last` inclusive."""
-    M, C = MEMBERSHIP, COOP
-    stmt = (
-        select(func.count(func.distinct(M.c.coop_id)))
-        .select_from(M.join(C, C.c.id == M.c.coop_id))
-        .where(M.c.joined_on >= first, M.c.joined_on <= last, *_segment(kind, base, regency, last))
-    )
-    return _count(session, stmt)
+    return CoopCounts(session).count("pkspkb.joined", (first, last), Segment(kind, base, regency))
 
 
 def pkspkb_members(session: Session, day: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY) -> int:
     """Active cooperatives of the segment whose PKS-PKB membership runs on `day`."""
-    M, C = MEMBERSHIP, COOP
-    stmt = (
-        select(func.count(func.distinct(M.c.coop_id)))
-        .select_from(M.join(C, C.c.id == M.c.coop_id))
-        .where(active_on(M.c.joined_on, M.c.left_on, day), *_segment(kind, base, regency, day))
-    )
-    return _count(session, stmt)
+    return CoopCounts(session).count("pkspkb.members", (None, day), Segment(kind, base, regency))
 
 
 def pkspkb_joins_by_year(session: Session, last: dt.date, regency: str = ANY) -> list[dict]:
@@ -361,11 +519,24 @@ def pkspkb_joins_by_year(session: Session, last: dt.date, regency: str = ANY) ->
     stmt = (
         select(year.label("year"), C.c.base, func.count(func.distinct(M.c.coop_id)).label("n"))
         .select_from(M.join(C, C.c.id == M.c.coop_id))
-        .where(M.c.joined_on <= last, *_segment(ANY, ANY, regency, last))
+        .where(M.c.joined_on <= last, *coop_where(regency=regency, active_on_day=last, by_id=True))
         .group_by(year, C.c.base)
         .order_by(year)
     )
     return [{"year": int(y), "base": b, "n": int(n)} for y, b, n in session.connection().execute(stmt)]
+
+
+def pkspkb_first_join(session: Session, last: dt.date, regency: str = ANY) -> dt.date | None:
+    """The earliest named join up to `last` (inclusive) of a cooperative of the regency active on
+    `last` (the first year of `pkspkb_joins_by_year`): read from the joins in date order."""
+    M, C = MEMBERSHIP, COOP
+    stmt = (
+        select(func.min(M.c.joined_on))
+        .select_from(M.join(C, C.c.id == M.c.coop_id))
+        .where(M.c.joined_on <= last, *coop_where(regency=regency, active_on_day=last, by_id=True))
+    )
+    first = session.connection().execute(stmt).scalar()
+    return None if first is None else first if isinstance(first, dt.date) else dt.date.fromisoformat(str(first))
 
 
 def pkspkb_members_on(session: Session, day: dt.date, regency: str = ANY) -> list[dict]:
@@ -374,7 +545,7 @@ def pkspkb_members_on(session: Session, day: dt.date, regency: str = ANY) -> lis
     stmt = (
         select(C.c.id, C.c.name, C.c.base, K.c.name, M.c.joined_on, M.c.agreement_no)
         .select_from(M.join(C, C.c.id == M.c.coop_id).join(K, K.c.code == C.c.kecamatan_code))
-        .where(active_on(M.c.joined_on, M.c.left_on, day), *_segment(ANY, ANY, regency, day))
+        .where(active_on(M.c.joined_on, M.c.left_on, day), *coop_where(regency=regency, active_on_day=day, by_id=True))
         .order_by(M.c.joined_on, C.c.name)
     )
     return [

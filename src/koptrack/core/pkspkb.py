@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlmodel import Session, select
 
 from koptrack.core import audit, coverage, targets
@@ -66,6 +68,29 @@ def leave(session: Session, coop_ref: object, *, on: object) -> dict:
     return _membership_dict(m, coop)
 
 
+def _years(figures: targets.Figures, first_year: int, last_year: int, day: dt.date, reg: str) -> list[dict]:
+    """PKS-PKB by year: joins per base and members at each year's end (or `day`)."""
+    years = []
+    for y in range(first_year, last_year + 1):
+        y_day = min(targets.year_end(y), day)
+        row: dict = {"year": y, "as_of": y_day}
+        sources = set()
+        total = 0
+        for base in COOP_BASES:
+            a = targets.actual(figures.session, "pkspkb.joined", y, y_day, ANY, base, reg, figures=figures)
+            row[f"joined_{base}"] = a.value
+            total += a.value
+            if a.value:
+                sources.add(a.source)
+        row["joined"] = total
+        members = targets.actual(figures.session, "pkspkb.members", y, y_day, ANY, ANY, reg, figures=figures)
+        row["members"] = members.value
+        row["source"] = " / ".join(sorted(sources | ({members.source} if members.value else set()))) or "records"
+        row["warnings"] = members.warnings
+        years.append(row)
+    return years
+
+
 def status(session: Session, *, year: object = None, as_of: object = None, regency: object = None) -> dict:
     """PKS-PKB by year: joins per base (records, or reported counts standing in), and members
     at each year's end (or the as-of date), cumulative. Plus the named members on the as-of date."""
@@ -73,30 +98,17 @@ def status(session: Session, *, year: object = None, as_of: object = None, regen
     reg = validate.parse_regency(regency) or ANY
     last_year = validate.parse_year(year) if year else day.year
     first_year = last_year
-    named_years = [r["year"] for r in coverage.pkspkb_joins_by_year(session, day, reg)]
+    first_join = coverage.pkspkb_first_join(session, day, reg)
+    named_years = [first_join.year] if first_join else []
     reported = select(ReportedCount.year).where(ReportedCount.metric == "pkspkb.joined")
     if reg != ANY:
         reported = reported.where(ReportedCount.regency == reg)
     reported_years = list(session.exec(reported).all())
     if named_years or reported_years:
         first_year = min([*named_years, *reported_years, last_year])
-    years = []
-    for y in range(first_year, last_year + 1):
-        y_day = min(targets.year_end(y), day)
-        row = {"year": y, "as_of": y_day}
-        sources = set()
-        total = 0
-        for base in COOP_BASES:
-            a = targets.actual(session, "pkspkb.joined", y, y_day, ANY, base, reg)
-            row[f"joined_{base}"] = a.value
-            total += a.value
-            if a.value:
-                sources.add(a.source)
-        row["joined"] = total
-        members = targets.actual(session, "pkspkb.members", y, y_day, ANY, ANY, reg)
-        row["members"] = members.value
-        row["source"] = " / ".join(sorted(sources | ({members.source} if members.value else set()))) or "records"
-        row["warnings"] = members.warnings
-        years.append(row)
+    figures = targets.Figures(session)
+    with figures.collecting():  # every figure asked for once, then counted together
+        _years(figures, first_year, last_year, day, reg)
+    years = _years(figures, first_year, last_year, day, reg)
     named = coverage.pkspkb_members_on(session, day, reg)
     return {"as_of": day, "regency": reg, "years": years, "members": named}

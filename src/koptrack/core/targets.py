@@ -18,6 +18,8 @@ rule.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
@@ -132,37 +134,71 @@ class Actual:
         return "reported" if self.reported else "records"
 
 
-def _records(session: Session, metric: str, year: int, day: dt.date, kind: str, base: str, regency: str) -> int:
-    if metric == "bpjs.registered_coops":
-        return coverage.registered_coops(session, day, kind, base, regency)
-    if metric == "bpjs.enrolled_people":
-        return coverage.enrolled_people(session, day, kind, base, regency)
+class Figures:
+    """What a report of targets reads, read once: the reported counts (a small table, read
+    whole) and the counts of records (coverage.CoopCounts: a report asks for all of them first,
+    inside `collecting()`, and they are counted together, one statement per metric)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.counts = coverage.CoopCounts(session)
+        self._people: dict[tuple[dt.date, coverage.Segment], int] = {}
+        self._reported: list[ReportedCount] | None = None
+
+    def collecting(self) -> AbstractContextManager[None]:
+        return self.counts.collecting()
+
+    def records(self, metric: str, window: coverage.Window, segment: coverage.Segment) -> int:
+        if metric != "bpjs.enrolled_people":
+            return self.counts.count(metric, window, segment)
+        if self.counts.is_collecting:  # people are counted one figure at a time, and only for real
+            return 0
+        key = (window[1], segment)
+        if key not in self._people:
+            self._people[key] = coverage.enrolled_people(
+                self.session, window[1], segment.kind, segment.base, segment.regency
+            )
+        return self._people[key]
+
+    def reported(self, metric: str, kind: str, base: str, regency: str, years) -> list[ReportedCount]:
+        """Reported counts of `metric` whose segment lies inside (kind, base, regency), for the
+        years, by year, kind and base."""
+        if self._reported is None:
+            self._reported = list(self.session.exec(select(ReportedCount).order_by(col(ReportedCount.id))).all())
+        wanted = set(years)
+        return sorted(
+            (
+                rc
+                for rc in self._reported
+                if rc.metric == metric
+                and rc.year in wanted
+                and regency in (ANY, rc.regency)
+                and kind in (ANY, rc.kind)
+                and base in (ANY, rc.base)
+            ),
+            key=lambda rc: (rc.year, rc.kind, rc.base),
+        )
+
+
+def _window(metric: str, year: int, day: dt.date) -> coverage.Window:
+    """The days a metric's records count over: a state on `day`; PKS-PKB joins from the year's
+    first day to `day` (or the year's end)."""
     if metric == "pkspkb.joined":
-        return coverage.pkspkb_joined(session, dt.date(year, 1, 1), min(day, year_end(year)), kind, base, regency)
-    return coverage.pkspkb_members(session, day, kind, base, regency)
+        return (dt.date(year, 1, 1), min(day, year_end(year)))
+    return (None, day)
 
 
-def _reported_within(session: Session, metric: str, kind: str, base: str, regency: str, years) -> list[ReportedCount]:
-    """Reported counts of `metric` whose segment lies inside (kind, base, regency), for the years."""
-    stmt = select(ReportedCount).where(ReportedCount.metric == metric, col(ReportedCount.year).in_(list(years)))
-    if regency != ANY:
-        stmt = stmt.where(ReportedCount.regency == regency)
-    if kind != ANY:
-        stmt = stmt.where(ReportedCount.kind == kind)
-    if base != ANY:
-        stmt = stmt.where(ReportedCount.base == base)
-    return list(
-        session.exec(stmt.order_by(col(ReportedCount.year), col(ReportedCount.kind), col(ReportedCount.base))).all()
-    )
+def _records(figures: Figures, metric: str, year: int, day: dt.date, kind: str, base: str, regency: str) -> int:
+    return figures.records(metric, _window(metric, year, day), coverage.Segment(kind, base, regency))
 
 
-def _stand_in(session: Session, rc: ReportedCount, records_metric: str, day: dt.date, out: Actual) -> None:
+def _stand_in(figures: Figures, rc: ReportedCount, records_metric: str, day: dt.date, out: Actual) -> None:
     """Add `rc` to `out` unless named records exist for its year and segment (then warn on a
     disagreement)."""
     if records_metric == "pkspkb.joined":
-        named = coverage.pkspkb_joined(session, dt.date(rc.year, 1, 1), year_end(rc.year), rc.kind, rc.base, rc.regency)
+        named = _records(figures, records_metric, rc.year, year_end(rc.year), rc.kind, rc.base, rc.regency)
     else:
-        named = _records(session, records_metric, rc.year, day, rc.kind, rc.base, rc.regency)
+        named = _records(figures, records_metric, rc.year, day, rc.kind, rc.base, rc.regency)
     if named == 0:
         out.value += rc.value
         out.reported += rc.value
@@ -180,23 +216,33 @@ def _stand_in(session: Session, rc: ReportedCount, records_metric: str, day: dt.
 
 
 def actual(
-    session: Session, metric: str, year: int, as_of: dt.date, kind: str = ANY, base: str = ANY, regency: str = ANY
+    session: Session,
+    metric: str,
+    year: int,
+    as_of: dt.date,
+    kind: str = ANY,
+    base: str = ANY,
+    regency: str = ANY,
+    *,
+    figures: Figures | None = None,
 ) -> Actual:
-    """The figure for a metric, year and segment on `as_of`, with reported counts standing in."""
-    records = _records(session, metric, year, as_of, kind, base, regency)
+    """The figure for a metric, year and segment on `as_of`, with reported counts standing in
+    (`figures`: a report's, to count its figures together)."""
+    figures = figures or Figures(session)
+    records = _records(figures, metric, year, as_of, kind, base, regency)
     out = Actual(value=records, records=records, reported=0)
     counted: list[ReportedCount] = []
-    for rc in _reported_within(session, metric, kind, base, regency, [year]):
+    for rc in figures.reported(metric, kind, base, regency, [year]):
         before = out.reported
-        _stand_in(session, rc, metric, as_of, out)
+        _stand_in(figures, rc, metric, as_of, out)
         if out.reported > before:
             counted.append(rc)
     if metric == "pkspkb.members":
         # Reported joins of past years stand in for the members they made, unless a reported
         # members count of the year (a running total, which includes them) covers their segment.
-        for rc in _reported_within(session, "pkspkb.joined", kind, base, regency, range(1900, as_of.year + 1)):
+        for rc in figures.reported("pkspkb.joined", kind, base, regency, range(1900, as_of.year + 1)):
             if not any(_covers(m, rc) for m in counted):
-                _stand_in(session, rc, "pkspkb.joined", as_of, out)
+                _stand_in(figures, rc, "pkspkb.joined", as_of, out)
     return out
 
 
@@ -230,12 +276,21 @@ def report(session: Session, year: object, as_of: object = None, regency: object
     if reg:
         stmt = stmt.where(Target.regency == reg)
     targets = session.exec(stmt.order_by(Target.regency, Target.metric, Target.kind, Target.base)).all()
+    figures = Figures(session)
+    with figures.collecting():  # every figure asked for once, then counted together
+        _rows(figures, targets, y, day)
+    return _rows(figures, targets, y, day)
+
+
+def _rows(figures: Figures, targets: Sequence[Target], y: int, day: dt.date) -> list[dict]:
     rows = []
     for t in targets:
-        a = actual(session, t.metric, y, day, t.kind, t.base, t.regency)
+        a = actual(figures.session, t.metric, y, day, t.kind, t.base, t.regency, figures=figures)
         baseline = 0
         if t.metric in STATE_METRICS:
-            baseline = actual(session, t.metric, y - 1, min(year_end(y - 1), day), t.kind, t.base, t.regency).value
+            baseline = actual(
+                figures.session, t.metric, y - 1, min(year_end(y - 1), day), t.kind, t.base, t.regency, figures=figures
+            ).value
         rows.append(
             {
                 "year": y,

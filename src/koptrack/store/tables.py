@@ -12,6 +12,8 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, exists, not_, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from koptrack.store.models import SQLModel
 
@@ -29,6 +31,32 @@ TARGET: Table = _T["target"]
 REPORTED: Table = _T["reported_count"]
 AUDIT: Table = _T["audit_log"]
 INACTIVE: Table = _T["coop_inactive"]
+
+
+class unindexed(FunctionElement[Any]):
+    """A column whose conditions no index should serve: SQLite's unary `+` (the value unchanged,
+    https://sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_), the
+    column itself elsewhere. For a query driven from a small table (the memberships) that finds
+    each cooperative by its id: without the planner's statistics, SQLite would otherwise take a
+    condition such as the regency's kecamatan range on the cooperatives' index for a selective
+    one and read every cooperative of the regency (all of them in a district's database)."""
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.clauses, **kw))
 
 
 def active_on(start: Any, end: Any, day: dt.date) -> ColumnElement[bool]:
@@ -50,21 +78,27 @@ def coop_where(
     kecamatan_code: str | None = None,
     coop_id: int | None = None,
     active_on_day: dt.date | None = None,
+    by_id: bool = False,
 ) -> list[ColumnElement[bool]]:
     """The conditions on COOP for a segment: kind, base, regency, kecamatan, one cooperative;
     None or `any` means every one; with `active_on_day`, only cooperatives active that day (no
-    period of inactivity holds it). The one region and segment filter of every report."""
+    period of inactivity holds it). The one region and segment filter of every report. With
+    `by_id`, for a query that reaches each cooperative by its id from a smaller table: no index
+    of COOP serves the conditions (`unindexed`), so the planner starts from that table."""
     from koptrack.domain.vocab import ANY
+
+    def c(column: Any) -> Any:
+        return unindexed(column) if by_id else column
 
     where: list[ColumnElement[bool]] = []
     if regency and regency != ANY:
-        where.append(in_regency(COOP.c.kecamatan_code, regency))
+        where.append(in_regency(c(COOP.c.kecamatan_code), regency))
     if kind and kind != ANY:
-        where.append(COOP.c.kind == kind)
+        where.append(c(COOP.c.kind) == kind)
     if base and base != ANY:
-        where.append(COOP.c.base == base)
+        where.append(c(COOP.c.base) == base)
     if kecamatan_code:
-        where.append(COOP.c.kecamatan_code == kecamatan_code)
+        where.append(c(COOP.c.kecamatan_code) == kecamatan_code)
     if coop_id is not None:
         where.append(COOP.c.id == coop_id)
     if active_on_day is not None:
