@@ -267,6 +267,7 @@ def test_the_page_is_self_contained(documents):
         page = doc["html_text"]
         assert not re.search(r"""\b(src|href)\s*=""", page, re.I)
         assert not re.search(r"url\(|@import|<link|<iframe|<object|<embed", page, re.I)
+        assert page.count("<title") == 1 and "<desc" not in page  # no chart tooltips (raw numbers, `Pygal`)
         # the only addresses are the SVG and XLink namespaces' names
         assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {
             "http://www.w3.org/2000/svg",

@@ -1,13 +1,17 @@
 """The document's charts as SVG, drawn by pygal without a browser.
 
 pygal was chosen over Vega-Lite (vl-convert-python) and matplotlib's SVG backend, measured on
-this machine (docs in README's report section): a 133 kB pure-Python wheel (about 1 MB
-installed with its one dependency) against 34 MB and 10 MB (+ numpy, about 170 MB installed);
-0.13 s to import and 10-20 ms a chart against 1.3-1.9 s for Vega's first chart (its JavaScript
-engine starting) and 1.1 s to import matplotlib; its text stays text (searchable in the PDF),
-and numbers are written by koptrack itself in the language's way. Its one inline script (a
-copy of the chart's configuration, for tooltips) and its comments are taken out: the page
-needs no script.
+this machine for issue 17 with the same two charts (a year's monthly line against a target, 10
+kecamatan as sorted bars): wheels of 133 kB (pure Python; about 1 MB installed with its one
+dependency), 34 MB (vl-convert, 83 MB installed) and 10 MB (matplotlib, 173 MB installed with
+numpy and the rest); 0.13 s to import and 10-20 ms a chart, against 1.3-1.9 s for Vega's first
+chart (its JavaScript engine starting) then 0.14 s, and 1.1 s to import matplotlib then 0.15-0.2
+s a chart. All three can keep text as text (searchable in the PDF; matplotlib with
+svg.fonttype none); Vega lays labels out with its own font metrics, and in WeasyPrint's PDF a
+long kecamatan name lost its first letter. pygal's look is set here, and its numbers are written
+by koptrack in the language's way (`1.234`, `52,4 %`). Its inline
+script (a copy of the chart's configuration, for tooltips), its tooltips and its comments are
+taken out: the page needs no script.
 """
 
 from __future__ import annotations
@@ -65,12 +69,18 @@ COMMON: dict[str, Any] = {
 }
 
 
+# What pygal adds for its interactive tooltips (the script, the values it reads in `desc`, and
+# `title`s a browser shows on hover: `Pygal`, guides' positions as raw numbers): none is needed
+# on paper, and a number must be written as the language writes it.
+_DROPPED = ("script", "title", "desc")
+
+
 def _strip(root: Any) -> Any:
-    """Take pygal's inline script and its comments (links to its website) out of the tree."""
+    """Take pygal's script, tooltips and comments (links to its website) out of the tree."""
     for parent in list(root.iter()):
         for child in list(parent):
             tag = child.tag
-            if not isinstance(tag, str) or tag.rsplit("}", 1)[-1] == "script":
+            if not isinstance(tag, str) or tag.rsplit("}", 1)[-1] in _DROPPED:
                 parent.remove(child)
     return root
 
