@@ -157,3 +157,200 @@ def test_targets_without_xlsx_reads_no_people(office):
     finally:
         event.remove(Engine, "before_cursor_execute", grab)
     assert seen and not [s for s in seen if "FROM engagement" in s or "JOIN engagement" in s]
+
+
+# --- issue 18, item 3: exports at the floor ----------------------------------------------------
+
+RISKY = ["=1+1", " =HYPERLINK(1)", "\u00a0@SUM(A1)", "-5", "+62 81", "\tx", "#N/A", "x\x00=y"]
+
+
+@pytest.fixture
+def risky_office(office, tmp_path):
+    """The office with texts a spreadsheet would run, in several columns of every export."""
+    office("pkspkb", "join", "--coop", "2", "--on", "2021-05-01", "--agreement", "=PKS/1")
+    for i, name in enumerate(RISKY[:5]):  # a control character is refused
+        office("coop", "add", "--kind", "jasa", "--kecamatan", "Klari", "--address", f"@Jl {i}", "--", name)
+    office("bpjs", "register", "--coop", "3", "--on", "2021-01-04")
+    roster = tmp_path / "risky.csv"
+    roster.write_text(
+        "nik,name,role,position,since,coop,kpj,bpjs on\n"
+        "3215050101800003,=Andi,karyawan,+Ketua,2021-03-01,3,12345678902,2021-04-01\n"
+        "3215050201800004,Dewi,anggota,,2021-03-01,4,,\n",
+        encoding="utf-8",
+    )
+    office("import", "people", str(roster))
+    return office
+
+
+@pytest.mark.parametrize("what", ["people", "enrollments", "coops", "pkspkb"])
+@pytest.mark.parametrize("reveal", [False, True])
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_csv_in_batches_is_the_row_by_row_file(risky_office, engine, tmp_path, what, reveal, lang):
+    """The fast path (plain tuples from the driver, column by column) writes the very bytes the
+    row-by-row path writes from SQLAlchemy's dicts: masked or not, dates in ISO, every formula-like
+    text with its apostrophe, headers in the language."""
+    from koptrack import i18n, store
+    from koptrack.core import exports
+    from koptrack.io import writers
+    from koptrack.report import Section
+
+    i18n.activate(lang)
+    with store.session_scope(engine) as s:
+        section = exports.sections(s, what)[0]
+        assert hasattr(section.rows, "batches")
+        by_rows = Section(section.title, section.columns, list(section.rows))
+        writers.write(tmp_path / "batches.csv", [section], "csv", reveal=reveal, delimiter=";")
+        writers.write(tmp_path / "rows.csv", [by_rows], "csv", reveal=reveal, delimiter=";")
+    assert len(list(by_rows.rows)) == {"people": 4, "enrollments": 2, "coops": 7, "pkspkb": 1}[what]
+    assert (tmp_path / "batches.csv").read_bytes() == (tmp_path / "rows.csv").read_bytes()
+
+
+def test_csv_export_neutralises_and_masks_in_every_column(risky_office, tmp_path):
+    risky_office("export", "people", "-o", str(tmp_path / "p.csv"))
+    rows = {r["name"]: r for r in read_csv(tmp_path / "p.csv")}
+    assert rows["'=Andi"]["position"] == "'+Ketua" and rows["'=Andi"]["nik"] == "321505******0003"
+    assert rows["Siti Aminah"]["nik"] == "321505******0001"
+    risky_office("export", "coops", "-o", str(tmp_path / "c.csv"))
+    coops = read_csv(tmp_path / "c.csv")
+    assert [c["name"] for c in coops[2:]] == ["'=1+1", "'=HYPERLINK(1)", "'@SUM(A1)", "'-5", "'+62 81"]
+    assert {c["address"] for c in coops[2:]} == {f"'@Jl {i}" for i in range(5)}
+    assert {c["regency"] for c in coops} == {"32.15"}
+    assert risky_office.json("coop", "show", "2")["name"] == "KSP Sejahtera"
+
+
+def test_csv_column_checks_exactly_what_neutralise_changes():
+    from koptrack.io import writers
+
+    column = writers._csv_column
+    plain = ["Siti", None, "", "Budi-Santoso", "a=b"]
+    assert column(plain, None) is plain  # nothing to change: the column as it came
+    assert column(RISKY, None) == [writers.neutralise(v) for v in RISKY]
+    assert column([-5, 3, None, 2.5], None) == [-5, 3, None, 2.5]  # numbers are never a formula
+    assert column(["ok", 7, "=x"], None) == ["ok", 7, "'=x"]  # a column of mixed types
+    assert column(["3215055203900001", None, ""], writers._maskers()[0][1]) == ["321505******0001", None, ""]
+    import datetime as dt
+
+    day, stamp = dt.date(2021, 3, 16), dt.datetime(2021, 3, 16, 9, 30)
+    assert column([day, stamp, ["jkk", "jkm"], True], None) == ["2021-03-16", "2021-03-16T09:30:00", "jkk,jkm", True]
+
+
+def test_filtered_export_in_batches(risky_office, tmp_path):
+    risky_office("export", "people", "--coop", "2", "--show-nik", "-o", str(tmp_path / "p.csv"))
+    assert {(r["nik"], r["coop"]) for r in read_csv(tmp_path / "p.csv")} == {(SITI, "2"), (BUDI, "2")}
+    risky_office("export", "coops", "--regency", "32.15", "-o", str(tmp_path / "c.csv"))
+    assert len(read_csv(tmp_path / "c.csv")) == 7
+    risky_office("export", "coops", "--regency", "32.16", "-o", str(tmp_path / "none.csv"))
+    assert read_csv(tmp_path / "none.csv") == []
+    assert (tmp_path / "none.csv").read_bytes().startswith(b"\xef\xbb\xbfid,name,")  # the BOM, once
+
+
+def _libraries():
+    import importlib.util
+
+    return ["openpyxl", *(["xlsxwriter"] if importlib.util.find_spec("xlsxwriter") else [])]
+
+
+def _cells(path):
+    wb = openpyxl.load_workbook(path)
+    return {
+        ws.title: (
+            ws.freeze_panes,
+            [[(c.value, c.number_format, c.data_type, bool(c.font.b)) for c in r if c.value is not None] for r in ws],
+        )
+        for ws in wb.worksheets
+    }
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_xlsx_libraries_write_the_same_cells(risky_office, tmp_path, monkeypatch, lang):
+    """XlsxWriter (when installed) and openpyxl's write-only mode: the same sheets, values, formats
+    (dates as dates, dd/mm/yyyy in Indonesian; percentages), text cells never formulas, a bold
+    frozen header."""
+    from koptrack.io import writers
+
+    got = {}
+    for library in _libraries():
+        monkeypatch.setattr(writers, "_xlsx_writer", lambda library=library: library)
+        out = tmp_path / f"{library}.xlsx"
+        risky_office("--lang", lang, "export", "people", "-o", str(out))
+        people = _cells(out)
+        risky_office("--lang", lang, "export", "targets", "--year", "2021", "-o", str(tmp_path / f"t-{library}.xlsx"))
+        got[library] = (people, _cells(tmp_path / f"t-{library}.xlsx"))
+    people, targets = got["openpyxl"]
+    ((sheet, (frozen, rows)),) = people.items()
+    assert sheet == ("People" if lang == "en" else "Orang") and frozen == "A2"
+    assert all(bold for *_, bold in rows[0]) and not any(bold for r in rows[1:] for *_, bold in r)
+    andi = next(r for r in rows if r[1][0] == "'=Andi")
+    assert andi[0][0] == "321505******0003" and all(t == "s" for _, _, t, _ in andi[:3])
+    since = next(c for c in andi if c[2] == "d")
+    assert since[1] == ("yyyy-mm-dd" if lang == "en" else "dd/mm/yyyy")
+    assert any(c[1] == "0.0%" for r in next(iter(targets.values()))[1] for c in r)
+    for library, same in got.items():
+        assert same == got["openpyxl"], library
+
+
+@pytest.mark.parametrize("library", _libraries())
+def test_xlsx_longer_than_a_sheet_goes_on_over_more_sheets(risky_office, tmp_path, monkeypatch, library):
+    from koptrack.io import writers
+
+    monkeypatch.setattr(writers, "_xlsx_writer", lambda: library)
+    monkeypatch.setattr(writers, "EXCEL_MAX_ROWS", 3)  # a header and two rows a sheet
+    out = tmp_path / "p.xlsx"
+    shown = risky_office("export", "people", "--show-nik", "-o", str(out))
+    assert "People: 4 rows" in shown.stderr + shown.stdout
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["People", "People (2)"]  # full: no empty sheet after the last
+    header = [c.value for c in wb["People"][1]]
+    rows = []
+    for ws in wb.worksheets:
+        assert [c.value for c in ws[1]] == header and ws.freeze_panes == "A2"
+        rows += list(ws.iter_rows(min_row=2, values_only=True))
+    assert [len(list(ws.iter_rows(min_row=2))) for ws in wb.worksheets] == [2, 2]
+    risky_office("export", "people", "--show-nik", "-o", str(tmp_path / "all.csv"))
+    assert [r[0] for r in rows] == [r["nik"] for r in read_csv(tmp_path / "all.csv")]
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("library", _libraries())
+def test_xlsx_failing_half_way_leaves_nothing(tmp_path, monkeypatch, library):
+    """Rows that fail while the workbook is written: no file, no temporary file, and no
+    workbook that writes itself later (XlsxWriter's closes itself when collected)."""
+    import gc
+
+    from koptrack.errors import KoptrackError
+    from koptrack.io import writers
+    from koptrack.report import Col, Section
+
+    monkeypatch.setattr(writers, "_xlsx_writer", lambda: library)
+
+    def rows():
+        for i in range(600):
+            yield {"name": f"Koperasi {i}"}
+        raise KoptrackError("the database went away")
+
+    out = tmp_path / "x.xlsx"
+    with pytest.raises(KoptrackError, match="went away"):
+        writers.write(out, [Section("Cooperatives", [Col("name", "Name")], rows())], "xlsx")
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.sqlite_only
+def test_export_bench_runs_at_the_tiny_tier(tmp_path):
+    """bench/export_bench.py end to end (seconds): every export beside its floor, checked row by
+    row against the shell's CSV; its timings are not checked here."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "rows.md"
+    cmd = [sys.executable, str(root / "bench" / "export_bench.py"), "--tier", "tiny", "--workdir", str(tmp_path / "w")]
+    result = subprocess.run([*cmd, "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = out.read_text(encoding="utf-8")
+    for what in ("people", "enrollments", "coops"):
+        row = next(line for line in text.splitlines() if line.startswith(f"| export {what} → CSV (tiny) |"))
+        assert re.search(r"\| \d+\.\d\d× \|", row) and re.search(r"\| \d+ MB \|", row), row
+        assert f"| export {what} → xlsx, openpyxl (tiny) |" in text

@@ -2,14 +2,18 @@
 enrollments and PKS-PKB memberships. The files themselves are written by io/writers.py, with
 the headers and sheet names in the language in force (marked here with `N_()`); koptrack's
 import reads the headers of the cooperatives' and the people's exports in every language
-(core/imports/columns.export_aliases)."""
+(core/imports/columns.export_aliases).
+
+The rows are a `Rows`: iterated, one dict a row (JSON, xlsx); its `batches(keys)` are lists of
+plain tuples as the driver returns them, the way a CSV of millions of rows is written at the
+speed of the `sqlite3` shell (docs/benchmarks.md, "Exports")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlmodel import Session
 
 from koptrack.domain import validate
@@ -75,10 +79,48 @@ PKSPKB_COLUMNS = [
 ]
 
 
+BATCH = 2_000  # rows fetched at a time: an export of millions of rows is never held in memory
+
+
 def _stream(session: Session, stmt: Select[Any]) -> Iterator[dict]:
-    """The rows of `stmt` as dicts, fetched 2,000 at a time (an export of a million rows is
-    never held in memory)."""
-    return (dict(r._mapping) for r in session.connection().execute(stmt.execution_options(yield_per=2000)))
+    """The rows of `stmt` as dicts, fetched BATCH at a time."""
+    return (dict(r._mapping) for r in session.connection().execute(stmt.execution_options(yield_per=BATCH)))
+
+
+class Rows:
+    """The rows of one export's statement. Iterated: one dict a row, values as SQLAlchemy types
+    them (dates as dates), each time a new query. `batches(keys)`: the same rows, only the
+    columns `keys` in that order, as lists of plain tuples straight from the driver (values as
+    stored: in SQLite a date is its ISO text); no dict and no result processing per row."""
+
+    def __init__(self, session: Session, stmt: Select[Any]):
+        self._session = session
+        self._stmt = stmt
+
+    def __iter__(self) -> Iterator[dict]:
+        return _stream(self._session, self._stmt)
+
+    def batches(self, keys: Sequence[str], size: int = BATCH) -> Iterator[Sequence[Sequence[Any]]]:
+        by_key = {c.key: c for c in self._stmt.selected_columns}
+        missing = [k for k in keys if k not in by_key]
+        if missing:
+            raise KeyError(f"not in this export: {missing}")
+        stmt = self._stmt.with_only_columns(*(by_key[k] for k in keys))
+        conn = self._session.connection()
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        params: Any = compiled.params
+        if compiled.positiontup is not None:  # qmark (SQLite), format: the values in order
+            params = tuple(params[name] for name in compiled.positiontup)
+        # exec_driver_sql: the statement as text, so no type processes a value on the way out;
+        # the rows are read from the driver's cursor (and the statement is still seen by the
+        # engine's events, as every other statement is)
+        result = conn.exec_driver_sql(str(compiled), params)
+        cursor = result.cursor
+        try:
+            while batch := cursor.fetchmany(size):
+                yield batch
+        finally:
+            result.close()
 
 
 def _where(session: Session, coop: object = None, regency: object = None) -> list[ColumnElement[bool]]:
@@ -90,19 +132,19 @@ def _where(session: Session, coop: object = None, regency: object = None) -> lis
     return coop_where(coop_id=coop_id, regency=validate.parse_regency(regency))
 
 
-def coop_rows(session: Session, regency: object = None) -> Iterator[dict]:
+def coop_rows(session: Session, regency: object = None) -> Rows:
     """Every cooperative (active and inactive) with every field, by id."""
     C, K = COOP, KEC
     stmt = (
-        select(C, K.c.name.label("kecamatan"))
+        select(C, K.c.name.label("kecamatan"), func.substr(C.c.kecamatan_code, 1, 5).label("regency"))
         .select_from(C.join(K, K.c.code == C.c.kecamatan_code))
         .where(*_where(session, None, regency))
         .order_by(C.c.id)
     )
-    return ({**row, "regency": row["kecamatan_code"][:5]} for row in _stream(session, stmt))
+    return Rows(session, stmt)
 
 
-def people_rows(session: Session, coop: object = None, regency: object = None) -> Iterator[dict]:
+def people_rows(session: Session, coop: object = None, regency: object = None) -> Rows:
     """Every engagement (current and past) with its person: one row per person and period."""
     C, E, P = COOP, ENGAGEMENT, PERSON
     stmt = (
@@ -122,10 +164,10 @@ def people_rows(session: Session, coop: object = None, regency: object = None) -
         .where(*_where(session, coop, regency))
         .order_by(C.c.id, P.c.nik, E.c.since)
     )
-    return _stream(session, stmt)
+    return Rows(session, stmt)
 
 
-def enrollment_rows(session: Session, coop: object = None, regency: object = None) -> Iterator[dict]:
+def enrollment_rows(session: Session, coop: object = None, regency: object = None) -> Rows:
     """Every BPJS enrollment with its person and cooperative."""
     C, N, P = COOP, ENROLLMENT, PERSON
     stmt = (
@@ -145,10 +187,10 @@ def enrollment_rows(session: Session, coop: object = None, regency: object = Non
         .where(*_where(session, coop, regency))
         .order_by(C.c.id, P.c.nik, N.c.start_on)
     )
-    return _stream(session, stmt)
+    return Rows(session, stmt)
 
 
-def pkspkb_rows(session: Session, regency: object = None) -> Iterator[dict]:
+def pkspkb_rows(session: Session, regency: object = None) -> Rows:
     """Every PKS-PKB membership with its cooperative, by date joined."""
     C, K, M = COOP, KEC, MEMBERSHIP
     stmt = (
@@ -166,7 +208,7 @@ def pkspkb_rows(session: Session, regency: object = None) -> Iterator[dict]:
         .where(*_where(session, None, regency))
         .order_by(M.c.joined_on, C.c.id)
     )
-    return _stream(session, stmt)
+    return Rows(session, stmt)
 
 
 EXPORTS = ("coops", "people", "enrollments", "pkspkb")

@@ -6,8 +6,11 @@ identifiers masked unless asked, and spreadsheet formulas neutralised (a cell be
 
 A report is a list of sections (a title, columns, rows); CSV takes the first section, JSON and
 xlsx take them all (xlsx: one sheet per section, bold frozen header, widths fitted to the data,
-percentages as percentages). Rows are streamed: an export of a million people does not hold
-them in memory.
+percentages as percentages; a section longer than Excel's 1,048,576 rows goes on over more
+sheets, `People (2)`, ...). Rows are streamed: an export of a million people does not hold
+them in memory. A CSV of rows that come in batches of plain tuples (core/exports.Rows) is
+written column by column, near the speed of the `sqlite3` shell; an xlsx is written by
+XlsxWriter in constant_memory mode when it is installed, else by openpyxl's write-only mode.
 
 Files are written in the language in force: an xlsx's sheet names and headers (and its dates
 shown 16/03/2021 in Indonesian), a CSV's header row (in English the columns' keys, `nik`,
@@ -21,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -28,9 +32,9 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol, cast
 
 from koptrack import i18n
 from koptrack.errors import KoptrackError
@@ -538,18 +542,75 @@ def write(
     return counts
 
 
+class Batched(Protocol):
+    """Rows that also come as batches of plain tuples of chosen columns (core/exports.Rows)."""
+
+    def __iter__(self) -> Iterator[dict]: ...
+
+    def batches(self, keys: Sequence[str]) -> Iterator[Sequence[Sequence[Any]]]: ...
+
+
 def _write_csv(path: Path, section: Section, reveal: bool, delimiter: str = ",") -> int:
     cols = _data_columns(section.columns)
     n = 0
-    # utf-8-sig: Excel on Windows reads the BOM and shows Indonesian names correctly.
-    with open(path, "w", newline="", encoding="utf-8-sig") as f:
+    # The BOM first (utf-8-sig): Excel on Windows reads it and shows Indonesian names correctly;
+    # written by hand, so that the rest goes through the C encoder of plain utf-8.
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        f.write("\ufeff")
         writer = csv.writer(f, delimiter=delimiter)
         writer.writerow([neutralise(h) for h in csv_headers(cols)])
+        if hasattr(section.rows, "batches"):
+            return _csv_batches(writer, cast(Batched, section.rows), cols, reveal)
         for row in section.rows:
             row = masked(row, reveal)
             writer.writerow([neutralise(csv_cell(row.get(c.key))) for c in cols])
             n += 1
     return n
+
+
+# A batch of rows is written column by column: the same cells as row by row above (masked,
+# dates in ISO, a formula-like text with its apostrophe), with the per-cell work in C wherever
+# a whole column needs none (`_csv_column`). How close this is to the sqlite3 shell writing
+# the same query: docs/benchmarks.md, "Exports".
+_PLAIN_TYPES = frozenset({str, int, float, type(None)})
+_RISKY_AFTER_NUL = re.compile("\x00[" + re.escape("".join(sorted(RISKY_FIRST))) + "]")
+
+
+def _csv_column(values: Sequence[Any], mask: Callable[[Any], Any] | None) -> Sequence[Any]:
+    """One column of a batch as `_write_csv` writes it row by row."""
+    if mask is not None:
+        values = [mask(v) if v else v for v in values]  # as report.masked: only a value there
+    types = set(map(type, values))
+    if not types <= _PLAIN_TYPES:  # dates, times, lists (another engine than SQLite)
+        values = [csv_cell(v) for v in values]
+        types = set(map(type, values))
+    if str not in types:
+        return values  # numbers and blanks: nothing a spreadsheet could run
+    if types <= {str, type(None)}:
+        # one search over the column's texts joined by NUL: is any cell's first character one
+        # that may start a formula (a NUL inside a text can only add a needless check)?
+        text = "\x00".join(filter(None, values))
+        if text[:1] not in RISKY_FIRST and not _RISKY_AFTER_NUL.search(text):
+            return values
+    return [neutralise(v) for v in values]
+
+
+def _csv_batches(writer: Any, rows: Batched, cols: list[Col], reveal: bool) -> int:
+    keys = [c.key for c in cols]
+    maskers = {} if reveal else {keys.index(k): fn for k, fn in _maskers() if k in keys}
+    n = 0
+    for batch in rows.batches(keys):
+        columns = list(zip(*batch, strict=True))
+        writer.writerows(zip(*(_csv_column(col, maskers.get(i)) for i, col in enumerate(columns)), strict=True))
+        n += len(batch)
+    return n
+
+
+def _maskers() -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    """The keys that report.masked masks, and how."""
+    from koptrack.domain.validate import mask_kpj, mask_nik
+
+    return (("nik", mask_nik), ("kpj", mask_kpj))
 
 
 def csv_headers(cols: list[Col]) -> list[str]:
@@ -627,68 +688,216 @@ def _shown_width(value: Any, col: Col) -> int:
 # How an xlsx shows a date (the cell holds the date itself): (Indonesian, English).
 _DATE_FORMAT = ("dd/mm/yyyy", "yyyy-mm-dd")
 _DATETIME_FORMAT = ("dd/mm/yyyy hh:mm", "yyyy-mm-dd hh:mm")
+PERCENT_FORMAT = "0.0%"
+EXCEL_MAX_ROWS = 1_048_576  # a sheet's rows, the header's included: a longer section goes on
+# over more sheets, `People`, `People (2)`, ..., each with the header (Excel opens no sheet longer)
+
+# Texts that openpyxl, given them as plain values, would store as an error cell (`#N/A`): such a
+# text goes in a cell marked as text, as every text did before.
+_EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
 
 
-def _xlsx_cells(ws: Any, cols: list[Col], r: dict) -> list:
-    """One row's cells: text never read as a formula, percentages and dates formatted."""
-    from openpyxl.cell import WriteOnlyCell
+def _xlsx_writer() -> str:
+    """Which library writes a workbook: XlsxWriter (constant_memory: each row goes to disk as it
+    is written, about 2.5 times openpyxl's speed, docs/benchmarks.md "Exports") when it is
+    installed, else openpyxl's write-only mode (memory as flat, slower)."""
+    import importlib.util
 
-    out = []
-    for c in cols:
-        value = _xlsx_value(r.get(c.key), c)
-        cell = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # never a formula, whatever the text
-        if _is_percent(c):
-            cell.number_format = "0.0%"
-        elif isinstance(value, dt.datetime):
-            cell.number_format = _DATETIME_FORMAT[i18n.language() == "en"]
-        elif isinstance(value, dt.date):
-            cell.number_format = _DATE_FORMAT[i18n.language() == "en"]
-        out.append(cell)
-    return out
+    return "xlsxwriter" if importlib.util.find_spec("xlsxwriter") else "openpyxl"
 
 
-def _write_xlsx(path: Path, sections: list[Section], reveal: bool) -> dict:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+def _write_xlsx(path: Path, sections: list[Section], reveal: bool, engine: str | None = None) -> dict:
+    book: _Book = _XlsxWriterBook(path) if (engine or _xlsx_writer()) == "xlsxwriter" else _OpenpyxlBook(path)
+    try:
+        taken: set[str] = set()
+        counts = {}
+        for section in sections:
+            title = _(section.title)
+            cols = _data_columns(section.columns)
+            headers = [_(c.header) for c in cols]
+            rows: Iterator[dict] = (masked(r, reveal) for r in section.rows)
+            head: list[dict] = []
+            for r in rows:  # the first rows decide the widths; the rest stream through
+                head.append(r)
+                if len(head) >= WIDTH_SAMPLE:
+                    break
+            widths = [
+                min(max([len(h)] + [_shown_width(r.get(c.key), c) for r in head]) + 2, MAX_WIDTH)
+                for c, h in zip(cols, headers, strict=True)
+            ]
+            n = on_sheet = 0
+            for r in itertools.chain(head, rows):
+                if n % (EXCEL_MAX_ROWS - 1) == 0:  # a sheet's first row, after its header
+                    book.sheet(sheet_title(title, taken), cols, headers, widths)
+                    on_sheet = 0
+                book.row(r, on_sheet + 1)
+                n += 1
+                on_sheet += 1
+            if n == 0:
+                book.sheet(sheet_title(title, taken), cols, headers, widths)
+            counts[title] = n
+            kill_point("xlsx-rows")  # the library's temporary files hold the rows now
+        if not sections:
+            book.sheet(sheet_title(_("Empty"), taken), [], [], [])
+        book.save()
+    except BaseException:
+        book.drop()
+        raise
+    return counts
 
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    taken: set[str] = set()
-    counts = {}
-    for section in sections:
-        ws = wb.create_sheet(sheet_title(_(section.title), taken))
-        cols = _data_columns(section.columns)
-        headers = [_(c.header) for c in cols]
-        rows: Iterator[dict] = (masked(r, reveal) for r in section.rows)
-        head: list[dict] = []
-        for r in rows:  # the first rows decide the widths; the rest stream through
-            head.append(r)
-            if len(head) >= WIDTH_SAMPLE:
-                break
-        for i, (c, h) in enumerate(zip(cols, headers, strict=True), start=1):
-            widest = max([len(h)] + [_shown_width(r.get(c.key), c) for r in head])
-            ws.column_dimensions[get_column_letter(i)].width = min(widest + 2, MAX_WIDTH)
+
+class _Book(Protocol):
+    def sheet(self, name: str, cols: list[Col], headers: list[str], widths: list[int]) -> None: ...
+
+    def row(self, r: dict, index: int) -> None: ...
+
+    def save(self) -> None: ...
+
+    def drop(self) -> None: ...
+
+
+class _OpenpyxlBook:
+    """openpyxl's write-only workbook: rows go through its temporary files, memory stays flat."""
+
+    def __init__(self, path: Path):
+        from openpyxl import Workbook
+
+        self._path = path
+        self._wb = Workbook(write_only=True)
+        self._ws: Any = None
+        self._cols: list[Col] = []
+        self._en = i18n.language() == "en"
+
+    def sheet(self, name: str, cols: list[Col], headers: list[str], widths: list[int]) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+
+        ws = self._ws = self._wb.create_sheet(name)
+        self._cols = cols
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        if not cols:
+            return
         ws.freeze_panes = "A2"
+        bold = Font(bold=True)
         header = []
         for h in headers:
             cell = WriteOnlyCell(ws, value=neutralise(h))
+            cell.data_type = "s"
             cell.font = bold
             header.append(cell)
         ws.append(header)
-        n = 0
-        for r in head:
-            ws.append(_xlsx_cells(ws, cols, r))
-            n += 1
-        for r in rows:
-            ws.append(_xlsx_cells(ws, cols, r))
-            n += 1
-        counts[_(section.title)] = n
-        kill_point("xlsx-rows")  # openpyxl's temporary sheet holds the rows now
-    if not sections:
-        wb.create_sheet(_("Empty"))
-    wb.save(path)
-    return counts
+
+    def row(self, r: dict, index: int) -> None:
+        """One row: text never read as a formula, percentages and dates formatted. A plain value
+        where no format is needed (openpyxl makes it a cell anyway, and quicker)."""
+        from openpyxl.cell import WriteOnlyCell
+
+        out: list[Any] = []
+        for c in self._cols:
+            value = _xlsx_value(r.get(c.key), c)
+            if value is None or type(value) is int or type(value) is float:
+                if value is not None and _is_percent(c):
+                    cell = WriteOnlyCell(self._ws, value=value)
+                    cell.number_format = PERCENT_FORMAT
+                    value = cell
+                out.append(value)
+            elif isinstance(value, str):
+                # neutralised: never begins with = (a formula); an error's name is marked as text
+                if value in _EXCEL_ERRORS:
+                    cell = WriteOnlyCell(self._ws, value=value)
+                    cell.data_type = "s"
+                    value = cell
+                out.append(value)
+            else:
+                cell = WriteOnlyCell(self._ws, value=value)
+                if _is_percent(c):
+                    cell.number_format = PERCENT_FORMAT
+                elif isinstance(value, dt.datetime):
+                    cell.number_format = _DATETIME_FORMAT[self._en]
+                elif isinstance(value, dt.date):
+                    cell.number_format = _DATE_FORMAT[self._en]
+                out.append(cell)
+        self._ws.append(out)
+
+    def save(self) -> None:
+        self._wb.save(self._path)
+
+    def drop(self) -> None:
+        """Finish each sheet's temporary file now (else its writer, collected later, writes into a
+        closed file and prints "Exception ignored"); private_tempdir removes the files."""
+        for ws in self._wb.worksheets:
+            with contextlib.suppress(Exception):
+                ws.close()
+
+
+class _XlsxWriterBook:
+    """XlsxWriter in constant_memory mode: each row is written to its temporary file as the next
+    begins; texts always as text (never a formula, a number or a link)."""
+
+    def __init__(self, path: Path):
+        import importlib
+
+        self._exceptions = importlib.import_module("xlsxwriter.exceptions")  # an optional dependency
+        self._wb = importlib.import_module("xlsxwriter").Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                "tmpdir": tempfile.gettempdir(),
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+                "remove_timezone": True,
+            },
+        )
+        en = i18n.language() == "en"
+        self._bold = self._wb.add_format({"bold": True})
+        self._date = self._wb.add_format({"num_format": _DATE_FORMAT[en]})
+        self._datetime = self._wb.add_format({"num_format": _DATETIME_FORMAT[en]})
+        self._percent = self._wb.add_format({"num_format": PERCENT_FORMAT})
+        self._ws: Any = None
+        self._cols: list[tuple[str, bool]] = []
+
+    def sheet(self, name: str, cols: list[Col], headers: list[str], widths: list[int]) -> None:
+        ws = self._ws = self._wb.add_worksheet(name)
+        self._cols = [(c.key, _is_percent(c)) for c in cols]
+        for i, width in enumerate(widths):
+            ws.set_column(i, i, width)
+        if not cols:
+            return
+        ws.freeze_panes(1, 0)
+        for i, h in enumerate(headers):
+            ws.write_string(0, i, neutralise(h), self._bold)
+
+    def row(self, r: dict, index: int) -> None:
+        ws = self._ws
+        for i, (key, percent) in enumerate(self._cols):
+            value = r.get(key)
+            if value is None:
+                continue
+            if percent:
+                ws.write_number(index, i, value / 100, self._percent)
+            elif isinstance(value, str):
+                ws.write_string(index, i, neutralise(value))
+            elif isinstance(value, bool):
+                ws.write_string(index, i, _("yes") if value else _("no"))
+            elif isinstance(value, (int, float)):
+                ws.write_number(index, i, value)
+            elif isinstance(value, dt.datetime):
+                ws.write_datetime(index, i, value, self._datetime)
+            elif isinstance(value, dt.date):
+                ws.write_datetime(index, i, value, self._date)
+            else:
+                ws.write_string(index, i, neutralise(str(_plain(value))))
+
+    def save(self) -> None:
+        try:
+            self._wb.close()
+        except self._exceptions.FileCreateError as exc:  # the file could not be written (a full disk): its OSError
+            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+            raise cause from None
+
+    def drop(self) -> None:
+        # a workbook not closed closes itself when collected, writing its file: never after a failure
+        self._wb.fileclosed = True
