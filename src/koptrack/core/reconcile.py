@@ -1005,16 +1005,11 @@ def _match(
     day = f.as_of
     L, N, P, E, C, R = LIST, ENROLLMENT, PERSON, ENGAGEMENT, COOP, REGISTRATION
     A, S, F, X = ACTIVE, SIMPLE, IN_FILTER, MULTI
-    in_filter = {i for (i,) in conn.execute(select(C.c.id).where(*f.where()))}
-    bulk_insert(conn, F, ("coop_id",), [(c,) for c in sorted(in_filter)])
+    conn.execute(F.insert().from_select(["coop_id"], select(C.c.id).where(*f.where())))
     conn.execute(A.insert().from_select(["coop_id"], select(C.c.id).where(*CoverageFilter(as_of=day).where())))
-    rec.coop_names = {i: n for i, n in conn.execute(select(C.c.id, C.c.name).where(C.c.id.in_(select(F.c.coop_id))))}
-    recorded_npp = {
-        c: n
-        for c, n in conn.execute(
-            select(R.c.coop_id, R.c.npp).where(active_on(R.c.registered_on, R.c.deregistered_on, day))
-        )
-    }
+    rec.coop_names = {i: n for i, n in conn.execute(select(C.c.id, C.c.name).join(F, F.c.coop_id == C.c.id))}
+    in_filter = set(rec.coop_names)
+    recorded_npp = _RecordedNpp(conn, day)
     fixed = f.coop_id if not has_npp else None
     narrowed = any(v not in (None, "any") for v in (f.coop_id, f.kecamatan_code, f.regency))
     if kpj_only:  # a row without a NIK: its person by a KPJ koptrack has recorded
@@ -1323,10 +1318,28 @@ def _running(row: Side, day: dt.date) -> bool:
     return row.status != "nonaktif"
 
 
+class _RecordedNpp:
+    """A cooperative's NPP, of its registration running on the day: asked for the few people a
+    list shows under another NPP, once per cooperative."""
+
+    def __init__(self, conn: Any, day: dt.date):
+        self.conn, self.day = conn, day
+        self.known: dict[int, str | None] = {}
+
+    def get(self, coop_id: int) -> str | None:
+        if coop_id not in self.known:
+            R = REGISTRATION
+            stmt = select(R.c.npp).where(
+                R.c.coop_id == coop_id, active_on(R.c.registered_on, R.c.deregistered_on, self.day)
+            )
+            self.known[coop_id] = next((npp for (npp,) in self.conn.execute(stmt)), None)
+        return self.known[coop_id]
+
+
 class _Writer:
     """Writes each person's class to the temporary result table, batch by batch."""
 
-    def __init__(self, conn: Any, rec: Reconciliation, recorded_npp: dict[int, str | None]):
+    def __init__(self, conn: Any, rec: Reconciliation, recorded_npp: _RecordedNpp):
         self.conn, self.rec, self.recorded_npp = conn, rec, recorded_npp
         self.store = Storage(conn.dialect.name)
         self.batch: list[tuple] = []
