@@ -491,3 +491,18 @@ def test_bulk_bench_runs_at_a_tiny_size(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "import registrations:" in result.stdout and "import pkspkb:" in result.stdout
     assert "rows/CPU-s" in result.stdout
+
+
+def test_many_names_matching_no_cooperative_are_not_each_searched_for(office, tmp_path):
+    """Past 100 names that match no cooperative exactly, the rest are not looked for as parts
+    of names (each such search reads every name): a file of a wrong column ends in seconds."""
+    rows = [["Koperasi", "Tgl Daftar"], *[[f"Koperasi Tidak Ada {i}", "2022-01-03"] for i in range(105)]]
+    result = office("import", "registrations", str(write_csv(tmp_path / "r.csv", rows)), "--json", ok=False)
+    reasons = [e["reason"] for e in json.loads(result.stdout)["errors"]]
+    assert len(reasons) == 105
+    assert all("no cooperative has this name" in r for r in reasons[:100])
+    assert all(r.startswith("no cooperative has exactly this name (after 100 such names") for r in reasons[100:])
+    # a full name is still found after them
+    rows.append(["KSP Sejahtera", "2022-01-03"])
+    result = office("import", "registrations", str(write_csv(tmp_path / "r.csv", rows)), "--json", "--skip-invalid")
+    assert json.loads(result.stdout)["created"] == {"registrations": 1}
