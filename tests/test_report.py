@@ -10,8 +10,8 @@ width. No NIK of the office's people may appear, in full or masked.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 import re
@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,11 @@ from koptrack.cli.common import STATE
 
 pytest.importorskip("jinja2", reason="the report extra is not installed: pip install 'koptrack[report]'")
 pytest.importorskip("pygal", reason="the report extra is not installed: pip install 'koptrack[report]'")
+
+try:
+    import fcntl  # the browser's pipe and the workers' shared documents (POSIX)
+except ImportError:  # Windows
+    fcntl = None
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import generate  # noqa: E402
@@ -76,26 +82,57 @@ def run_report(db: Path | str, *args: str, lang: str = "en"):
         i18n.activate("en")
 
 
+@contextlib.contextmanager
+def made_once(tmp_path_factory, name: str) -> Iterator[tuple[Path, bool]]:
+    """A folder for what this file makes once: under pytest-xdist every worker running a test of
+    this file would make the office and its documents again, so the workers share the run's
+    base folder and the first to come makes them while the others wait for its lock (fcntl;
+    where there is none, each worker makes its own). Yields the folder and whether it is yet to
+    be made; what is made is kept only if the block succeeds."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None:
+        base = base.parent  # the run's folder, shared by its workers
+    folder = base / name
+    lock = base / f"{name}.lock"
+    with open(lock, "a") as held:
+        if fcntl is not None:
+            fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            done = folder / "done"
+            if not done.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+            yield folder, not done.exists()
+            done.touch()
+        finally:
+            if fcntl is not None:
+                fcntl.flock(held, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="module")
 def office(tmp_path_factory) -> Path:
     """The seed's Karawang with the tiny tier's 30 cooperatives and 1,000 people, a cooperative
     named in markup (with one employee, not registered), and enrollments a BPJS list verified."""
     from koptrack.core import coops, people
 
-    db = tmp_path_factory.mktemp("report") / "office.db"
-    generate.load_db("tiny", db, quiet=True)
-    engine = store.open_engine(str(db))
-    with store.session_scope(engine, write=True) as s:
-        coop = coops.add_coop(s, HOSTILE, kind="ksp", kecamatan="Klari")
-        people.add_worker(s, coop["id"], nik=HOSTILE_NIK, name="Siti Aminah", role="karyawan", since="2020-01-06")
-    engine.dispose()
-    conn = sqlite3.connect(db)  # as `bpjs reconcile --apply` marks what a participant list confirmed
-    conn.execute(
-        "UPDATE enrollment SET verified_on = '2021-11-30', verified_by = 'daftar-peserta-bpjs-2021-11.xlsx' "
-        "WHERE id % 3 = 0"
-    )
-    conn.commit()
-    conn.close()
+    with made_once(tmp_path_factory, "report-office") as (folder, to_make):
+        db = folder / "office.db"
+        if to_make:
+            generate.load_db("tiny", db, quiet=True)
+            engine = store.open_engine(str(db))
+            with store.session_scope(engine, write=True) as s:
+                coop = coops.add_coop(s, HOSTILE, kind="ksp", kecamatan="Klari")
+                people.add_worker(
+                    s, coop["id"], nik=HOSTILE_NIK, name="Siti Aminah", role="karyawan", since="2020-01-06"
+                )
+            engine.dispose()
+            conn = sqlite3.connect(db)  # as `bpjs reconcile --apply` marks what a participant list confirmed
+            conn.execute(
+                "UPDATE enrollment SET verified_on = '2021-11-30', verified_by = 'daftar-peserta-bpjs-2021-11.xlsx' "
+                "WHERE id % 3 = 0"
+            )
+            conn.commit()
+            conn.close()
     return db
 
 
@@ -115,19 +152,20 @@ def identifiers(office) -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def documents(office, tmp_path_factory) -> dict[str, dict]:
     """The 2021 report written by the command: HTML and PDF, in English and in Indonesian."""
-    out = tmp_path_factory.mktemp("documents")
     docs: dict[str, dict] = {}
-    for lang in ("en", "id"):
-        entry: dict = {}
-        for suffix in ("html", "pdf"):
-            path = out / f"laporan-2021-{lang}.{suffix}"
-            result = run_report(office, "2021", "-o", str(path), lang=lang)
-            assert result.exit_code == 0, result.stderr
-            assert result.stdout == "" and str(path) in result.stderr
-            entry[suffix] = path
-        entry["html_text"] = entry["html"].read_text(encoding="utf-8")
-        entry["pages"] = pdf_pages(entry["pdf"])
-        docs[lang] = entry
+    with made_once(tmp_path_factory, "report-documents") as (out, to_make):
+        for lang in ("en", "id"):
+            entry: dict = {}
+            for suffix in ("html", "pdf"):
+                path = out / f"laporan-2021-{lang}.{suffix}"
+                if to_make:
+                    result = run_report(office, "2021", "-o", str(path), lang=lang)
+                    assert result.exit_code == 0, result.stderr
+                    assert result.stdout == "" and str(path) in result.stderr
+                entry[suffix] = path
+            entry["html_text"] = entry["html"].read_text(encoding="utf-8")
+            entry["pages"] = pdf_pages(entry["pdf"])
+            docs[lang] = entry
     return docs
 
 
@@ -276,6 +314,8 @@ def test_the_page_is_self_contained(documents):
 
 
 def browser() -> str | None:
+    if fcntl is None:  # the DevTools pipe is given to Chromium as fds 3 and 4 (POSIX)
+        return None
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         found = shutil.which(name)
         if found:
