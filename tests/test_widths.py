@@ -9,6 +9,7 @@ import json
 
 import pytest
 from rich.cells import cell_len
+
 from test_i18n import cli_app, office
 
 REPORTS = [
@@ -65,7 +66,9 @@ def test_every_report_fits_the_window(cli, lang, width):
 def test_the_long_name_is_whole_and_hidden_columns_are_named(cli):
     office(cli)
     result = cli.runner.invoke(
-        cli_app(), ["bpjs", "status", "--as-of", "2021-12-31", "--verified"], env={"KOPTRACK_LANG": "en", "COLUMNS": "80"}
+        cli_app(),
+        ["bpjs", "status", "--as-of", "2021-12-31", "--verified"],
+        env={"KOPTRACK_LANG": "en", "COLUMNS": "80"},
     )
     assert result.exit_code == 0
     for word in "Koperasi Simpan Pinjam Karyawan Sejahtera Bersama Mandiri Jaya".split():
