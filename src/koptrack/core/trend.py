@@ -23,17 +23,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, and_, case, func, literal, select
 from sqlmodel import Session
 
 from koptrack import i18n
 from koptrack.core import targets as targets_core
+from koptrack.core.coverage import scoped
 from koptrack.domain import validate
-from koptrack.domain.vocab import ANY, COOP_KINDS, METRICS
+from koptrack.domain.vocab import ANY, COOP_KINDS, METRICS, ROLES
 from koptrack.errors import ValidationError
 from koptrack.i18n import N_, _
 from koptrack.report import percent
-from koptrack.store.tables import COOP, ENROLLMENT, KEC, MEMBERSHIP, REGISTRATION, REPORTED, TARGET, in_regency
+from koptrack.store.tables import (
+    COOP,
+    ENGAGEMENT,
+    ENROLLMENT,
+    INACTIVE,
+    KEC,
+    MEMBERSHIP,
+    REGISTRATION,
+    REPORTED,
+    TARGET,
+    in_regency,
+)
 
 # The series' metrics: the targets' four, then BPJS coverage per kind and per kecamatan.
 COVERAGE = "bpjs.coverage"
@@ -332,30 +344,552 @@ def series(
     return compute(session, start=start, end=end, every=every, regency=regency, metrics=metrics).rows()
 
 
-# --- values -------------------------------------------------------------------------------------
+# --- values: every period at once, one pass over each table -----------------------------------
+#
+# The days the figures are for (each period's as_of, and the year-ends a reported PKS-PKB count
+# needs) go into the query itself, as a CASE that finds a date's place among them by halves:
+# each row of a period table (registrations, enrollments, memberships, engagements) is read
+# once, and becomes a run of days [a, b): a the first day on or after its start, b the first day
+# on or after its end (half-open, as store/tables.active_on). The database counts the rows per
+# group of cooperatives (kind, base and regency for the targets' metrics; kind and kecamatan for
+# coverage) and run; the runs are summed day by day here (a difference array).
+#
+# Two kinds of rows are counted apart, so that every figure is exactly the day's own:
+# - those of a cooperative with a period of inactivity (coop_inactive): per cooperative, its
+#   days of inactivity left out (a report counts only cooperatives active on its day);
+# - those of a subject with more than one period in the table (a cooperative registered twice, a
+#   person enrolled through two cooperatives, a person engaged twice): per subject, counted once
+#   on a day however many of its periods hold it (the reports count distinct subjects).
+
+Group = tuple[str, ...]
+Segment = tuple[str, str, str]  # kind, base, regency (`any` for every one)
+
+
+class _Days:
+    """The days figures are computed for, sorted, and where a date falls among them."""
+
+    def __init__(self, days: Iterable[dt.date]) -> None:
+        self.days = sorted(set(days))
+        self.n = len(self.days)
+        self.index = {d: i for i, d in enumerate(self.days)}
+
+    def bucket(self, x: Any) -> Any:
+        """SQL: the index of the first day on or after `x` (n when none, or `x` NULL): a row
+        starting on `x` holds from that day, one ending on `x` no longer holds on it."""
+        return _search(x, self.days)
+
+    def next_year(self, x: Any) -> Any:
+        """SQL: the index of the first day in a later year than `x` (n when none)."""
+        return _search(x, [dt.date(d.year - 1, 12, 31) for d in self.days])
+
+
+def _search(x: Any, bounds: list[dt.date]) -> Any:
+    """The first i with x <= bounds[i] (len(bounds) when none, or `x` NULL), as a CASE: most
+    periods began before the first day or are still running, so those two are asked first,
+    then the place among the days by halves (log2(n) comparisons)."""
+
+    def halves(lo: int, hi: int) -> Any:
+        if lo == hi:
+            return literal(lo)
+        mid = (lo + hi) // 2
+        return case((x <= literal(bounds[mid], Date), halves(lo, mid)), else_=halves(mid + 1, hi))
+
+    n = len(bounds)
+    return case((x.is_(None), literal(n)), (x <= literal(bounds[0], Date), literal(0)), else_=halves(1, n))
+
+
+class _Acc:
+    """Figures per group and day, added as runs of days."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.diff: dict[Any, list[int]] = {}
+
+    def run(self, group: Any, a: int, b: int, k: int = 1) -> None:
+        if a < b and k:
+            d = self.diff.get(group)
+            if d is None:
+                d = self.diff[group] = [0] * (self.n + 1)
+            d[a] += k
+            d[b] -= k
+
+    def days(self, group: Any, values: list[int]) -> None:
+        for i, v in enumerate(values):
+            self.run(group, i, i + 1, v)
+
+    def result(self) -> dict[Any, list[int]]:
+        out = {}
+        for group, d in self.diff.items():
+            total, values = 0, []
+            for i in range(self.n):
+                total += d[i]
+                values.append(total)
+            out[group] = values
+        return out
+
+
+def _runs(session: Session, source: Any, a: Any, b: Any, keys: list[Any], where: list[Any], *, count: bool = True):
+    """Rows of `source` as (keys..., a, b, how many), runs grouped (with `count` False: each
+    row as (keys..., a, b))."""
+    inner = select(*[k.label(f"k{i}") for i, k in enumerate(keys)], a.label("a"), b.label("b"))
+    inner_q = inner.select_from(source).where(*where).subquery("runs")
+    cols = [inner_q.c[f"k{i}"] for i in range(len(keys))] + [inner_q.c.a, inner_q.c.b]
+    stmt = select(*cols, func.count()).where(inner_q.c.a < inner_q.c.b).group_by(*cols) if count else select(*cols)
+    if not count:
+        stmt = stmt.where(inner_q.c.a < inner_q.c.b)
+    return session.connection().execute(stmt)
+
+
+def _inactive(session: Session, days: _Days, where: list[Any]) -> dict[int, list[bool]]:
+    """Cooperatives inactive on one of the days: per day, whether active."""
+    Q, C = INACTIVE, COOP
+    out: dict[int, list[bool]] = {}
+    for coop_id, a, b in _runs(
+        session,
+        Q.join(C, C.c.id == Q.c.coop_id),
+        days.bucket(Q.c.since),
+        days.bucket(Q.c.until),
+        [C.c.id],
+        where,
+        count=False,
+    ):
+        active = out.setdefault(coop_id, [True] * days.n)
+        for i in range(a, b):
+            active[i] = False
+    return out
+
+
+def _merged(runs: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The days any of the runs holds, as runs of 1 (a subject counted once a day)."""
+    out: list[tuple[int, int, int]] = []
+    for a, b, _k in sorted(runs):
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b, 1)
+        else:
+            out.append((a, b, 1))
+    return out
+
+
+def _add(acc: _Acc, group: Any, runs: Iterable[tuple[int, int, int]], mask: list[bool] | None) -> None:
+    """Add the runs to the group, but for the days the cooperative was inactive (`mask`)."""
+    for a, b, k in runs:
+        if mask is None:
+            acc.run(group, a, b, k)
+            continue
+        i = a
+        while i < b:
+            if not mask[i]:
+                i += 1
+                continue
+            j = i
+            while j < b and mask[j]:
+                j += 1
+            acc.run(group, i, j, k)
+            i = j
+
+
+def _tally(
+    session: Session,
+    days: _Days,
+    inactive: dict[int, list[bool]],
+    source: Any,
+    a: Any,
+    b: Any,
+    keys: list[Any],
+    where: list[Any],
+    *,
+    coop: Any,
+    subject: Any,
+    multi: Any | None,
+    apart: list[tuple[Any, int, Group, int, int]] | None = None,
+) -> _Acc:
+    """Per group and day, the subjects (of one cooperative each: the cooperative itself, a
+    person in scope of it, an enrollment) with a row of `source` holding the day, through a
+    cooperative active that day; in one statement, the rows read once. `multi`: the condition
+    of the subjects with more than one row (each counted once a day however many of its rows
+    hold it). With `apart`, their rows are put there as (subject, coop_id, group, a, b) instead,
+    for the caller to count."""
+    acc = _Acc(days.n)
+    in_inactive = coop.in_(select(INACTIVE.c.coop_id))
+    # 0: counted per group; 1: of a cooperative with a period of inactivity; 2: of a subject
+    # with more than one row
+    path = case((multi, 2), (in_inactive, 1), else_=0) if multi is not None else case((in_inactive, 1), else_=0)
+    # every expression computed once a row: OFFSET 0 keeps the database from merging this
+    # query into the one that groups its rows (and repeating the expressions there)
+    q = (
+        select(
+            path.label("path"),
+            coop.label("coop"),
+            subject.label("subject"),
+            *[k.label(f"k{i}") for i, k in enumerate(keys)],
+            a.label("a"),
+            b.label("b"),
+        )
+        .select_from(source)
+        .where(*where)
+        .offset(0)
+        .subquery("runs")
+    )
+    cols = [
+        q.c.path,
+        case((q.c.path > 0, q.c.coop)),
+        case((q.c.path == 2, q.c.subject)),
+        *[q.c[f"k{i}"] for i in range(len(keys))],
+        q.c.a,
+        q.c.b,
+    ]
+    stmt = select(*cols, func.count()).where(q.c.a < q.c.b).group_by(*cols)
+    per: dict[tuple[Any, int], tuple[Group, list[tuple[int, int, int]]]] = {}
+    for row in session.connection().execute(stmt):
+        kind, coop_id, subject_id = row[0], row[1], row[2]
+        group = tuple(row[3:-3])
+        a_, b_, k = row[-3], row[-2], row[-1]
+        if kind == 0:
+            acc.run(group, a_, b_, k)
+        elif kind == 1:
+            _add(acc, group, [(a_, b_, k)], inactive.get(coop_id))
+        elif apart is not None:
+            apart.extend([(subject_id, coop_id, group, a_, b_)] * k)
+        else:
+            per.setdefault((subject_id, coop_id), (group, []))[1].append((a_, b_, k))
+    for (_s, coop_id), (group, runs) in per.items():
+        _add(acc, group, _merged(runs), inactive.get(coop_id))
+    return acc
+
+
+def _more_than_once(column: Any, table: Any) -> Any:
+    """`column` (of `table`'s rows) names a subject with more than one row: a subquery read once."""
+    other = table.alias(f"{table.name}_again")
+    return column.in_(select(other.c[column.name]).group_by(other.c[column.name]).having(func.count() > 1))
+
+
+def _enrolled_people(
+    session: Session,
+    days: _Days,
+    inactive: dict[int, list[bool]],
+    keys: list[Any],
+    where: list[Any],
+    segments: Iterable[Segment],
+) -> tuple[dict[Group, list[int]], dict[Segment, list[int]]]:
+    """People with an enrollment holding the day through an active cooperative, per group and
+    day. A person enrolled more than once counts once a day: in their group when all the
+    enrollments holding the day are in one group; else once per segment (the second result)."""
+    N, C = ENROLLMENT, COOP
+    source = N.join(C, C.c.id == N.c.coop_id)
+    a, b = days.bucket(N.c.start_on), days.bucket(N.c.end_on)
+    multi = _more_than_once(N.c.person_id, ENROLLMENT)
+    rows_apart: list[tuple[Any, int, Group, int, int]] = []
+    acc = _tally(
+        session,
+        days,
+        inactive,
+        source,
+        a,
+        b,
+        keys,
+        where,
+        coop=C.c.id,
+        subject=N.c.person_id,
+        multi=multi,
+        apart=rows_apart,
+    )
+    per: dict[int, list[tuple[int, Group, int, int]]] = {}
+    for person_id, coop_id, group, a_, b_ in rows_apart:
+        per.setdefault(person_id, []).append((coop_id, group, a_, b_))
+    combos: dict[tuple[int, frozenset[Group]], int] = {}
+    for rows in per.values():
+        groups = {g for _c, g, _a, _b in rows}
+        if len(groups) == 1 and all(inactive.get(c) is None for c, _g, _a, _b in rows):
+            _add(acc, rows[0][1], _merged([(a_, b_, 1) for _c, _g, a_, b_ in rows]), None)
+            continue
+        held: list[set[Group]] = [set() for _ in range(days.n)]
+        for coop_id, group, a_, b_ in rows:
+            mask = inactive.get(coop_id)
+            for i in range(a_, b_):
+                if mask is None or mask[i]:
+                    held[i].add(group)
+        for i, day_groups in enumerate(held):
+            if len(day_groups) == 1:
+                acc.run(next(iter(day_groups)), i, i + 1)
+            elif day_groups:
+                key = (i, frozenset(day_groups))
+                combos[key] = combos.get(key, 0) + 1
+    direct: dict[Segment, list[int]] = {}
+    for seg in segments:
+        counts = [0] * days.n
+        for (i, gs), k in combos.items():
+            if any(_holds(seg, g) for g in gs):
+                counts[i] += k
+        direct[seg] = counts
+    return acc.result(), direct
+
+
+def _holds(seg: Segment, group: Group) -> bool:
+    """The segment (kind, base, regency) holds the cooperatives of the group (kind, base, regency)."""
+    return all(s in (ANY, g) for s, g in zip(seg, group, strict=True))
+
+
+def _coverage(
+    session: Session, days: _Days, inactive: dict[int, list[bool]], keys: list[Any], where: list[Any]
+) -> tuple[dict[Group, list[int]], dict[Group, list[int]]]:
+    """People in scope and enrolled (as coverage.per_coop counts them) per group and day, over
+    the cooperatives active that day."""
+    E, N, C = ENGAGEMENT, ENROLLMENT, COOP
+    # a person engaged more than once may be in scope of a cooperative through two engagements
+    # at once (a producer cooperative's employee and member): counted once a day
+    multi = _more_than_once(E.c.person_id, ENGAGEMENT)
+    scope = scoped(C.c.kind, E.c.role)
+    in_scope = _tally(
+        session,
+        days,
+        inactive,
+        E.join(C, C.c.id == E.c.coop_id),
+        days.bucket(E.c.since),
+        days.bucket(E.c.until),
+        keys,
+        [*where, scope],
+        coop=C.c.id,
+        subject=E.c.person_id,
+        multi=multi,
+    )
+    # an enrollment counts on the days an engagement in scope with its cooperative holds too
+    start = case((N.c.start_on >= E.c.since, N.c.start_on), else_=E.c.since)
+    end = case(
+        (N.c.end_on.is_(None), E.c.until),
+        (E.c.until.is_(None), N.c.end_on),
+        (N.c.end_on <= E.c.until, N.c.end_on),
+        else_=E.c.until,
+    )
+    enrolled = _tally(
+        session,
+        days,
+        inactive,
+        N.join(C, C.c.id == N.c.coop_id).join(
+            # the roles spelled out (every role is one of them) let the database find the
+            # engagement in its covering index (coop_id, role, person_id, ...) before it knows
+            # the cooperative's kind
+            E,
+            and_(E.c.coop_id == N.c.coop_id, E.c.person_id == N.c.person_id, E.c.role.in_(ROLES)),
+        ),
+        days.bucket(start),
+        days.bucket(end),
+        keys,
+        [*where, scope],
+        coop=C.c.id,
+        subject=N.c.id,
+        multi=multi,
+    )
+    return in_scope.result(), enrolled.result()
+
+
+@dataclass(frozen=True)
+class _Reported:
+    year: int
+    metric: str
+    kind: str
+    base: str
+    regency: str
+    value: int
+
+    @property
+    def segment(self) -> Segment:
+        return (self.kind, self.base, self.regency)
+
+
+def _within(rc: _Reported, seg: Segment) -> bool:
+    """A reported count's segment lies inside `seg` (targets._reported_within)."""
+    kind, base, regency = seg
+    return (
+        (regency == ANY or rc.regency == regency)
+        and (kind == ANY or rc.kind == kind)
+        and (base == ANY or rc.base == base)
+    )
+
+
+def _covers(outer: _Reported, inner: _Reported) -> bool:
+    return all(o in (ANY, i) for o, i in zip(outer.segment, inner.segment, strict=True))
+
+
+STAND_IN_WARNING = N_("{year} {metric} {segment}: records give {named}, the office report said {reported}")
+
+
+class _Records:
+    """The named records' figures of the targets' metrics, per segment and day, from the groups'
+    counts (and the people counted apart), with reported counts standing in as targets.actual
+    does."""
+
+    def __init__(
+        self,
+        days: _Days,
+        groups: dict[str, dict[Group, list[int]]],
+        direct: dict[str, dict[Segment, list[int]]],
+        reported: list[_Reported],
+    ) -> None:
+        self.days = days
+        self.groups = groups
+        self.direct = direct
+        self.reported = reported
+        self._cache: dict[tuple[str, Segment], list[int]] = {}
+        self._by_regency: dict[str, dict[str, list[Group]]] = {}
+
+    def named(self, metric: str, seg: Segment) -> list[int]:
+        """The records' figure per day (targets._records; for pkspkb.joined: joins from 1
+        January of the day's year to the day)."""
+        key = (metric, seg)
+        if key not in self._cache:
+            groups = self.groups[metric]
+            if seg[2] == ANY:
+                candidates: Iterable[Group] = groups
+            else:
+                if metric not in self._by_regency:
+                    index: dict[str, list[Group]] = {}
+                    for g in groups:
+                        index.setdefault(g[2], []).append(g)
+                    self._by_regency[metric] = index
+                candidates = self._by_regency[metric].get(seg[2], [])
+            total = [0] * self.days.n
+            for g in candidates:
+                if _holds(seg, g):
+                    for i, v in enumerate(groups[g]):
+                        total[i] += v
+            extra = self.direct.get(metric, {}).get(seg)
+            if extra:
+                total = [t + e for t, e in zip(total, extra, strict=True)]
+            self._cache[key] = total
+        return self._cache[key]
+
+    def joined_in_year(self, year: int, seg: Segment) -> int:
+        """Named PKS-PKB joins of the whole year (active cooperatives at its end)."""
+        return self.named("pkspkb.joined", seg)[self.days.index[dt.date(year, 12, 31)]]
+
+    def actual(self, metric: str, day: dt.date, seg: Segment) -> tuple[int, list[str]]:
+        """targets.actual(metric, day.year, day, *seg): the value and its warnings."""
+        from koptrack.core.coops import said
+
+        i = self.days.index[day]
+        value = self.named(metric, seg)[i]
+        warnings: list[str] = []
+        counted: list[_Reported] = []
+
+        def stand_in(rc: _Reported, records_metric: str) -> bool:
+            nonlocal value
+            if records_metric == "pkspkb.joined":
+                named = self.joined_in_year(rc.year, rc.segment)
+            else:
+                named = self.named(records_metric, rc.segment)[i]
+            if named == 0:
+                value += rc.value
+                return rc.value > 0
+            if named != rc.value:
+                warnings.append(
+                    said(
+                        STAND_IN_WARNING,
+                        year=rc.year,
+                        metric=records_metric,
+                        segment=targets_core.segment_said(*rc.segment),
+                        named=named,
+                        reported=rc.value,
+                    )
+                )
+            return False
+
+        for rc in self.reported:
+            if rc.metric == metric and rc.year == day.year and _within(rc, seg) and stand_in(rc, metric):
+                counted.append(rc)
+        if metric == "pkspkb.members":
+            for rc in self.reported:
+                if rc.metric == "pkspkb.joined" and rc.year <= day.year and _within(rc, seg):
+                    if not any(_covers(m, rc) for m in counted):
+                        stand_in(rc, "pkspkb.joined")
+        return value, warnings
+
+
+def _reported(session: Session, regency: str | None) -> list[_Reported]:
+    R = REPORTED
+    stmt = select(R.c.year, R.c.metric, R.c.kind, R.c.base, R.c.regency, R.c.value)
+    if regency:
+        stmt = stmt.where(R.c.regency == regency)
+    stmt = stmt.order_by(R.c.year, R.c.kind, R.c.base)
+    return [_Reported(int(y), m, k, b, r, int(v)) for y, m, k, b, r, v in session.connection().execute(stmt)]
 
 
 def _values(
     session: Session, series_: list[Series], periods_: list[Period], regency: str | None
 ) -> tuple[dict[Series, list[Any]], list[str]]:
-    """Each series' value per period (a first, plain version: the day's reports, period by period)."""
-    from koptrack.core import coverage
-    from koptrack.core.coverage import CoverageFilter
-
-    values: dict[Series, list[Any]] = {s: [] for s in series_}
+    """Each series' value per period, and the warnings of reported counts the records contradict."""
+    C, R, M = COOP, REGISTRATION, MEMBERSHIP
+    wanted = {s.metric for s in series_}
+    reported = [rc for rc in _reported(session, regency) if rc.metric in METRICS]
+    joined_years = {rc.year for rc in reported if rc.metric == "pkspkb.joined"}
+    extra = [dt.date(y, 12, 31) for y in joined_years] if wanted & {"pkspkb.joined", "pkspkb.members"} else []
+    days = _Days([p.as_of for p in periods_] + extra)
+    where = [in_regency(C.c.kecamatan_code, regency)] if regency else []
+    inactive = _inactive(session, days, where)
+    values: dict[Series, list[Any]] = {}
     warnings: list[str] = []
-    for p in periods_:
-        day = p.as_of
-        by_kind: dict[str, list[dict]] = {}
-        for s in series_:
-            if s.metric in METRICS:
-                a = targets_core.actual(session, s.metric, day.year, day, s.kind, s.base, s.regency)
-                values[s].append(a.value)
-                warnings += [w for w in a.warnings if w not in warnings]
-                continue
-            if s.kind not in by_kind:
-                f = CoverageFilter(as_of=day, regency=regency, kind=None if s.kind == ANY else s.kind)
-                by_kind[s.kind] = coverage.bpjs_status_by_kecamatan(session, f)
-            rows = [r for r in by_kind[s.kind] if s.kecamatan_code in (None, r["kecamatan_code"])]
-            values[s].append(percent(sum(r["enrolled"] for r in rows), sum(r["in_scope"] for r in rows)))
+
+    target_series = [s for s in series_ if s.metric in METRICS]
+    if target_series:
+        keys = [C.c.kind, C.c.base, func.substr(C.c.kecamatan_code, 1, 5)]
+        segments = {(s.kind, s.base, s.regency) for s in target_series} | {rc.segment for rc in reported}
+        groups: dict[str, dict[Group, list[int]]] = {}
+        direct: dict[str, dict[Segment, list[int]]] = {}
+        if "bpjs.registered_coops" in wanted:
+            groups["bpjs.registered_coops"] = _tally(
+                session,
+                days,
+                inactive,
+                R.join(C, C.c.id == R.c.coop_id),
+                days.bucket(R.c.registered_on),
+                days.bucket(R.c.deregistered_on),
+                keys,
+                where,
+                coop=C.c.id,
+                subject=C.c.id,
+                multi=_more_than_once(R.c.coop_id, REGISTRATION),
+            ).result()
+        if "bpjs.enrolled_people" in wanted:
+            groups["bpjs.enrolled_people"], direct["bpjs.enrolled_people"] = _enrolled_people(
+                session, days, inactive, keys, where, segments
+            )
+        if wanted & {"pkspkb.joined", "pkspkb.members"}:
+            multi = _more_than_once(M.c.coop_id, MEMBERSHIP)
+            source = M.join(C, C.c.id == M.c.coop_id)
+            a = days.bucket(M.c.joined_on)
+            for metric, b in (
+                ("pkspkb.joined", days.next_year(M.c.joined_on)),
+                ("pkspkb.members", days.bucket(M.c.left_on)),
+            ):
+                if metric == "pkspkb.members" and metric not in wanted:
+                    continue
+                groups[metric] = _tally(
+                    session, days, inactive, source, a, b, keys, where, coop=C.c.id, subject=C.c.id, multi=multi
+                ).result()
+        records = _Records(days, groups, direct, reported)
+        for s in target_series:
+            values[s] = []
+            for p in periods_:
+                value, said_ = records.actual(s.metric, p.as_of, (s.kind, s.base, s.regency))
+                values[s].append(value)
+                warnings += [w for w in said_ if w not in warnings]
+
+    coverage_series = [s for s in series_ if s.metric not in METRICS]
+    if coverage_series:
+        by_kecamatan = any(s.kecamatan_code for s in coverage_series)
+        keys = [C.c.kind, C.c.kecamatan_code] if by_kecamatan else [C.c.kind]
+        in_scope, enrolled = _coverage(session, days, inactive, keys, where)
+        # every day's sums per kind, per kecamatan and over all, from the groups' figures
+        n = days.n
+        totals: dict[tuple[str, str | None], tuple[list[int], list[int]]] = {}
+        for figures, j in ((in_scope, 0), (enrolled, 1)):
+            for g, per_day in figures.items():
+                keys_of = {(ANY, None), (g[0], None)} | ({(ANY, g[-1])} if by_kecamatan else set())
+                for key in keys_of:
+                    sums = totals.setdefault(key, ([0] * n, [0] * n))[j]
+                    for i, v in enumerate(per_day):
+                        sums[i] += v
+        for s in coverage_series:
+            scope_sum, enrolled_sum = totals.get((s.kind, s.kecamatan_code), ([0] * n, [0] * n))
+            values[s] = [percent(enrolled_sum[days.index[p.as_of]], scope_sum[days.index[p.as_of]]) for p in periods_]
     return values, warnings
