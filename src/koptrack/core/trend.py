@@ -19,7 +19,7 @@ on that day, reported counts standing in exactly as there (the 2020 PKS-PKB figu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +32,8 @@ from koptrack.core.coverage import scoped
 from koptrack.domain import validate
 from koptrack.domain.vocab import ANY, COOP_KINDS, METRICS, ROLES
 from koptrack.errors import ValidationError
-from koptrack.i18n import N_, _
-from koptrack.report import percent
+from koptrack.i18n import N_, _, pgettext
+from koptrack.report import Col, Record, Section, Tone, View, pct, percent
 from koptrack.store.tables import (
     COOP,
     ENGAGEMENT,
@@ -72,7 +72,6 @@ EVERY_WORDS = {
 }
 # Without `every`: the year-ends before the last year, then each month of the last year.
 AUTO = "auto"
-COVERAGE_LABEL = N_("BPJS coverage")
 
 
 def parse_every(value: object) -> str:
@@ -164,6 +163,33 @@ def periods(start: dt.date, end: dt.date, every: str, *, today: dt.date | None =
     return out
 
 
+def parse_start(value: object, field: str = "from") -> dt.date | None:
+    """`--from`: a year (`2021`: its first day), a month (`2021-03`, `03/2021`), or a date."""
+    return _parse_bound(value, field, end=False)
+
+
+def parse_end(value: object, field: str = "to") -> dt.date | None:
+    """`--to`: a year (`2021`: its last day), a month (`2021-03`: its last day), or a date."""
+    return _parse_bound(value, field, end=True)
+
+
+def _parse_bound(value: object, field: str, *, end: bool) -> dt.date | None:
+    s = "" if value is None else str(value).strip()
+    if not s:
+        return None
+    if s.isdigit() and len(s) == 4:
+        y = validate.parse_year(s, field)
+        return dt.date(y, 12, 31) if end else dt.date(y, 1, 1)
+    for sep in ("-", "/", "."):
+        parts = s.split(sep)
+        if len(parts) == 2 and all(p.isdigit() for p in parts):
+            year, month = (parts[0], parts[1]) if len(parts[0]) == 4 else (parts[1], parts[0])
+            if len(year) == 4 and 1 <= int(month) <= 12:
+                y = validate.parse_year(year, field)
+                return _month_end(y, int(month)) if end else dt.date(y, int(month), 1)
+    return validate.parse_date(s, field)
+
+
 def first_year(session: Session, regency: object = None) -> int | None:
     """The earliest year of a BPJS registration or enrollment, a PKS-PKB membership, a target
     or a reported count (of the regency, for the targets and counts): where a default trend
@@ -227,6 +253,7 @@ class Trend:
     values: dict[Series, list[Any]]
     targets: dict[Series, list[int | None]]
     warnings: list[str] = field(default_factory=list)
+    reported: bool = False  # a reported count stands in one of the figures
 
     def rows(self) -> list[dict]:
         """The tidy series: one row per series and period (series after series, periods in
@@ -319,12 +346,12 @@ def compute(
     wanted = parse_metrics(metrics)
     ps = periods(start, end, every, today=today)
     series_, goals = plan(session, ps, reg, wanted)
-    values, warnings = _values(session, series_, ps, reg)
+    values, warnings, reported_used = _values(session, series_, ps, reg)
     target_values = {
         s: [goals.get((p.as_of.year, s.metric, s.kind, s.base, s.regency)) if s.metric in METRICS else None for p in ps]
         for s in series_
     }
-    return Trend(ps, series_, values, target_values, warnings)
+    return Trend(ps, series_, values, target_values, warnings, reported_used)
 
 
 def series(
@@ -763,12 +790,13 @@ class _Records:
         """Named PKS-PKB joins of the whole year (active cooperatives at its end)."""
         return self.named("pkspkb.joined", seg)[self.days.index[dt.date(year, 12, 31)]]
 
-    def actual(self, metric: str, day: dt.date, seg: Segment) -> tuple[int, list[str]]:
-        """targets.actual(metric, day.year, day, *seg): the value and its warnings."""
+    def actual(self, metric: str, day: dt.date, seg: Segment) -> tuple[int, list[str], bool]:
+        """targets.actual(metric, day.year, day, *seg): the value, its warnings, and whether a
+        reported count stands in it."""
         from koptrack.core.coops import said
 
         i = self.days.index[day]
-        value = self.named(metric, seg)[i]
+        value = records = self.named(metric, seg)[i]
         warnings: list[str] = []
         counted: list[_Reported] = []
 
@@ -802,7 +830,7 @@ class _Records:
                 if rc.metric == "pkspkb.joined" and rc.year <= day.year and _within(rc, seg):
                     if not any(_covers(m, rc) for m in counted):
                         stand_in(rc, "pkspkb.joined")
-        return value, warnings
+        return value, warnings, value != records
 
 
 def _reported(session: Session, regency: str | None) -> list[_Reported]:
@@ -816,8 +844,9 @@ def _reported(session: Session, regency: str | None) -> list[_Reported]:
 
 def _values(
     session: Session, series_: list[Series], periods_: list[Period], regency: str | None
-) -> tuple[dict[Series, list[Any]], list[str]]:
-    """Each series' value per period, and the warnings of reported counts the records contradict."""
+) -> tuple[dict[Series, list[Any]], list[str], bool]:
+    """Each series' value per period, the warnings of reported counts the records contradict,
+    and whether a reported count stands in any figure."""
     C, R, M = COOP, REGISTRATION, MEMBERSHIP
     wanted = {s.metric for s in series_}
     reported = [rc for rc in _reported(session, regency) if rc.metric in METRICS]
@@ -828,6 +857,7 @@ def _values(
     inactive = _inactive(session, days, where)
     values: dict[Series, list[Any]] = {}
     warnings: list[str] = []
+    reported_used = False
 
     target_series = [s for s in series_ if s.metric in METRICS]
     if target_series:
@@ -870,8 +900,9 @@ def _values(
         for s in target_series:
             values[s] = []
             for p in periods_:
-                value, said_ = records.actual(s.metric, p.as_of, (s.kind, s.base, s.regency))
+                value, said_, stood_in = records.actual(s.metric, p.as_of, (s.kind, s.base, s.regency))
                 values[s].append(value)
+                reported_used |= stood_in
                 warnings += [w for w in said_ if w not in warnings]
 
     coverage_series = [s for s in series_ if s.metric not in METRICS]
@@ -892,4 +923,176 @@ def _values(
         for s in coverage_series:
             scope_sum, enrolled_sum = totals.get((s.kind, s.kecamatan_code), ([0] * n, [0] * n))
             values[s] = [percent(enrolled_sum[days.index[p.as_of]], scope_sum[days.index[p.as_of]]) for p in periods_]
-    return values, warnings
+    return values, warnings, reported_used
+
+
+# --- the report (koptrack trend) ----------------------------------------------------------------
+
+# --json and --csv: the tidy series, one row per period, metric and segment.
+TIDY_COLUMNS = [
+    Col("period", N_("Period")),
+    Col("as_of", N_("As of"), no_wrap=True),
+    Col("metric", N_("Metric")),
+    Col("segment", N_("Segment")),
+    Col("value", N_("Value"), "right"),
+    Col("target", N_("Target"), "right"),
+    Col("change", N_("Change"), "right"),
+]
+SPARK = "▁▂▃▄▅▆▇█"
+SPARK_PERIODS = 24  # a sparkline of the last 24 periods at most (two years of months)
+
+
+def sparkline(values: Any) -> str:
+    """`▁▂▄▇`: each value's height between the row's lowest and highest (a blank for none; all
+    at mid height when they are equal)."""
+    values = list(values)[-SPARK_PERIODS:]
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    top = len(SPARK) - 1
+    out = []
+    for v in values:
+        if v is None:
+            out.append(" ")
+        elif high == low:
+            out.append(SPARK[top // 2])
+        else:
+            out.append(SPARK[round((v - low) / (high - low) * top)])
+    return "".join(out)
+
+
+def period_title(p: Period) -> str:
+    """A period as a column header: `2021-03` / `Mar 2021`, `2021-Q1` / `TW1 2021`, `2021`."""
+    if p.every == "month":
+        if i18n.language() == "en":
+            return p.label
+        from babel.dates import format_date
+
+        return format_date(p.first, "MMM y", locale="id_ID")
+    if p.every == "quarter":
+        return _("{year}-Q{quarter}").format(year=p.first.year, quarter=(p.first.month - 1) // 3 + 1)
+    return p.label
+
+
+def _signed(value: Any) -> str:
+    """A change: `+3`, `-2`, `0`; `+1.5` (percentage points) for coverage."""
+    if value is None:
+        return ""
+    text = i18n.number(abs(value), 1 if isinstance(value, float) else None)
+    return ("+" if value > 0 else "-" if value < 0 else "") + text
+
+
+def _change_tone(value: Any) -> Tone | None:
+    return "good" if value and value > 0 else "warn" if value and value < 0 else None
+
+
+class _TargetLine(str):
+    """The label of a row of targets (shown dim)."""
+
+
+SECTION_TITLES = {
+    "targets": N_("The targets' figures"),
+    COVERAGE: N_("BPJS coverage by kind (enrolled / in scope)"),
+    COVERAGE_KECAMATAN: N_("BPJS coverage by kecamatan (enrolled / in scope)"),
+}
+TARGET_LINE = N_("target")
+REPORTED_NOTE = N_(
+    "reported count: a figure from an office report without names, standing in until named records exist"
+)
+
+
+def _measure(s: Series) -> str:
+    from koptrack.core.targets import METRIC_LABELS, segment_words
+
+    if s.metric == COVERAGE:
+        return pgettext("segment", "all") if s.kind == ANY else s.kind
+    if s.metric == COVERAGE_KECAMATAN:
+        return s.segment
+    label = _(METRIC_LABELS[s.metric])
+    if s.segment != "all":
+        label = _("{measure}: {segment}").format(measure=label, segment=segment_words(s.segment))
+    return label
+
+
+def _section(title: str, t: Trend, series_: list[Series], percentages: bool) -> Section:
+    n = len(t.periods)
+    value_fmt = pct if percentages else i18n.number
+    columns = [Col("measure", N_("Measure"), wrap=True, tone=lambda v: "muted" if isinstance(v, _TargetLine) else None)]
+    for i, p in enumerate(t.periods):
+        # at a narrow terminal the oldest periods make room first
+        columns.append(Col(f"p{i}", period_title(p), "right", fmt=value_fmt, drop=n - i - 1, no_wrap=True))
+    columns += [
+        Col("spark", N_("Trend"), fmt=sparkline, no_wrap=True),
+        Col("change", N_("Change"), "right", fmt=_signed, tone=_change_tone, no_wrap=True),
+    ]
+
+    def rows() -> Iterator[dict]:
+        for s in series_:
+            values = t.values[s]
+            row: dict[str, Any] = {"measure": _measure(s), "spark": values}
+            row |= {f"p{i}": v for i, v in enumerate(values)}
+            row["change"] = change(values[-2], values[-1]) if n > 1 else None
+            yield row
+            goals = t.targets[s]
+            if any(g is not None for g in goals):
+                line: dict[str, Any] = {"measure": _TargetLine("  " + _(TARGET_LINE))}
+                yield line | {f"p{i}": g for i, g in enumerate(goals)}
+
+    return Section(title, columns, rows(), empty=_("nothing to show"))
+
+
+def view(
+    session: Session,
+    *,
+    start: object = None,
+    end: object = None,
+    every: object = None,
+    regency: object = None,
+    metrics: list[str] | None = None,
+    fmt: str = "table",
+    today: dt.date | None = None,
+) -> View:
+    """`koptrack trend`: the figures per period (a table per kind of figure, with a sparkline,
+    the target lines and the change since the previous period); --json and --csv: the tidy
+    series. Without `start`: from the first year with data; without `end`: today."""
+    today = today or dt.date.today()
+    first, last = parse_start(start), parse_end(end)
+    if first is None:
+        first = default_range(session, regency, today=today)[0]
+        if last is not None and last < first:
+            first = dt.date(last.year, 1, 1)
+    t = compute(
+        session,
+        start=first,
+        end=last or today,
+        every=parse_every(every),
+        regency=regency,
+        metrics=metrics,
+        today=today,
+    )
+    ps = t.periods
+    span = (
+        period_title(ps[0])
+        if len(ps) == 1
+        else _("{first} to {last}").format(first=period_title(ps[0]), last=period_title(ps[-1]))
+    )
+    notes = [_(REPORTED_NOTE)] if t.reported else []
+    if fmt != "table":
+        title = _("Trend {span}, as of {day}").format(span=span, day=i18n.date_title(ps[-1].as_of))
+        return View([Section(title, TIDY_COLUMNS, t.rows())], warnings=t.warnings, notes=notes)
+    groups: dict[str, list[Series]] = {}
+    for s in t.series:
+        groups.setdefault("targets" if s.metric in METRICS else s.metric, []).append(s)
+    parts: list[Section | Record] = [
+        _section(
+            _("{what}, {span} (as of {day})").format(
+                what=_(SECTION_TITLES[key]), span=span, day=i18n.date_title(ps[-1].as_of)
+            ),
+            t,
+            members,
+            percentages=key != "targets",
+        )
+        for key, members in groups.items()
+    ]
+    return View(parts, warnings=t.warnings, notes=notes)

@@ -987,3 +987,16 @@ def reconcile(rec: Any, fmt: str = "table", *, workbook: bool = False) -> View:
             Section(_("Cooperative NPP"), RECONCILE_COOP_NPP_COLUMNS, rec.coop_npp),
         ] + [Section(_(RECONCILE_SHEETS[c]), RECONCILE_PEOPLE_COLUMNS[1:], people(c)) for c in CLASSES]
     return view
+
+
+# --- trend --------------------------------------------------------------------------------------
+
+
+def trend(session: Session, *, fmt: str = "table", **options: Any) -> View:
+    """Every figure per period (`koptrack trend`, built by core/trend.view): on the terminal a
+    table per kind of figure with a sparkline, the target lines and the change since the
+    previous period; for --json and --csv the tidy series (period, as_of, metric, segment,
+    value, target, change)."""
+    from koptrack.core import trend as trend_core
+
+    return trend_core.view(session, fmt=fmt, **options)
