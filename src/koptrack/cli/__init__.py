@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": ("koptrack.cli.export", "app", N_("Write data or a report to a file: CSV, JSON or Excel (xlsx).")),
     "kecamatan": ("koptrack.cli.kecamatan", "app", N_("The kecamatan (sub-districts) cooperatives are registered in.")),
     "db": ("koptrack.cli.db", "app", N_("Look after the database: backup, restore, check.")),
+    "trend": ("koptrack.cli.trend", "trend", N_("Figures over months, quarters or years, with their targets.")),
     "report": ("koptrack.cli.report", "report", N_("Write the year's report for the head of office, as PDF or...")),
     "config": ("koptrack.cli.config", "app", N_("Your own settings: the language, the database and the...")),
 }
