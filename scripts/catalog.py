@@ -195,7 +195,10 @@ def problems(lang: str, paths: list[str] | None = None) -> list[str]:
     template = extract()
     with po_path(lang).open("rb") as f:
         catalog = read_po(f, locale=lang)
+    wanted = {(m.id, m.context) for m in template if m.id}
     for (msgid, context), string in _parts().items():  # translations waiting to be merged
+        if (msgid, context) not in wanted:
+            continue  # a part's translation of a text the code no longer has
         have = catalog.get(msgid, context=context)
         if have is None:
             catalog.add(msgid, string, context=context)
