@@ -719,8 +719,8 @@ def _xlsx_writer() -> str:
     return "xlsxwriter" if importlib.util.find_spec("xlsxwriter") else "openpyxl"
 
 
-def _write_xlsx(path: Path, sections: list[Section], reveal: bool, engine: str | None = None) -> dict:
-    book: _Book = _XlsxWriterBook(path) if (engine or _xlsx_writer()) == "xlsxwriter" else _OpenpyxlBook(path)
+def _write_xlsx(path: Path, sections: list[Section], reveal: bool) -> dict:
+    book: _Book = _XlsxWriterBook(path) if _xlsx_writer() == "xlsxwriter" else _OpenpyxlBook(path)
     try:
         taken: set[str] = set()
         counts = {}
