@@ -232,9 +232,30 @@ def _rich_table(
         console.width = _total_width(need, visible)  # every column whole, past the window's edge
     if _total_width(need, visible) > console.width:
         need = [0] * len(columns)  # still too wide: Rich shares the width out, folding long values
+    else:
+        need = _headers_on_one_line(columns, visible, need, console.width)
     console.print(_table(columns, visible, need, shown_rows, footer if totals else None, title))
     _note_hidden([_(c.header) for i, c in enumerate(columns) if i not in visible and not c.bar], stderr)
     return n
+
+
+def _headers_on_one_line(columns: list[Col], visible: list[int], need: list[int], width: int) -> list[int]:
+    """Room left in the window widens the fixed columns whose header would wrap, the narrowest
+    first, so that `Joined (base karyawan)` reads on one line wherever it fits."""
+    from rich.cells import cell_len
+
+    need = list(need)
+    spare = width - _total_width(need, visible) - sum(8 for i in visible if columns[i].wrap)
+    wanted = sorted(
+        (cell_len(_(columns[i].header)) - need[i], i)
+        for i in visible
+        if not columns[i].wrap and not columns[i].bar and cell_len(_(columns[i].header)) > need[i]
+    )
+    for extra, i in wanted:
+        if extra <= spare:
+            need[i] += extra
+            spare -= extra
+    return need
 
 
 def _masker(reveal: bool) -> Callable[[dict], dict]:
