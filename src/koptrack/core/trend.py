@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Date, and_, case, func, literal, select
+from sqlalchemy import Date, and_, case, func, literal, not_, or_, select, union_all
 from sqlmodel import Session
 
 from koptrack import i18n
@@ -521,43 +521,75 @@ def _tally(
     days: _Days,
     inactive: dict[int, list[bool]],
     source: Any,
-    a: Any,
-    b: Any,
+    start: Any,
+    end: Any,
     keys: list[Any],
     where: list[Any],
     *,
     coop: Any,
     subject: Any,
-    multi: Any | None,
+    multi: tuple[Any, Any] | None,
+    b: Any = None,
     apart: list[tuple[Any, int, Group, int, int]] | None = None,
 ) -> _Acc:
     """Per group and day, the subjects (of one cooperative each: the cooperative itself, a
-    person in scope of it, an enrollment) with a row of `source` holding the day, through a
-    cooperative active that day; in one statement, the rows read once. `multi`: the condition
-    of the subjects with more than one row (each counted once a day however many of its rows
-    hold it). With `apart`, their rows are put there as (subject, coop_id, group, a, b) instead,
-    for the caller to count."""
-    acc = _Acc(days.n)
+    person in scope of it, an enrollment) with a row of `source` holding the day (from `start`,
+    until `end`: half-open), through a cooperative active that day. `coop` is the
+    cooperative's id column. `multi` (a column, and a query of its values found in more than
+    one row): the subjects whose rows are counted once a day however many of them hold it.
+    With `apart`, those rows are put there as (subject, coop_id, group, a, b) instead, for
+    the caller to count. `b`: the runs' end as an index of the days, in place of `end`'s.
+
+    Two statements. The rows holding every day (most of them) are counted per cooperative, in
+    the order the database reads them (no sorting); the others become runs of days, grouped.
+    """
+    n = days.n
+    acc = _Acc(n)
     in_inactive = coop.in_(select(INACTIVE.c.coop_id))
-    # 0: counted per group; 1: of a cooperative with a period of inactivity; 2: of a subject
-    # with more than one row
-    path = case((multi, 2), (in_inactive, 1), else_=0) if multi is not None else case((in_inactive, 1), else_=0)
+    a = days.bucket(start)
+    always = None
+    if b is None:
+        b = days.bucket(end)
+        always = and_(start <= literal(days.days[0], Date), or_(end.is_(None), end > literal(days.days[-1], Date)))
+        per_coop = (
+            select(coop.label("coop"), *[k.label(f"k{i}") for i, k in enumerate(keys)], func.count().label("n"))
+            .select_from(source)
+            .where(*where, always)
+            .group_by(coop)
+            .subquery("held")
+        )
+        ks = [per_coop.c[f"k{i}"] for i in range(len(keys))]
+        odd = case((per_coop.c.coop.in_(select(INACTIVE.c.coop_id)), per_coop.c.coop))
+        stmt = select(odd, *ks, func.sum(per_coop.c.n)).group_by(odd, *ks)
+        for row in session.connection().execute(stmt):
+            coop_id, held, total = row[0], tuple(row[1:-1]), int(row[-1])
+            _add(acc, held, [(0, n, total)], inactive.get(coop_id) if coop_id is not None else None)
+    # the other rows (and every row of a subject counted once, whose rows holding every day the
+    # count above has in it: taken back below): 0 counted per group; 1 of a cooperative with a
+    # period of inactivity; 2 of a subject with more than one row
+    rest_where = [*where] if always is None else [*where, not_(always)]
+    members = []
+    columns = [coop.label("coop"), subject.label("subject"), *[k.label(f"k{i}") for i, k in enumerate(keys)]]
+    if multi is None:
+        members.append(select(case((in_inactive, 1), else_=0).label("path"), *columns, a.label("a"), b.label("b")))
+        members[-1] = members[-1].select_from(source).where(*rest_where)
+    else:
+        column, values = multi
+        found = values.cte("more_than_once")
+        members.append(
+            select(case((in_inactive, 1), else_=0).label("path"), *columns, a.label("a"), b.label("b"))
+            .select_from(source)
+            .where(*rest_where, column.not_in(select(found.c[0])))
+        )
+        members.append(
+            select(literal(2).label("path"), *columns, a.label("a"), b.label("b"))
+            .select_from(source)
+            .where(*where, column.in_(select(found.c[0])))
+        )
     # every expression computed once a row: OFFSET 0 keeps the database from merging this
     # query into the one that groups its rows (and repeating the expressions there)
-    q = (
-        select(
-            path.label("path"),
-            coop.label("coop"),
-            subject.label("subject"),
-            *[k.label(f"k{i}") for i, k in enumerate(keys)],
-            a.label("a"),
-            b.label("b"),
-        )
-        .select_from(source)
-        .where(*where)
-        .offset(0)
-        .subquery("runs")
-    )
+    union = members[0] if len(members) == 1 else union_all(*members)
+    q = union.offset(0).subquery("runs")
     cols = [
         q.c.path,
         case((q.c.path > 0, q.c.coop)),
@@ -568,6 +600,7 @@ def _tally(
     ]
     stmt = select(*cols, func.count()).where(q.c.a < q.c.b).group_by(*cols)
     per: dict[tuple[Any, int], tuple[Group, list[tuple[int, int, int]]]] = {}
+    group: Group
     for row in session.connection().execute(stmt):
         kind, coop_id, subject_id = row[0], row[1], row[2]
         group = tuple(row[3:-3])
@@ -576,19 +609,22 @@ def _tally(
             acc.run(group, a_, b_, k)
         elif kind == 1:
             _add(acc, group, [(a_, b_, k)], inactive.get(coop_id))
-        elif apart is not None:
-            apart.extend([(subject_id, coop_id, group, a_, b_)] * k)
         else:
-            per.setdefault((subject_id, coop_id), (group, []))[1].append((a_, b_, k))
+            if always is not None and a_ == 0 and b_ == n:  # counted above
+                _add(acc, group, [(0, n, -k)], inactive.get(coop_id))
+            if apart is not None:
+                apart.extend([(subject_id, coop_id, group, a_, b_)] * k)
+            else:
+                per.setdefault((subject_id, coop_id), (group, []))[1].append((a_, b_, k))
     for (_s, coop_id), (group, runs) in per.items():
         _add(acc, group, _merged(runs), inactive.get(coop_id))
     return acc
 
 
-def _more_than_once(column: Any, table: Any) -> Any:
-    """`column` (of `table`'s rows) names a subject with more than one row: a subquery read once."""
+def _more_than_once(column: Any, table: Any) -> tuple[Any, Any]:
+    """`column` (of `table`'s rows), and a query of its values found in more than one row."""
     other = table.alias(f"{table.name}_again")
-    return column.in_(select(other.c[column.name]).group_by(other.c[column.name]).having(func.count() > 1))
+    return column, select(other.c[column.name]).group_by(other.c[column.name]).having(func.count() > 1)
 
 
 def _enrolled_people(
@@ -604,7 +640,6 @@ def _enrolled_people(
     enrollments holding the day are in one group; else once per segment (the second result)."""
     N, C = ENROLLMENT, COOP
     source = N.join(C, C.c.id == N.c.coop_id)
-    a, b = days.bucket(N.c.start_on), days.bucket(N.c.end_on)
     multi = _more_than_once(N.c.person_id, ENROLLMENT)
     rows_apart: list[tuple[Any, int, Group, int, int]] = []
     acc = _tally(
@@ -612,8 +647,8 @@ def _enrolled_people(
         days,
         inactive,
         source,
-        a,
-        b,
+        N.c.start_on,
+        N.c.end_on,
         keys,
         where,
         coop=C.c.id,
@@ -672,8 +707,8 @@ def _coverage(
         days,
         inactive,
         E.join(C, C.c.id == E.c.coop_id),
-        days.bucket(E.c.since),
-        days.bucket(E.c.until),
+        E.c.since,
+        E.c.until,
         keys,
         [*where, scope],
         coop=C.c.id,
@@ -699,8 +734,8 @@ def _coverage(
             E,
             and_(E.c.coop_id == N.c.coop_id, E.c.person_id == N.c.person_id, E.c.role.in_(ROLES)),
         ),
-        days.bucket(start),
-        days.bucket(end),
+        start,
+        end,
         keys,
         [*where, scope],
         coop=C.c.id,
@@ -871,8 +906,8 @@ def _values(
                 days,
                 inactive,
                 R.join(C, C.c.id == R.c.coop_id),
-                days.bucket(R.c.registered_on),
-                days.bucket(R.c.deregistered_on),
+                R.c.registered_on,
+                R.c.deregistered_on,
                 keys,
                 where,
                 coop=C.c.id,
@@ -886,15 +921,34 @@ def _values(
         if wanted & {"pkspkb.joined", "pkspkb.members"}:
             multi = _more_than_once(M.c.coop_id, MEMBERSHIP)
             source = M.join(C, C.c.id == M.c.coop_id)
-            a = days.bucket(M.c.joined_on)
-            for metric, b in (
-                ("pkspkb.joined", days.next_year(M.c.joined_on)),
-                ("pkspkb.members", days.bucket(M.c.left_on)),
-            ):
-                if metric == "pkspkb.members" and metric not in wanted:
-                    continue
-                groups[metric] = _tally(
-                    session, days, inactive, source, a, b, keys, where, coop=C.c.id, subject=C.c.id, multi=multi
+            # joins within the day's year: a run to the first day of a later year
+            groups["pkspkb.joined"] = _tally(
+                session,
+                days,
+                inactive,
+                source,
+                M.c.joined_on,
+                M.c.left_on,
+                keys,
+                where,
+                coop=C.c.id,
+                subject=C.c.id,
+                multi=multi,
+                b=days.next_year(M.c.joined_on),
+            ).result()
+            if "pkspkb.members" in wanted:
+                groups["pkspkb.members"] = _tally(
+                    session,
+                    days,
+                    inactive,
+                    source,
+                    M.c.joined_on,
+                    M.c.left_on,
+                    keys,
+                    where,
+                    coop=C.c.id,
+                    subject=C.c.id,
+                    multi=multi,
                 ).result()
         records = _Records(days, groups, direct, reported)
         for s in target_series:
