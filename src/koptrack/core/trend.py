@@ -579,7 +579,8 @@ def _tally(
         members.append(
             select(case((in_inactive, 1), else_=0).label("path"), *columns, a.label("a"), b.label("b"))
             .select_from(source)
-            .where(*rest_where, column.not_in(select(found.c[0])))
+            # NOT EXISTS, not NOT IN: PostgreSQL makes it an anti-join whatever the list's size
+            .where(*rest_where, ~select(found.c[0]).where(found.c[0] == column).exists())
         )
         members.append(
             select(literal(2).label("path"), *columns, a.label("a"), b.label("b"))
