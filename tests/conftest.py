@@ -2,12 +2,13 @@
 
 By default that is an SQLite file (KOPTRACK_DB) in a private folder beside the test's tmp_path
 (`<tmp_path>-db/koptrack.db`, so tmp_path itself starts empty): a copy, mode 0600, of one
-template that koptrack created and migrated once per session, so no test pays for the
-migrations. With KOPTRACK_TEST_DATABASE_URL set to a PostgreSQL server URL
-(`postgresql+psycopg://user@127.0.0.1:5432/postgres`), every test gets a fresh database on that
-server instead, cloned from a template migrated once, so the whole suite runs a second time on
-PostgreSQL. Tests marked `sqlite_only` check SQLite-specific promises (file modes, pragmas, the
-sqlite3 shell); they run in the SQLite pass and are reported as skipped in the PostgreSQL pass.
+template that koptrack created and migrated once per session (per pytest-xdist worker: the
+suite runs in parallel), so no test pays for the migrations. With KOPTRACK_TEST_DATABASE_URL set
+to a PostgreSQL server URL (`postgresql+psycopg://user@127.0.0.1:5432/postgres`), every test
+gets a fresh database on that server instead, cloned from a template migrated once (per worker),
+so the whole suite runs a second time on PostgreSQL. Tests marked `sqlite_only` check
+SQLite-specific promises (file modes, pragmas, the sqlite3 shell); they run in the SQLite pass
+and are reported as skipped in the PostgreSQL pass.
 
 Tests marked `new_db` (SQLite pass) get a KOPTRACK_DB path where nothing exists yet, so their
 first command that writes (or `store.open_engine`, which creates by default) creates and
@@ -30,6 +31,9 @@ from koptrack.cli import app
 
 PG_URL = os.environ.get("KOPTRACK_TEST_DATABASE_URL")
 ON_POSTGRES = bool(PG_URL)
+# The suite runs in parallel (pytest-xdist, addopts in pyproject.toml): this process is one of the
+# workers, each with its own tmp_path_factory folder, SQLite template and PostgreSQL template.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 # Tests that check what happens to a database koptrack has just created, kept on a path where
@@ -46,32 +50,122 @@ def pytest_configure(config):
         "new_db: KOPTRACK_DB does not exist when the test starts; its first write creates it "
         "(SQLite pass; the PostgreSQL pass clones its template as for every test)",
     )
+    config.addinivalue_line(
+        "markers",
+        "engine_free: opens no database; runs in the SQLite pass only, where KOPTRACK_DB names a file "
+        "that does not exist and must still not exist when the test ends",
+    )
+    if WORKER == "main":  # once, in the process that reports (a worker's UsageError is an INTERNALERROR)
+        _check_listed_tests()
+
+
+def _check_listed_tests() -> None:
+    """A renamed test must not lose its fresh database (or its place in one pass) silently."""
+    import ast
+
+    for file_name in sorted(ENGINE_FREE):
+        if not (Path(__file__).parent / file_name).exists():
+            raise pytest.UsageError(f"conftest.ENGINE_FREE names {file_name}, which does not exist")
+    defined: dict[str, set[str]] = {}
+    for names, listed in (("NEW_DB_TESTS", NEW_DB_TESTS), ("ENGINE_FREE_TESTS", ENGINE_FREE_TESTS)):
+        for file_name, test_name in sorted(listed):
+            if file_name not in defined:
+                path = Path(__file__).parent / file_name
+                tree = ast.parse(path.read_bytes()) if path.exists() else ast.Module(body=[], type_ignores=[])
+                defined[file_name] = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+            if test_name not in defined[file_name]:
+                raise pytest.UsageError(f"conftest.{names} names {file_name}::{test_name}, which does not exist")
 
 
 def pytest_collection_modifyitems(config, items):
-    new_db = pytest.mark.new_db
+    new_db, engine_free = pytest.mark.new_db, pytest.mark.engine_free
     for item in items:
-        if (item.path.name, getattr(item, "originalname", item.name)) in NEW_DB_TESTS:
+        key = (item.path.name, getattr(item, "originalname", item.name))
+        if key in NEW_DB_TESTS:
             item.add_marker(new_db)
-    # a renamed test must not lose its fresh database silently
-    for item in items:
-        module = getattr(item, "module", None)
-        for file_name, test_name in NEW_DB_TESTS:
-            if module is not None and item.path.name == file_name and not hasattr(module, test_name):
-                raise pytest.UsageError(f"conftest.NEW_DB_TESTS names {file_name}::{test_name}, which does not exist")
+        if item.path.name in ENGINE_FREE or key in ENGINE_FREE_TESTS:
+            item.add_marker(engine_free)
     if ON_POSTGRES:
         skip = pytest.mark.skip(reason="SQLite-specific; it runs in the SQLite pass")
         free = pytest.mark.skip(reason="touches no database: it runs in the SQLite pass")
         for item in items:
             if "sqlite_only" in item.keywords:
                 item.add_marker(skip)
-            elif item.path.name in ENGINE_FREE:
+            elif item.get_closest_marker("engine_free") is not None:
                 item.add_marker(free)
 
 
 # Modules that never open a database (pure parsing, periods, the CLI's start-up, documents): the
-# PostgreSQL pass would only repeat them (and clone a database for each).
-ENGINE_FREE = {"test_validate.py", "test_core_periods.py", "test_cli_lazy.py", "test_trust_doc.py"}
+# PostgreSQL pass would only repeat them (and clone a database for each). Marker `engine_free`.
+ENGINE_FREE = {
+    "test_validate.py",
+    "test_core_periods.py",
+    "test_cli_lazy.py",
+    "test_trust_doc.py",
+    "test_output.py",  # the JSON and refusal writers
+    "test_schema_models.py",  # migrates its own SQLite file in either pass
+    "test_terminal_stream.py",  # long tables and the pager
+}
+
+# Tests of other modules that open no database either (help texts, usage errors, completion of
+# fixed lists, pure functions, file writers, the settings, the catalog, data files), as (file
+# name, test function name): a PostgreSQL pass with log_connections=on saw no connection to their
+# database. Not here however much they look like it: tests that check PostgreSQL's own answer
+# without opening the test's database (test_db_maintenance's pg_dump hint, test_upgrade's
+# empty_db, test_bench_smoke's own database).
+ENGINE_FREE_TESTS = {
+    ("test_cli_coop.py", "test_commands_that_print_people_offer_show_nik"),
+    ("test_cli_coop.py", "test_commands_without_people_have_no_show_nik"),
+    ("test_completion.py", "test_commands_options_and_fixed_lists"),
+    ("test_completion.py", "test_no_database_completes_nothing_and_prints_no_error"),
+    ("test_core_bpjs.py", "test_default_category_follows_the_role"),
+    ("test_core_bpjs.py", "test_nik_helper_builds_what_the_validator_reads"),
+    ("test_core_targets.py", "test_met_whenever_the_value_reaches_the_target"),
+    ("test_core_targets.py", "test_missed_once_the_year_is_over"),
+    ("test_core_targets.py", "test_on_track_or_behind_by_the_share_of_the_year_gone"),
+    ("test_core_targets.py", "test_pending_before_the_year_begins"),
+    ("test_core_targets.py", "test_the_day_before_the_year_ends_is_not_yet_missed"),
+    ("test_core_targets.py", "test_the_first_day_counts_as_gone_and_a_leap_year_has_366_days"),
+    ("test_i18n.py", "test_a_broken_config_file_is_one_error_line"),
+    ("test_i18n.py", "test_click_speaks_indonesian"),
+    ("test_i18n.py", "test_config_set_db_is_used"),
+    ("test_i18n.py", "test_config_set_show_unset"),
+    ("test_i18n.py", "test_every_text_has_an_indonesian_translation_none_fuzzy_none_stale"),
+    ("test_i18n.py", "test_lang_anywhere_and_a_wrong_one_refused"),
+    ("test_i18n.py", "test_language_names"),
+    ("test_i18n.py", "test_numbers_and_dates_in_both_languages"),
+    ("test_i18n.py", "test_order_option_environment_config_locale"),
+    ("test_i18n.py", "test_placeholders_are_kept_in_every_translation"),
+    ("test_i18n.py", "test_the_locale_decides_when_nothing_else_does"),
+    ("test_i18n.py", "test_the_shipped_mo_file_is_compiled_from_the_po_file"),
+    ("test_office_rules.py", "test_help_examples_use_made_up_cooperatives"),
+    ("test_readme.py", "test_readme_column_tables_match_the_importer"),
+    ("test_regions_jabar.py", "test_aliases_are_the_other_lists_spellings"),
+    ("test_regions_jabar.py", "test_an_alias_never_hides_another_kecamatans_own_name"),
+    ("test_regions_jabar.py", "test_every_code_and_name_is_permendagri_72_2019s"),
+    ("test_regions_jabar.py", "test_karawang_is_the_seeds_karawang"),
+    ("test_regions_jabar.py", "test_the_extract_names_its_repository_commit_file_and_regulation"),
+    ("test_regions_jabar.py", "test_the_file_holds_the_27_regencies_and_their_kecamatan"),
+    ("test_seed.py", "test_each_bad_entry_is_named"),
+    ("test_store.py", "test_a_database_url_koptrack_cannot_open_is_one_error"),
+    ("test_store.py", "test_an_unreachable_database_is_one_clear_line"),
+    ("test_store.py", "test_help_and_version_do_not_load_database_code"),
+    ("test_store.py", "test_schema_head_constant_is_alembics_head"),
+    ("test_store.py", "test_schema_head_is_the_one_head_of_the_shipped_migrations"),
+    ("test_store.py", "test_the_real_entry_point_shows_help_without_database_code"),
+    ("test_trust_files.py", "test_a_folder_one_may_not_write_in_is_one_error"),
+    ("test_trust_files.py", "test_a_full_disk_is_one_error_and_leaves_nothing"),
+    ("test_trust_files.py", "test_an_older_koptrack_s_hidden_copies_are_removed_once_an_hour_old"),
+    ("test_trust_files.py", "test_leftovers_of_dead_runs_are_removed_and_live_ones_kept"),
+    ("test_trust_files.py", "test_open_private_commits_on_close_and_never_overwrites_without_force"),
+    ("test_trust_files.py", "test_open_private_leaves_the_target_as_it_was_on_failure"),
+    ("test_trust_files.py", "test_open_private_never_writes_the_file_being_read"),
+    ("test_trust_privacy.py", "test_a_usage_error_masks_a_nik_it_echoes"),
+    ("test_trust_privacy.py", "test_neutralise_also_sees_a_formula_behind_blanks"),
+    ("test_trust_privacy.py", "test_no_neutralised_text_starts_a_formula"),
+    ("test_trust_privacy.py", "test_scrub_keeps_dates_times_and_small_numbers"),
+    ("test_trust_privacy.py", "test_scrub_masks_every_nik_or_kpj_shaped_number_wherever_it_stands"),
+}
 
 
 def pytest_report_header(config):
@@ -94,8 +188,10 @@ def _pg_url(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def _pg_template():
-    """A database with koptrack's schema, migrated once, to clone for every test."""
-    name = f"kt_template_{uuid.uuid4().hex[:8]}"
+    """A database with koptrack's schema, migrated once, to clone for every test. Each
+    pytest-xdist worker has its own (named after it: gw0, gw1, or `main` without workers) and
+    drops it at its end, whichever worker ends first."""
+    name = f"kt_template_{WORKER}_{uuid.uuid4().hex[:8]}"
     admin = _admin_engine()
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
@@ -138,10 +234,16 @@ def _private_db(request, tmp_path, tmp_path_factory, monkeypatch):
         # beside tmp_path, not in it: tests may expect tmp_path to hold only what they made there
         folder = tmp_path_factory.mktemp(f"{tmp_path.name}-db", numbered=False)
         db = folder / "koptrack.db"
-        if request.node.get_closest_marker("new_db") is None:
+        engine_free = request.node.get_closest_marker("engine_free") is not None
+        if request.node.get_closest_marker("new_db") is None and not engine_free:
             _private_copy(request.getfixturevalue("_sqlite_template"), db)
         monkeypatch.setenv("KOPTRACK_DB", str(db))
         yield db
+        if engine_free and db.exists():
+            pytest.fail(
+                "marked engine_free (conftest.ENGINE_FREE or ENGINE_FREE_TESTS) but created KOPTRACK_DB: "
+                "it opens a database, so it belongs in the PostgreSQL pass too"
+            )
         return
     template = request.getfixturevalue("_pg_template")
     name = f"kt_{uuid.uuid4().hex[:12]}"

@@ -5,6 +5,7 @@ server's user and time. Runs in the PostgreSQL pass."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import uuid
@@ -28,6 +29,27 @@ regions:
 """
 
 
+@contextlib.contextmanager
+def _server_wide_turn():
+    """Roles belong to the whole server, not to the test's database: two pytest-xdist workers
+    running the script's first CREATE ROLE koptrack_office at the same moment would collide
+    (a unique violation, not the duplicate_object the script expects), so they take turns, by an
+    advisory lock in the database every worker connects to (advisory locks are per database)."""
+    from conftest import PG_URL
+
+    key = "hashtext('koptrack tests: deploy/postgres-roles.sql')"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({key})")
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({key})")
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture
 def roles(cli, db_path, tmp_path):
     """An office role mapped to Karawang (32.15) by the owner, an office role mapped to nothing,
@@ -39,12 +61,13 @@ def roles(cli, db_path, tmp_path):
     owner = create_engine(db_path, isolation_level="AUTOCOMMIT")
     suffix = uuid.uuid4().hex[:8]
     office, unmapped, province = f"office_{suffix}", f"unmapped_{suffix}", f"province_{suffix}"
-    raw = owner.raw_connection()  # the script as psql -f would run it: no parameter parsing
-    try:
-        raw.cursor().execute(ROLES_SQL.read_text())
-        raw.commit()
-    finally:
-        raw.close()
+    with _server_wide_turn():
+        raw = owner.raw_connection()  # the script as psql -f would run it: no parameter parsing
+        try:
+            raw.cursor().execute(ROLES_SQL.read_text())
+            raw.commit()
+        finally:
+            raw.close()
     with owner.connect() as conn:
         for role in (office, unmapped):
             conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN IN ROLE koptrack_office')
