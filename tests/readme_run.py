@@ -117,7 +117,8 @@ def run_readme(text: str, home: Path, lang: str = "en", width: int = 120) -> str
     return "".join(pieces)
 
 
-TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?\b")
+# the clock's time as English (2026-11-25T16:03:42) and Indonesian (25/11/2026 16:03:42) write it
+TIMESTAMP = re.compile(r"\b(\d{4}-\d\d-\d\d|\d\d/\d\d/\d{4})[ T]\d\d:\d\d(:\d\d)?\b")
 
 
 def normalised(text: str) -> list[str]:
