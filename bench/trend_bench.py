@@ -11,7 +11,7 @@ The database is bench/run.py's (bench/generate.py at the tier and shape, made on
 workdir: `<workdir>/<tier>-<shape>.db`). Each command runs in its own process, `--repeat`
 times, medians reported, with the peak resident memory and the CPU time (user + system) of the
 process: on a shared machine the CPU time moves less than the wall time. With --out, the
-section between this script's markers in that document is replaced (added at the end the first
+section between this script's markers (one per tier and shape) in that document is replaced (added at the end the first
 time); the rest of the document is kept.
 """
 
@@ -37,8 +37,16 @@ FIRST, LAST = "2021-01-01", "2021-12-31"
 MONTH_ENDS = [(dt.date(2021, m + 1, 1) - dt.timedelta(days=1)).isoformat() if m < 12 else LAST for m in range(1, 13)]
 TARGET_METRICS = "bpjs.registered_coops,bpjs.enrolled_people,pkspkb.joined,pkspkb.members"
 GOAL = 3.0
-BEGIN = "<!-- bench/trend_bench.py -->"
-END = "<!-- end of bench/trend_bench.py -->"
+
+
+def begin_marker(tier: str, shape: str) -> str:
+    return f"<!-- bench/trend_bench.py: tier {tier}, shape {shape} -->"
+
+
+def end_marker(tier: str, shape: str) -> str:
+    return f"<!-- end of bench/trend_bench.py: tier {tier}, shape {shape} -->"
+
+
 # The command, whether or not cli.COMMANDS lists `trend` yet.
 RUN_TREND = (
     "import sys\n"
@@ -146,8 +154,8 @@ def load() -> str:
 
 def render(tier: str, shape: str, repeat: int, rows: list[dict], counts: dict, before: str, after: str) -> str:
     lines = [
-        BEGIN,
-        "## Trend: every figure over twelve months (issue 17 item 1)",
+        begin_marker(tier, shape),
+        f"## Trend: every figure over twelve months, tier {tier}, shape {shape} (issue 17 item 1)",
         "",
         f"Measured {dt.datetime.now():%Y-%m-%d %H:%M} on {run.machine()}; load average {before} before the "
         f"runs and {after} after (the machine is shared: other sessions' tests and benchmarks ran too). "
@@ -185,16 +193,17 @@ def render(tier: str, shape: str, repeat: int, rows: list[dict], counts: dict, b
         "```bash",
         f"python bench/trend_bench.py --tier {tier} --shape {shape} --repeat {repeat}",
         "```",
-        END,
+        end_marker(tier, shape),
     ]
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
+def write_section(path: Path, section: str, tier: str, shape: str) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
+    begin, end = begin_marker(tier, shape), end_marker(tier, shape)
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         text = head + section + tail
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
@@ -215,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, counts = bench(args.tier, args.shape, args.repeat, args.workdir, not args.no_per_period)
     section = render(args.tier, args.shape, args.repeat, rows, counts, before, load())
     if args.out:
-        write_section(args.out, section)
+        write_section(args.out, section, args.tier, args.shape)
     print(section)
     return 0
 

@@ -69,8 +69,10 @@ def day_by_day(session, t: trend.Trend, regency: str | None = None) -> dict:
     return out
 
 
-def check_against_the_days(session, start: dt.date, end: dt.date, every: str, regency: str | None = None) -> int:
-    t = trend.compute(session, start=start, end=end, every=every, regency=regency)
+def check_against_the_days(
+    session, start: dt.date, end: dt.date, every: str, regency: str | None = None, metrics: list[str] | None = None
+) -> int:
+    t = trend.compute(session, start=start, end=end, every=every, regency=regency, metrics=metrics)
     expected = day_by_day(session, t, regency)
     for s in t.series:
         assert t.values[s] == expected[(s.metric, s.segment)], (s.metric, s.segment, every)
@@ -392,6 +394,8 @@ def test_every_figure_is_the_days_own_on_an_office(office, every):
     with store.session_scope(office) as s:
         assert check_against_the_days(s, D(2019, 1, 1), D(2022, 2, 15), every) > 3
         check_against_the_days(s, D(2020, 12, 1), D(2021, 12, 31), every, "32.15")
+        # no segment asked for but every cooperative: the rows are not grouped at all
+        check_against_the_days(s, D(2021, 1, 1), D(2022, 2, 15), every, metrics=["bpjs.enrolled_people"])
 
 
 def test_a_period_counts_what_holds_on_its_last_day(office):

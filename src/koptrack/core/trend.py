@@ -455,31 +455,17 @@ class _Acc:
         return out
 
 
-def _runs(session: Session, source: Any, a: Any, b: Any, keys: list[Any], where: list[Any], *, count: bool = True):
-    """Rows of `source` as (keys..., a, b, how many), runs grouped (with `count` False: each
-    row as (keys..., a, b))."""
-    inner = select(*[k.label(f"k{i}") for i, k in enumerate(keys)], a.label("a"), b.label("b"))
-    inner_q = inner.select_from(source).where(*where).subquery("runs")
-    cols = [inner_q.c[f"k{i}"] for i in range(len(keys))] + [inner_q.c.a, inner_q.c.b]
-    stmt = select(*cols, func.count()).where(inner_q.c.a < inner_q.c.b).group_by(*cols) if count else select(*cols)
-    if not count:
-        stmt = stmt.where(inner_q.c.a < inner_q.c.b)
-    return session.connection().execute(stmt)
-
-
 def _inactive(session: Session, days: _Days, where: list[Any]) -> dict[int, list[bool]]:
     """Cooperatives inactive on one of the days: per day, whether active."""
     Q, C = INACTIVE, COOP
+    q = (
+        select(Q.c.coop_id.label("coop"), days.bucket(Q.c.since).label("a"), days.bucket(Q.c.until).label("b"))
+        .select_from(Q.join(C, C.c.id == Q.c.coop_id))
+        .where(*where)
+        .subquery("inactive")
+    )
     out: dict[int, list[bool]] = {}
-    for coop_id, a, b in _runs(
-        session,
-        Q.join(C, C.c.id == Q.c.coop_id),
-        days.bucket(Q.c.since),
-        days.bucket(Q.c.until),
-        [C.c.id],
-        where,
-        count=False,
-    ):
+    for coop_id, a, b in session.connection().execute(select(q.c.coop, q.c.a, q.c.b).where(q.c.a < q.c.b)):
         active = out.setdefault(coop_id, [True] * days.n)
         for i in range(a, b):
             active[i] = False
@@ -635,6 +621,7 @@ def _enrolled_people(
     keys: list[Any],
     where: list[Any],
     segments: Iterable[Segment],
+    full: Any,
 ) -> tuple[dict[Group, list[int]], dict[Segment, list[int]]]:
     """People with an enrollment holding the day through an active cooperative, per group and
     day. A person enrolled more than once counts once a day: in their group when all the
@@ -682,10 +669,10 @@ def _enrolled_people(
     for seg in segments:
         counts = [0] * days.n
         for (i, gs), k in combos.items():
-            if any(_holds(seg, g) for g in gs):
+            if any(_holds(seg, full(g)) for g in gs):
                 counts[i] += k
         direct[seg] = counts
-    return acc.result(), direct
+    return {full(g): figures for g, figures in acc.result().items()}, direct
 
 
 def _holds(seg: Segment, group: Group) -> bool:
@@ -897,48 +884,66 @@ def _values(
 
     target_series = [s for s in series_ if s.metric in METRICS]
     if target_series:
-        keys = [C.c.kind, C.c.base, func.substr(C.c.kecamatan_code, 1, 5)]
-        segments = {(s.kind, s.base, s.regency) for s in target_series} | {rc.segment for rc in reported}
+        # the segments each metric is asked for: its series', and those of the reported counts
+        # that may stand in it (a reported PKS-PKB join stands in the members too)
+        needed: dict[str, set[Segment]] = {m: set() for m in METRICS}
+        for s in target_series:
+            needed[s.metric].add((s.kind, s.base, s.regency))
+        for rc in reported:
+            needed[rc.metric].add(rc.segment)
+        needed["pkspkb.joined"] |= {rc.segment for rc in reported if rc.metric == "pkspkb.joined"}
         groups: dict[str, dict[Group, list[int]]] = {}
         direct: dict[str, dict[Segment, list[int]]] = {}
+
+        def grouped(metric: str) -> tuple[list[Any], Any]:
+            """The columns a metric's rows are grouped by (only the kind, base or regency one of
+            its segments asks for), and a function giving a group as (kind, base, regency)."""
+            columns = [C.c.kind, C.c.base, func.substr(C.c.kecamatan_code, 1, 5)]
+            used = [any(seg[i] != ANY for seg in needed[metric]) for i in range(3)]
+            keys = [c for c, u in zip(columns, used, strict=True) if u]
+
+            def full(group: Group) -> Group:
+                values = iter(group)
+                return tuple(next(values) if u else ANY for u in used)
+
+            return keys, full
+
+        def tallied(acc: _Acc, full: Any) -> dict[Group, list[int]]:
+            return {full(g): figures for g, figures in acc.result().items()}
+
         if "bpjs.registered_coops" in wanted:
-            groups["bpjs.registered_coops"] = _tally(
-                session,
-                days,
-                inactive,
-                R.join(C, C.c.id == R.c.coop_id),
-                R.c.registered_on,
-                R.c.deregistered_on,
-                keys,
-                where,
-                coop=C.c.id,
-                subject=C.c.id,
-                multi=_more_than_once(R.c.coop_id, REGISTRATION),
-            ).result()
+            keys, full = grouped("bpjs.registered_coops")
+            groups["bpjs.registered_coops"] = tallied(
+                _tally(
+                    session,
+                    days,
+                    inactive,
+                    R.join(C, C.c.id == R.c.coop_id),
+                    R.c.registered_on,
+                    R.c.deregistered_on,
+                    keys,
+                    where,
+                    coop=C.c.id,
+                    subject=C.c.id,
+                    multi=_more_than_once(R.c.coop_id, REGISTRATION),
+                ),
+                full,
+            )
         if "bpjs.enrolled_people" in wanted:
+            keys, full = grouped("bpjs.enrolled_people")
             groups["bpjs.enrolled_people"], direct["bpjs.enrolled_people"] = _enrolled_people(
-                session, days, inactive, keys, where, segments
+                session, days, inactive, keys, where, needed["bpjs.enrolled_people"], full
             )
         if wanted & {"pkspkb.joined", "pkspkb.members"}:
             multi = _more_than_once(M.c.coop_id, MEMBERSHIP)
             source = M.join(C, C.c.id == M.c.coop_id)
-            # joins within the day's year: a run to the first day of a later year
-            groups["pkspkb.joined"] = _tally(
-                session,
-                days,
-                inactive,
-                source,
-                M.c.joined_on,
-                M.c.left_on,
-                keys,
-                where,
-                coop=C.c.id,
-                subject=C.c.id,
-                multi=multi,
-                b=days.next_year(M.c.joined_on),
-            ).result()
-            if "pkspkb.members" in wanted:
-                groups["pkspkb.members"] = _tally(
+            for metric in ("pkspkb.joined", "pkspkb.members"):
+                if metric == "pkspkb.members" and metric not in wanted:
+                    continue
+                keys, full = grouped(metric)
+                # joins count within the day's year: a run to the first day of a later year
+                b = days.next_year(M.c.joined_on) if metric == "pkspkb.joined" else None
+                acc = _tally(
                     session,
                     days,
                     inactive,
@@ -950,7 +955,9 @@ def _values(
                     coop=C.c.id,
                     subject=C.c.id,
                     multi=multi,
-                ).result()
+                    b=b,
+                )
+                groups[metric] = tallied(acc, full)
         records = _Records(days, groups, direct, reported)
         for s in target_series:
             values[s] = []
@@ -962,16 +969,18 @@ def _values(
 
     coverage_series = [s for s in series_ if s.metric not in METRICS]
     if coverage_series:
+        # grouped by kind and by kecamatan, as far as the series ask for them
+        by_kind = any(s.metric == COVERAGE for s in coverage_series)
         by_kecamatan = any(s.kecamatan_code for s in coverage_series)
-        keys = [C.c.kind, C.c.kecamatan_code] if by_kecamatan else [C.c.kind]
+        keys = [C.c.kind] * by_kind + [C.c.kecamatan_code] * by_kecamatan
         in_scope, enrolled = _coverage(session, days, inactive, keys, where)
-        # every day's sums per kind, per kecamatan and over all, from the groups' figures
+        # every day's sums over all, per kind and per kecamatan, from the groups' figures
         n = days.n
         totals: dict[tuple[str, str | None], tuple[list[int], list[int]]] = {}
         for figures, j in ((in_scope, 0), (enrolled, 1)):
             for g, per_day in figures.items():
-                keys_of = {(ANY, None), (g[0], None)} | ({(ANY, g[-1])} if by_kecamatan else set())
-                for key in keys_of:
+                kind, kecamatan = (g[0] if by_kind else ANY), (g[-1] if by_kecamatan else None)
+                for key in {(ANY, None), (kind, None), (ANY, kecamatan)}:
                     sums = totals.setdefault(key, ([0] * n, [0] * n))[j]
                     for i, v in enumerate(per_day):
                         sums[i] += v
