@@ -47,14 +47,6 @@ def end_marker(tier: str, shape: str) -> str:
     return f"<!-- end of bench/trend_bench.py: tier {tier}, shape {shape} -->"
 
 
-# The command, whether or not cli.COMMANDS lists `trend` yet.
-RUN_TREND = (
-    "import sys\n"
-    "from koptrack import cli\n"
-    "cli.COMMANDS.setdefault('trend', ('koptrack.cli.trend', 'trend', 'Figures over months, quarters or years.'))\n"
-    "sys.argv[0] = 'koptrack'\n"
-    "cli.main()\n"
-)
 WRAPPER = (
     "import json, resource, subprocess, sys, time\n"
     "t = time.perf_counter()\n"
@@ -90,7 +82,7 @@ def repeated(cmds: list[list[str]], repeat: int, env: dict) -> dict:
 
 
 def trend_cmd(db: str, *args: str) -> list[str]:
-    return [sys.executable, "-c", RUN_TREND, "--db", db, "trend", *args]
+    return run.koptrack_cmd(db, "trend", *args)
 
 
 def trend_sql(db: str, metrics: list[str] | None) -> list[str]:

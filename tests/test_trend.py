@@ -28,18 +28,7 @@ import generate  # noqa: E402
 from conftest import refused  # noqa: E402
 
 D = dt.date
-TREND = ("koptrack.cli.trend", "trend", "Figures over months, quarters or years, with their targets.")
 KEYS = ["period", "as_of", "metric", "segment", "value", "target", "change"]
-
-
-@pytest.fixture
-def kt(cli, monkeypatch):
-    """The command line with `koptrack trend` in it (cli.COMMANDS; added here if not yet there)."""
-    from koptrack import cli as cli_module
-
-    if "trend" not in cli_module.COMMANDS:
-        monkeypatch.setitem(cli_module.COMMANDS, "trend", TREND)
-    return cli
 
 
 # --- the oracle: each period's figures from the day's own functions -----------------------------
@@ -83,7 +72,7 @@ def as_of(row: dict) -> str:
     return row["as_of"] if isinstance(row["as_of"], str) else row["as_of"].isoformat()
 
 
-def check_cli_against_the_days_reports(kt, db: str, rows: list[dict], regency: str | None = None) -> None:
+def check_cli_against_the_days_reports(cli, db: str, rows: list[dict], regency: str | None = None) -> None:
     """The trend's rows (--json) against `targets YEAR --as-of DAY` and `bpjs status --by
     kecamatan --as-of DAY` (and the per-cooperative status for the kinds) on each period's day."""
     by = {(r["metric"], r["segment"], as_of(r)): r for r in rows}
@@ -91,12 +80,12 @@ def check_cli_against_the_days_reports(kt, db: str, rows: list[dict], regency: s
     days = sorted({as_of(r) for r in rows})
     checked = 0
     for day in days:
-        for t in kt.json("--db", db, "targets", day[:4], "--as-of", day, *reg):
+        for t in cli.json("--db", db, "targets", day[:4], "--as-of", day, *reg):
             r = by[(t["metric"], targets_core.segment_label(t["kind"], t["base"], t["regency"]), day)]
             assert (r["value"], r["target"]) == (t["actual"], t["target"]), (day, t)
             checked += 1
         listed = set()
-        for k in kt.json("--db", db, "bpjs", "status", "--by", "kecamatan", "--as-of", day, *reg):
+        for k in cli.json("--db", db, "bpjs", "status", "--by", "kecamatan", "--as-of", day, *reg):
             segment = f"{k['kecamatan']} ({k['kecamatan_code']})"
             assert by[("bpjs.coverage_kecamatan", segment, day)]["value"] == k["coverage"], (day, segment)
             listed.add(segment)
@@ -104,7 +93,7 @@ def check_cli_against_the_days_reports(kt, db: str, rows: list[dict], regency: s
         for (metric, segment, d), r in by.items():
             if metric == "bpjs.coverage_kecamatan" and d == day and segment not in listed:
                 assert r["value"] is None, (day, segment)  # no active cooperative that day
-        per_coop = kt.json("--db", db, "bpjs", "status", "--as-of", day, *reg)
+        per_coop = cli.json("--db", db, "bpjs", "status", "--as-of", day, *reg)
         for kind in ("ksp", "produsen", "konsumen", "pemasaran", "jasa", None):
             of_kind = [c for c in per_coop if kind in (None, c["kind"])]
             expected = percent(sum(c["enrolled"] for c in of_kind), sum(c["in_scope"] for c in of_kind))
@@ -328,14 +317,14 @@ def test_every_figure_is_the_days_own_on_a_generated_office(generated, regency):
 
 
 @pytest.mark.sqlite_only
-def test_the_trends_json_is_what_targets_and_bpjs_status_give_each_day(kt, generated):
-    rows = kt.json("--db", generated, "trend", "--from", "2020-06", "--to", "2022-03", "--every", "quarter")
+def test_the_trends_json_is_what_targets_and_bpjs_status_give_each_day(cli, generated):
+    rows = cli.json("--db", generated, "trend", "--from", "2020-06", "--to", "2022-03", "--every", "quarter")
     assert rows and list(rows[0]) == KEYS
-    check_cli_against_the_days_reports(kt, generated, rows)
-    rows = kt.json(
+    check_cli_against_the_days_reports(cli, generated, rows)
+    rows = cli.json(
         "--db", generated, "trend", "--from", "2019", "--to", "2022", "--every", "tahun", "--regency", "32.15"
     )
-    check_cli_against_the_days_reports(kt, generated, rows, "32.15")
+    check_cli_against_the_days_reports(cli, generated, rows, "32.15")
 
 
 # --- an office built with koptrack's own functions (SQLite and PostgreSQL) --------------------
@@ -486,26 +475,26 @@ def test_the_sparkline_spans_the_rows_lowest_to_highest():
 # --- the command ---------------------------------------------------------------------------------
 
 
-def test_the_table_shows_figures_sparklines_target_lines_and_changes(kt, office):
-    out = kt("trend", "--from", "2020", "--to", "2021", "--every", "year", "--metric", "pkspkb.members").stdout
+def test_the_table_shows_figures_sparklines_target_lines_and_changes(cli, office):
+    out = cli("trend", "--from", "2020", "--to", "2021", "--every", "year", "--metric", "pkspkb.members").stdout
     assert "coops in PKS-PKB" in out and "target" in out and "21" in out
     assert any(ch in out for ch in trend.SPARK)
     assert "2020" in out and "2021" in out and "Change" in out
 
 
-def test_csv_and_json_give_the_tidy_series(kt, office):
-    csv_out = kt("trend", "--every", "year", "--from", "2020", "--to", "2021", "--csv").stdout.splitlines()
+def test_csv_and_json_give_the_tidy_series(cli, office):
+    csv_out = cli("trend", "--every", "year", "--from", "2020", "--to", "2021", "--csv").stdout.splitlines()
     assert csv_out[0] == ",".join(KEYS)
-    rows = kt.json("trend", "--every", "year", "--from", "2020", "--to", "2021", "--metric", "pkspkb.members")
+    rows = cli.json("trend", "--every", "year", "--from", "2020", "--to", "2021", "--metric", "pkspkb.members")
     assert {r["metric"] for r in rows} == {"pkspkb.members"} and rows[0]["as_of"] == "2020-12-31"
 
 
-def test_indonesian_month_names_and_words_for_the_periods_length(kt, office, monkeypatch):
+def test_indonesian_month_names_and_words_for_the_periods_length(cli, office, monkeypatch):
     monkeypatch.setenv("KOPTRACK_LANG", "id")
     args = ["--from", "2021-01", "--to", "2021-03", "--every", "bulan", "--metric", "pkspkb.members"]
-    out = kt("trend", *args).stdout
+    out = cli("trend", *args).stdout
     assert "Jan 2021" in out and "Mar 2021" in out and "Indikator" in out
-    rows = kt.json("trend", "--from", "2021", "--to", "2021", "--every", "triwulan", "--metric", "pkspkb.members")
+    rows = cli.json("trend", "--from", "2021", "--to", "2021", "--every", "triwulan", "--metric", "pkspkb.members")
     assert [r["period"] for r in rows][:4] == ["2021-Q1", "2021-Q2", "2021-Q3", "2021-Q4"]  # --json: English
 
 
@@ -520,6 +509,6 @@ def test_indonesian_month_names_and_words_for_the_periods_length(kt, office, mon
         (["--regency", "99.99"], "regency '99.99'"),
     ],
 )
-def test_bad_input_is_one_error_line(kt, office, args, field):
-    err = refused(kt("trend", *args, ok=False))
+def test_bad_input_is_one_error_line(cli, office, args, field):
+    err = refused(cli("trend", *args, ok=False))
     assert field in err
