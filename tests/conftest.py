@@ -88,11 +88,19 @@ def pytest_collection_modifyitems(config, items):
     if ON_POSTGRES:
         skip = pytest.mark.skip(reason="SQLite-specific; it runs in the SQLite pass")
         free = pytest.mark.skip(reason="touches no database: it runs in the SQLite pass")
+        rendering = pytest.mark.skip(reason="checks language and layout, not the database: the SQLite pass")
         for item in items:
             if "sqlite_only" in item.keywords:
                 item.add_marker(skip)
             elif item.get_closest_marker("engine_free") is not None:
                 item.add_marker(free)
+            elif item.path.name in RENDERING:
+                item.add_marker(rendering)
+
+
+# Modules that check what people read (the language, the layout at 80 columns, shell completion)
+# on a small office: the database under them is the SQLite pass's; the PostgreSQL pass skips them.
+RENDERING = {"test_i18n.py", "test_widths.py", "test_completion.py"}
 
 
 # Modules that never open a database (pure parsing, periods, the CLI's start-up, documents): the
