@@ -20,6 +20,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import sqlite3
 import sys
 from pathlib import Path
@@ -105,6 +106,13 @@ def write_list(db: Path, out: Path, rows: int, seed: int = 15) -> dict:
     return made
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far (each measurement's
+    wrapper and the command it ran)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tier", default="district", choices=list(generate.TIERS))
@@ -138,14 +146,20 @@ def main(argv: list[str] | None = None) -> int:
             dst.close()
 
         load = os.getloadavg()[0]
+        cpu = [_children_cpu()]
         floor = run.repeated(["sqlite3", str(floor_db), f".read {script}"], args.repeat, env, before=fresh)
+        cpu.append(_children_cpu())
         kop = run.repeated(
             run.koptrack_cmd(str(db), "bpjs", "reconcile", str(data), "--as-of", AS_OF), args.repeat, env
         )
-        # the machine may be shared: the load beside each measurement says how far to trust it
+        cpu.append(_children_cpu())
+        # The machine may be shared: the load beside each measurement says how far to trust it,
+        # and the CPU time each side used (user + system, a run's mean) is what the load inflates least.
+        floor_cpu, kop_cpu = ((cpu[i + 1] - cpu[i]) / args.repeat for i in (0, 1))
         print(
-            f"{rows:,} rows: koptrack {kop['s']:.2f} s, floor {floor['s']:.2f} s, peak {kop['mb']:.0f} MB; "
-            f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after",
+            f"{rows:,} rows: koptrack {kop['s']:.2f} s ({kop_cpu:.2f} s CPU), floor {floor['s']:.2f} s "
+            f"({floor_cpu:.2f} s CPU), peak {kop['mb']:.0f} MB; load average {load:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after",
             file=sys.stderr,
         )
         results.append({"rows": rows, "koptrack_s": kop["s"], "floor_s": floor["s"], "mb": kop["mb"]})

@@ -1173,37 +1173,12 @@ def _match(
         rec.per_coop.setdefault(coop_id, Counter())[cls] += n
         rec.counts[cls] = rec.counts.get(cls, 0) + n
 
-    # Declared people the list does not name at all (most of a large database): one INSERT, no
-    # pass through Python; `_settle_absent` keeps them for the cooperatives the list speaks for.
     active_coop = exists().where(A.c.coop_id == N.c.coop_id)
     # the list names the person: a row with their NIK, or a row without a NIK with the KPJ
     listed: Any = exists().where(L.c.pid == N.c.person_id, L.c.nik.is_not(None))
     if kpj_only:
         listed = or_(listed, and_(N.c.kpj.is_not(None), exists().where(L.c.kpj == N.c.kpj, L.c.nik.is_(None))))
     in_two = exists().where(X.c.pid == N.c.person_id, X.c.coops > 1)
-    absent = (
-        select(
-            (-N.c.id).label("seq"),
-            literal(ABSENT).label("class"),
-            N.c.coop_id,
-            C.c.name,
-            P.c.nik,
-            N.c.kpj,
-            P.c.name.label("person_name"),
-            N.c.start_on,
-            literal("absent from the list").label("detail"),
-            N.c.person_id,
-            N.c.id.label("enrollment_id"),
-        )
-        .select_from(N.join(P, P.c.id == N.c.person_id).join(C, C.c.id == N.c.coop_id))
-        .where(running, N.c.coop_id.in_(select(F.c.coop_id)), not_(listed), not_(in_two))
-    )
-    absent_cols = ("seq", "class", "coop_id", "coop", "nik", "kpj", "name", "start_on", "detail", "person_id")
-    conn.execute(RESULT.insert().from_select([*absent_cols, "enrollment_id"], absent))
-    per_class = select(RESULT.c.coop_id, func.count()).where(RESULT.c["class"] == ABSENT).group_by(RESULT.c.coop_id)
-    for coop_id, n in conn.execute(per_class):
-        rec.per_coop.setdefault(coop_id, Counter())[ABSENT] += n
-        rec.counts[ABSENT] = rec.counts.get(ABSENT, 0) + n
 
     # The rest, person by person: their list rows, then their enrollments running on the day.
     # They are the people of the list's rows, those enrolled through two cooperatives, and those
@@ -1310,6 +1285,44 @@ def _match(
     if group:
         _decide(group, rec, out, day, in_filter, covered, has_npp, narrowed)
     out.flush()
+    bulk_insert(conn, COVERED, ("coop_id",), [(c,) for c in sorted(covered)])
+    _analyze(conn, COVERED)
+
+    # Declared people the list does not name at all (most of a large database), in the
+    # cooperatives the list speaks for: one INSERT, no pass through Python.
+    absent = (
+        select(
+            (-N.c.id).label("seq"),
+            literal("not_active").label("class"),
+            N.c.coop_id,
+            C.c.name,
+            P.c.nik,
+            N.c.kpj,
+            P.c.name.label("person_name"),
+            N.c.start_on,
+            literal("absent from the list").label("detail"),
+            N.c.person_id,
+            N.c.id.label("enrollment_id"),
+        )
+        .select_from(N.join(P, P.c.id == N.c.person_id).join(C, C.c.id == N.c.coop_id))
+        .where(
+            running,
+            N.c.coop_id.in_(select(COVERED.c.coop_id)),
+            N.c.coop_id.in_(select(F.c.coop_id)),
+            not_(listed),
+            not_(in_two),
+        )
+    )
+    absent_cols = ("seq", "class", "coop_id", "coop", "nik", "kpj", "name", "start_on", "detail", "person_id")
+    conn.execute(RESULT.insert().from_select([*absent_cols, "enrollment_id"], absent))
+    per_coop = (
+        select(RESULT.c.coop_id, func.count())
+        .where(RESULT.c["class"] == "not_active", RESULT.c.seq < 0)
+        .group_by(RESULT.c.coop_id)
+    )
+    for coop_id, n in conn.execute(per_coop):
+        rec.per_coop.setdefault(coop_id, Counter())["not_active"] += n
+        rec.counts["not_active"] += n
     _settle_absent(conn, rec, covered)
     rec.coop_npp = [
         {
@@ -1324,8 +1337,9 @@ def _match(
 
 
 def _settle_absent(conn: Any, rec: Reconciliation, covered: set[int]) -> None:
-    """People declared and absent from the list are `not_active` where the list speaks for their
-    cooperative (it names its NPP or some of its people); elsewhere the list says nothing of them."""
+    """People the pass found declared and absent from the list are `not_active` where the list
+    speaks for their cooperative (it names its NPP or some of its people, `covered`, also in the
+    temporary table); elsewhere the list says nothing of them."""
     R = RESULT
     rec.counts.pop(ABSENT, None)
     for coop_id in list(rec.per_coop):
@@ -1336,7 +1350,6 @@ def _settle_absent(conn: Any, rec: Reconciliation, covered: set[int]) -> None:
             rec.counts["not_active"] += n
         if not any(counts.values()):
             del rec.per_coop[coop_id]
-    bulk_insert(conn, COVERED, ("coop_id",), [(c,) for c in sorted(covered)])
     conn.execute(
         R.update()
         .where(R.c["class"] == ABSENT, R.c.coop_id.in_(select(COVERED.c.coop_id)))
