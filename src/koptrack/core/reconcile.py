@@ -434,7 +434,8 @@ class _Reader:
         self.caches: dict[str, dict[str, Any]] = {f: {} for f in self.FIELDS}
         # a repeating column's cell as read (unstripped) -> its value in a good row
         self.seen: dict[str, dict[Any, Any]] = {f: {} for f in self.REPEATING}
-        self.npps: set[str] = set()  # the NPPs the list names
+        self.named: set[int | None] = set()  # the cooperatives whose NPPs the list names
+        self.good_npps: set[str] = set()  # NPPs seen in their form
         self.kpj_only = False  # a row without a NIK was read
         self.nik_regions: set[str] = set()
         self.nik_births: set[str] = set()
@@ -497,12 +498,12 @@ class _Reader:
             return False
         columns = list(zip(*cells, strict=False))  # a row may hold more cells than are read
         blank = ("",) * n
-        nik_c, kpj_c, name_c, *repeating = (columns[i] if i >= 0 else blank for i in self.index)
-        if any(None in c for c in (nik_c, kpj_c, name_c, *repeating)):
-            return False  # an empty cell of a workbook
+        nik_c, kpj_c, name_c, npp_c, *repeating = (columns[i] if i >= 0 else blank for i in self.index)
+        # Every cell is text (io.readers): a test of a column's cells joined is the test of each.
         niks = list(filter(None, nik_c))
         if niks:
-            if set(map(len, niks)) != {16} or not all(map(str.isdigit, niks)) or not all(map(str.isascii, niks)):
+            joined = "".join(niks)
+            if set(map(len, niks)) != {16} or not joined.isdigit() or not joined.isascii():
                 return False
             if "0000" in set(map(itemgetter(slice(12, 16)), niks)):
                 return False
@@ -524,31 +525,50 @@ class _Reader:
                 regions |= new_regions
                 births |= new_births
         kpjs = list(filter(None, kpj_c))
-        if kpjs and (set(map(len, kpjs)) != {11} or not all(map(str.isdigit, kpjs)) or not all(map(str.isascii, kpjs))):
-            return False
+        if kpjs:
+            joined = "".join(kpjs)
+            if set(map(len, kpjs)) != {11} or not joined.isdigit() or not joined.isascii():
+                return False
         if len(niks) < n and len(kpjs) < n and any(not a and not b for a, b in zip(nik_c, kpj_c, strict=True)):
             return False
-        if not all(map(str.isascii, name_c)) or not all(map(str.isprintable, name_c)):
+        joined = "".join(name_c)
+        if not joined.isascii() or not joined.isprintable():
             return False
-        names = list(map(" ".join, map(str.split, name_c)))
+        # a name's spaces as `check` leaves them: one between words (printable ASCII: no other space)
+        joined = "\0".join(name_c)
+        if "  " in joined or " \0" in joined or "\0 " in joined or joined.startswith(" ") or joined.endswith(" "):
+            names: Iterable[str] = list(map(" ".join, map(str.split, name_c)))
+        else:
+            names = name_c
         if max(map(len, names)) > 200:
             names = [v[:200] for v in names]
-        values: list[list[Any]] = []
-        npp_c = repeating[0]
-        npps = list(filter(None, npp_c))
-        if not npps or (  # NPPs already in their form (8 capitals or digits), as validate.parse_npp takes them
-            set(map(len, npps)) == {8}
-            and all(map(str.isalnum, npps))
-            and all(map(str.isascii, npps))
-            and all(map(str.__eq__, npps, map(str.upper, npps)))
+        # NPPs already in their form (8 capitals or digits), as validate.parse_npp takes them
+        good, distinct = self.good_npps, set(npp_c)
+        distinct.discard("")
+        new = distinct - good
+        if not new or (
+            set(map(len, new)) == {8}
+            and (joined := "".join(new)).isalnum()
+            and joined.isascii()
+            and joined == joined.upper()
         ):
-            values.append([v or None for v in npp_c])
-        for f, column in zip(self.REPEATING[len(values) :], repeating[len(values) :], strict=True):
+            if len(good) + len(new) > _CACHE_MAX:
+                good.clear()
+                new = distinct
+            good |= new
+            npp_v: list[Any] = [v or None for v in npp_c]
+        else:
+            got = self._distinct("npp", npp_c)
+            if got is None:
+                return False
+            npp_v = list(map(got.__getitem__, npp_c))
+        values: list[list[Any]] = []
+        for f, column in zip(self.REPEATING[1:], repeating, strict=True):
             got = self._distinct(f, column)
             if got is None:
                 return False
             values.append(list(map(got.__getitem__, column)))
-        npp_v, tmt_v, end_v, status_v, progs_v, cat_v = values
+        tmt_v, end_v, status_v, progs_v, cat_v = values
         if end_v.count(None) < n and any(e is not None and e < t for e, t in zip(end_v, tmt_v, strict=True)):
             return False
         day = self.day
@@ -557,7 +577,7 @@ class _Reader:
             for t, e, st in zip(tmt_v, end_v, status_v, strict=True)
         ]
         coops = list(map(self.npp_map.get, npp_v)) if self.has_npp else [self.fixed] * n
-        self.npps.update(filter(None, npp_v))
+        self.named.update(coops)
         if len(niks) < n:
             self.kpj_only = True
         nik_v = [v or None for v in nik_c]
@@ -618,7 +638,7 @@ class _Reader:
         regions, births = self.nik_regions, self.nik_births
         batch = self.batch
         append = batch.append
-        add_npp = self.npps.add
+        add_named = self.named.add
         for line, values in chunk:
             if len(values) < width:
                 values = values + [""] * (width - len(values))
@@ -693,11 +713,10 @@ class _Reader:
             if end is not None and end < tmt:
                 self._slow(line, values)
                 continue
-            if npp is not None:
-                add_npp(npp)
             # active at BPJS on the day: begun, not ended, not nonaktif without an end date
             running = tmt <= day and (end > day if end is not None else status != "nonaktif")
             coop = fixed if coop_of is None else (coop_of(npp) if npp is not None else None)
+            add_named(coop)
             append((line, nik, kpj, name, npp, tmt, end, status, progs, cat, coop, 1 if running else 0))
             if len(batch) >= LOAD_BATCH:
                 self.flush()
@@ -707,13 +726,12 @@ class _Reader:
         row = self.check(line, values)
         if row is None:
             return
-        if row[4] is not None:
-            self.npps.add(row[4])
         if row[1] is None:
             self.kpj_only = True
         tmt, end, status, npp, day = row[5], row[6], row[7], row[4], self.day
         running = tmt <= day and (end > day if end is not None else status != "nonaktif")
         coop = self.fixed if not self.has_npp else (self.npp_map.get(npp) if npp is not None else None)
+        self.named.add(coop)
         row = (*row, coop, 1 if running else 0)
         for i, f in enumerate(self.REPEATING, start=3):
             j = self.index[i]
@@ -996,7 +1014,7 @@ def _reconcile(
             "the list has no NPP column: koptrack cannot tell whose participants they are",
             hint="for one cooperative's list, name it with --coop",
         )
-    _match(session, rec, f, has_npp=has_npp, npps=reader.npps, npp_map=npp_map, kpj_only=reader.kpj_only)
+    _match(session, rec, f, has_npp=has_npp, named=reader.named, kpj_only=reader.kpj_only)
     return rec
 
 
@@ -1035,8 +1053,7 @@ def _match(
     f: CoverageFilter,
     *,
     has_npp: bool,
-    npps: set[str],
-    npp_map: dict[str, int],
+    named: set[int | None],
     kpj_only: bool,
 ) -> None:
     """Every person's class. Set-based statements class most people: the list's people koptrack
@@ -1252,7 +1269,7 @@ def _match(
     # counts only for them, settled after it.
     covered: set[int] = {fixed} if fixed is not None else set()
     if fixed is None:
-        covered.update(npp_map[n] for n in npps if n in npp_map)
+        covered.update(c for c in named if c is not None)
     covered.update(c for (c,) in conn.execute(select(S.c.coop_id).distinct()))
     out = _Writer(conn, rec, recorded_npp)
     group: list[Side] = []
