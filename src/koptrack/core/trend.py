@@ -259,22 +259,22 @@ class Trend:
         """The tidy series: one row per series and period (series after series, periods in
         order); `change` is the value minus the previous period's (None for the first, or
         when either is None)."""
-        out = []
+        return list(self.iter_rows())
+
+    def iter_rows(self) -> Iterator[dict]:
+        """The rows of `rows()`, made one at a time (--json and --csv write them as they come)."""
         for s in self.series:
             values, goals = self.values[s], self.targets[s]
             for i, p in enumerate(self.periods):
-                out.append(
-                    {
-                        "period": p.label,
-                        "as_of": p.as_of,
-                        "metric": s.metric,
-                        "segment": s.segment,
-                        "value": values[i],
-                        "target": goals[i],
-                        "change": change(values[i - 1], values[i]) if i else None,
-                    }
-                )
-        return out
+                yield {
+                    "period": p.label,
+                    "as_of": p.as_of,
+                    "metric": s.metric,
+                    "segment": s.segment,
+                    "value": values[i],
+                    "target": goals[i],
+                    "change": change(values[i - 1], values[i]) if i else None,
+                }
 
 
 def change(before: Any, now: Any) -> Any:
@@ -1144,7 +1144,7 @@ def view(
     notes = [_(REPORTED_NOTE)] if t.reported else []
     if fmt != "table":
         title = _("Trend {span}, as of {day}").format(span=span, day=i18n.date_title(ps[-1].as_of))
-        return View([Section(title, TIDY_COLUMNS, t.rows())], warnings=t.warnings, notes=notes)
+        return View([Section(title, TIDY_COLUMNS, t.iter_rows())], warnings=t.warnings, notes=notes)
     groups: dict[str, list[Series]] = {}
     for s in t.series:
         groups.setdefault("targets" if s.metric in METRICS else s.metric, []).append(s)
