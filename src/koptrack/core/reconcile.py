@@ -1205,12 +1205,13 @@ def _match(
     pending = [select(L.c.pid).where(L.c.pid.is_not(None)), select(X.c.pid).where(X.c.coops > 1)]
     if kpj_only:
         pending.append(select(N.c.person_id).join(L, L.c.kpj == N.c.kpj).where(L.c.nik.is_(None)))
-    people = union(*pending).subquery("people")
+    candidates = union(*pending).subquery("candidates")
+    people = select(candidates.c.pid).except_(select(S.c.pid)).subquery("people")
     shown_row = exists().where(
         L.c.pid == people.c.pid, or_(L.c.coop_id.is_(None), L.c.coop_id.in_(select(F.c.coop_id)))
     )
     enrolled = exists().where(N.c.person_id == people.c.pid, running, exists().where(A.c.coop_id == N.c.coop_id))
-    to_pass = select(people.c.pid).where(or_(shown_row, enrolled)).except_(select(S.c.pid))
+    to_pass = select(people.c.pid).where(or_(shown_row, enrolled))
     conn.execute(PENDING.insert().from_select(["pid"], to_pass))
     _analyze(conn, PENDING)
     engaged = (
