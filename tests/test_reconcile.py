@@ -415,9 +415,8 @@ def test_the_same_list_in_other_forms_gives_the_same_classes(office, cli, tmp_pa
     rows[4][3] = NPP_A.lower()
     rows[8][2] = "WATI SUSANT\u00cf"  # not ASCII
     g = write_csv(tmp_path / "peserta-lain.csv", HEADER, rows)
-    for batch, chunk, first in ((20_000, 10_000, 100), (3, 2, 1), (1, 1, 2)):
+    for batch, first in ((20_000, 100), (3, 1), (1, 2)):
         monkeypatch.setattr(reconcile, "LOAD_BATCH", batch)
-        monkeypatch.setattr(reconcile, "PERSON_CHUNK", chunk)
         monkeypatch.setattr(reconcile, "FIRST_ROWS", first)  # a class's rows read in two queries
         for path in (f, g):
             doc = cli.json("bpjs", "reconcile", path)

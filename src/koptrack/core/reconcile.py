@@ -144,11 +144,10 @@ COOP_NPP = "coop_npp"  # a cooperative whose NPP in the list does not match its 
 BATCH = 5000
 FIRST_ROWS = 100  # rows of a class read by a first, cheaper query (the terminal shows 50)
 LOAD_BATCH = 20_000  # list rows per INSERT (executemany)
-PERSON_CHUNK = 10_000  # NIKs per query for their people
 
 _META = MetaData()
-# The list's rows, checked, with what the reading found: the row's cooperative (by its NPP),
-# whether it is active at BPJS on the day, and its person (by NIK; a row without a NIK by KPJ).
+# The list's rows, checked, with what the reading found: the row's cooperative (by its NPP) and
+# whether it is active at BPJS on the day.
 LIST = Table(
     "reconcile_list",
     _META,
@@ -164,7 +163,15 @@ LIST = Table(
     Column("category", String),
     Column("coop_id", Integer),
     Column("running", Integer),
+    prefixes=["TEMPORARY"],
+)
+# the list's rows whose person koptrack knows: by NIK (`by_nik`), or by KPJ for a row without one
+PIDS = Table(
+    "reconcile_pids",
+    _META,
+    Column("line", Integer, primary_key=True, autoincrement=False),
     Column("pid", Integer),
+    Column("by_nik", Integer),
     prefixes=["TEMPORARY"],
 )
 IN_FILTER = Table(
@@ -426,11 +433,9 @@ class _Reader:
         # the row's cooperative: its NPP's (`npp_map`), or `fixed` for a list without an NPP column
         self.npp_map, self.fixed, self.has_npp = npp_map, fixed, "npp" in mapping
         self.day = self.store.date(day)  # as the dates are held
-        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self.index = tuple(mapping.get(f, -1) for f in self.FIELDS)
         self.width = max(self.index) + 1
-        self.batch: list[tuple] = []  # rows checked row by row, their person not yet found
-        self.ready: list[tuple] = []  # rows with their person
+        self.batch: list[tuple] = []
         self.caches: dict[str, dict[str, Any]] = {f: {} for f in self.FIELDS}
         # a repeating column's cell as read (unstripped) -> its value in a good row
         self.seen: dict[str, dict[Any, Any]] = {f: {} for f in self.REPEATING}
@@ -580,11 +585,10 @@ class _Reader:
         self.named.update(coops)
         if len(niks) < n:
             self.kpj_only = True
-        nik_v = [v or None for v in nik_c]
-        self.ready.extend(
+        self.batch.extend(
             zip(
                 lines,
-                nik_v,
+                [v or None for v in nik_c],
                 [v or None for v in kpj_c],
                 [v or None for v in names],
                 npp_v,
@@ -595,11 +599,10 @@ class _Reader:
                 cat_v,
                 coops,
                 running,
-                map(self.people(niks).get, nik_v),
                 strict=True,
             )
         )
-        if len(self.ready) >= LOAD_BATCH:
+        if len(self.batch) >= LOAD_BATCH:
             self.flush()
         return True
 
@@ -800,34 +803,10 @@ class _Reader:
             return None
         return (line, nik, kpj, name, out["npp"], tmt, end, out["status"], out["programmes"], out["category"])
 
-    def people(self, niks: list[str]) -> dict[str | None, int]:
-        """NIK -> person id, for the NIKs koptrack knows (a query per PERSON_CHUNK NIKs)."""
-        pids: dict[str | None, int] = {}
-        cur = self.conn.connection.cursor()  # the driver's own: thousands of values, no per-value work
-        try:
-            for chunk in range(0, len(niks), PERSON_CHUNK):
-                part = niks[chunk : chunk + PERSON_CHUNK]
-                if self.conn.dialect.name == "postgresql":
-                    cur.execute(f"SELECT nik, id FROM {PERSON.name} WHERE nik = ANY(%s)", (part,))
-                else:
-                    marks = ", ".join([self.mark] * len(part))
-                    cur.execute(f"SELECT nik, id FROM {PERSON.name} WHERE nik IN ({marks})", part)
-                pids.update(cur.fetchall())
-        finally:
-            cur.close()
-        return pids
-
     def flush(self) -> None:
-        """The rows read into the temporary table: those checked by column with their person,
-        those checked row by row given theirs here (by NIK)."""
-        rows = self.ready
-        if self.batch:
-            get = self.people([r[1] for r in self.batch if r[1] is not None]).get
-            rows.extend((*r, get(r[1])) for r in self.batch)
-            self.batch.clear()
         cols = ("line", "nik", "kpj", "name", "npp", "tmt", "end_on", "status", "programmes", "category")
-        bulk_insert(self.conn, LIST, (*cols, "coop_id", "running", "pid"), rows)
-        rows.clear()
+        bulk_insert(self.conn, LIST, (*cols, "coop_id", "running"), self.batch)
+        self.batch.clear()
 
 
 def _duplicates(conn: Any, sink: ErrorSink) -> int:
@@ -1063,7 +1042,7 @@ def _match(
     conn = session.connection()
     day = f.as_of
     L, N, P, E, C, R = LIST, ENROLLMENT, PERSON, ENGAGEMENT, COOP, REGISTRATION
-    A, S, F, X = ACTIVE, SIMPLE, IN_FILTER, MULTI
+    A, S, F, X, Q = ACTIVE, SIMPLE, IN_FILTER, MULTI, PIDS
     conn.execute(F.insert().from_select(["coop_id"], select(C.c.id).where(*f.where())))
     conn.execute(A.insert().from_select(["coop_id"], select(C.c.id).where(*CoverageFilter(as_of=day).where())))
     rec.coop_names = {i: n for i, n in conn.execute(select(C.c.id, C.c.name).join(F, F.c.coop_id == C.c.id))}
@@ -1071,10 +1050,15 @@ def _match(
     recorded_npp = _RecordedNpp(conn, day)
     fixed = f.coop_id if not has_npp else None
     narrowed = any(v not in (None, "any") for v in (f.coop_id, f.kecamatan_code, f.regency))
-    if kpj_only:  # a row without a NIK: its person by a KPJ koptrack has recorded
+    # Each row's person: by NIK, or for a row without a NIK by a KPJ koptrack has recorded.
+    by_nik = select(L.c.line, P.c.id, literal(1)).join(P, P.c.nik == L.c.nik)
+    conn.execute(Q.insert().from_select(["line", "pid", "by_nik"], by_nik))
+    if kpj_only:
         by_kpj = select(N.c.person_id).where(N.c.kpj == L.c.kpj).order_by(N.c.start_on.desc()).limit(1)
-        conn.execute(L.update().where(L.c.nik.is_(None)).values(pid=by_kpj.scalar_subquery()))
-    conn.exec_driver_sql("CREATE INDEX reconcile_list_pid ON reconcile_list (pid, nik) WHERE pid IS NOT NULL")
+        rows = select(L.c.line, by_kpj.scalar_subquery().label("pid")).where(L.c.nik.is_(None)).subquery()
+        by_kpj_rows = select(rows.c.line, rows.c.pid, literal(0)).where(rows.c.pid.is_not(None))
+        conn.execute(Q.insert().from_select(["line", "pid", "by_nik"], by_kpj_rows))
+    conn.exec_driver_sql("CREATE INDEX reconcile_pids_pid ON reconcile_pids (pid, by_nik)")
     running = active_on(N.c.start_on, N.c.end_on, day)
     multi = (
         select(N.c.person_id, func.count(N.c.coop_id.distinct()))
@@ -1083,13 +1067,13 @@ def _match(
         .having(func.count() > 1)
     )
     conn.execute(X.insert().from_select(["pid", "coops"], multi))
-    _analyze(conn, F, A, X)
+    _analyze(conn, F, A, X, Q)
 
     # The confirmed people the database can class alone: the only row of a known person (by
     # NIK), active at BPJS, and their only enrollment running, in an active cooperative, the
     # row's, agreeing in everything `_differences` compares (a name that differs in more than
     # letter case is left to it).
-    L2 = LIST.alias("l2")
+    Q2 = PIDS.alias("q2")
     agree = and_(
         or_(L.c.kpj.is_(None), func.coalesce(N.c.kpj, "") == "", L.c.kpj == N.c.kpj),
         or_(
@@ -1103,14 +1087,13 @@ def _match(
         or_(L.c.category.is_(None), L.c.category == N.c.category),
     )
     simple = (
-        select(L.c.pid, L.c.line, N.c.id, N.c.coop_id)
-        .select_from(L.join(N, N.c.person_id == L.c.pid).join(P, P.c.id == L.c.pid))
+        select(Q.c.pid, Q.c.line, N.c.id, N.c.coop_id)
+        .select_from(Q.join(L, L.c.line == Q.c.line).join(N, N.c.person_id == Q.c.pid).join(P, P.c.id == Q.c.pid))
         .where(
-            L.c.pid.is_not(None),
-            L.c.nik.is_not(None),
+            Q.c.by_nik == 1,
             L.c.running == 1,
-            not_(exists().where(X.c.pid == L.c.pid)),
-            not_(exists().where(L2.c.pid == L.c.pid, L2.c.line != L.c.line)),
+            not_(exists().where(X.c.pid == Q.c.pid)),
+            not_(exists().where(Q2.c.pid == Q.c.pid, Q2.c.line != Q.c.line)),
             running,
             exists().where(A.c.coop_id == N.c.coop_id),
             N.c.coop_id == L.c.coop_id if has_npp else true(),
@@ -1150,7 +1133,7 @@ def _match(
     )
     in_shown = L.c.coop_id.in_(select(F.c.coop_id))
     shown_coop = in_shown if narrowed else or_(in_shown, L.c.coop_id.is_(None))
-    unknown = and_(L.c.pid.is_(None), L.c.running == 1, shown_coop)
+    unknown = and_(L.c.running == 1, shown_coop, not_(exists().where(Q.c.line == L.c.line)))
     rec.lazy["not_on_roster"] = (
         select(
             (literal(UNKNOWN_SEQ) + L.c.line).label("seq"),
@@ -1192,7 +1175,7 @@ def _match(
 
     active_coop = exists().where(A.c.coop_id == N.c.coop_id)
     # the list names the person: a row with their NIK, or a row without a NIK with the KPJ
-    listed: Any = exists().where(L.c.pid == N.c.person_id, L.c.nik.is_not(None))
+    listed: Any = exists().where(Q.c.pid == N.c.person_id, Q.c.by_nik == 1)
     if kpj_only:
         listed = or_(listed, and_(N.c.kpj.is_not(None), exists().where(L.c.kpj == N.c.kpj, L.c.nik.is_(None))))
     in_two = exists().where(X.c.pid == N.c.person_id, X.c.coops > 1)
@@ -1202,13 +1185,16 @@ def _match(
     # whose KPJ a row without a NIK names, less the people classed above, and less those the pass
     # would show nothing of: no enrollment running in an active cooperative, and every row of
     # theirs a cooperative's that is not shown (inactive on the day, or not --coop's).
-    pending = [select(L.c.pid).where(L.c.pid.is_not(None)), select(X.c.pid).where(X.c.coops > 1)]
+    pending = [select(Q.c.pid), select(X.c.pid).where(X.c.coops > 1)]
     if kpj_only:
         pending.append(select(N.c.person_id).join(L, L.c.kpj == N.c.kpj).where(L.c.nik.is_(None)))
     candidates = union(*pending).subquery("candidates")
     people = select(candidates.c.pid).except_(select(S.c.pid)).subquery("people")
-    shown_row = exists().where(
-        L.c.pid == people.c.pid, or_(L.c.coop_id.is_(None), L.c.coop_id.in_(select(F.c.coop_id)))
+    shown_row = (
+        select(Q.c.line)
+        .join(L, L.c.line == Q.c.line)
+        .where(Q.c.pid == people.c.pid, or_(L.c.coop_id.is_(None), L.c.coop_id.in_(select(F.c.coop_id))))
+        .exists()
     )
     enrolled = exists().where(N.c.person_id == people.c.pid, running, exists().where(A.c.coop_id == N.c.coop_id))
     to_pass = select(people.c.pid).where(or_(shown_row, enrolled))
@@ -1216,11 +1202,11 @@ def _match(
     _analyze(conn, PENDING)
     engaged = (
         select(E.c.id)
-        .where(E.c.person_id == L.c.pid, E.c.coop_id == L.c.coop_id, active_on(E.c.since, E.c.until, day))
+        .where(E.c.person_id == Q.c.pid, E.c.coop_id == L.c.coop_id, active_on(E.c.since, E.c.until, day))
         .exists()
     )
     list_side = select(
-        L.c.pid,
+        Q.c.pid,
         literal(0).label("side"),
         L.c.line.label("ref"),
         L.c.nik,
@@ -1235,7 +1221,9 @@ def _match(
         L.c.coop_id,
         engaged.label("engaged"),
         P.c.name.label("person_name"),
-    ).select_from(PENDING.join(L, L.c.pid == PENDING.c.pid).outerjoin(P, P.c.nik == L.c.nik))
+    ).select_from(
+        PENDING.join(Q, Q.c.pid == PENDING.c.pid).join(L, L.c.line == Q.c.line).outerjoin(P, P.c.nik == L.c.nik)
+    )
     reg_npp = (
         select(R.c.npp)
         .where(R.c.coop_id == N.c.coop_id, active_on(R.c.registered_on, R.c.deregistered_on, day))
