@@ -37,6 +37,7 @@ from koptrack.store.tables import (
     active_on,
     coop_where,
     in_regency,
+    unindexed,
 )
 
 STATES = ("not registered", "registered, roster missing", "partial", "fully covered")
@@ -356,7 +357,10 @@ class CoopCounts:
             return
         table, start_name, end_name = COOP_METRICS[metric]
         start = table.c[start_name]
-        rows = [start <= max(last for _, last in dict.fromkeys(w for w, _ in cells))]
+        # The rows are read in the order of the (coop_id, start, end) index, from the index
+        # alone, so that their cooperatives are found in id order (neighbours on a page): never
+        # through an index on the date, whose order scatters the cooperatives over the table.
+        rows = [unindexed(start) <= max(last for _, last in dict.fromkeys(w for w, _ in cells))]
         # All the figures of one regency, which holds fewer cooperatives than the table rows
         # (a province's or the country's database): its cooperatives' rows only.
         regencies = {seg.regency for _, seg in cells}
@@ -438,7 +442,7 @@ def _events(table: Any, start: Any, cells: list[tuple[Window, Segment]], rows: l
                 for i, (first, last) in enumerate(windows)
             ],
         )
-        .where(start >= min(firsts), *rows)
+        .where(unindexed(start) >= min(firsts), *rows)
         .group_by(table.c.coop_id)
         .subquery("held")
     )
