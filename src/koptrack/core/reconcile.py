@@ -144,6 +144,7 @@ COOP_NPP = "coop_npp"  # a cooperative whose NPP in the list does not match its 
 BATCH = 5000
 FIRST_ROWS = 100  # rows of a class read by a first, cheaper query (the terminal shows 50)
 LOAD_BATCH = 20_000  # list rows per INSERT (executemany)
+TEMP_CACHE_KB = 16_384  # SQLite's page cache for the temporary tables (its default: 2,000 KB)
 
 _META = MetaData()
 # The list's rows, checked, with what the reading found: the row's cooperative (by its NPP) and
@@ -954,6 +955,8 @@ def _reconcile(
     today = dt.date.today()
     result = ImportResult(kind="bpjs list", file=path.name)
     sink = ErrorSink(result, [], None)
+    if conn.dialect.name == "sqlite":  # the temporary tables' pages kept in memory, up to TEMP_CACHE_KB
+        conn.exec_driver_sql(f"PRAGMA temp.cache_size = -{TEMP_CACHE_KB}")
     _META.drop_all(conn, checkfirst=True)
     _META.create_all(conn)
     with open_table(path, sheet=sheet, encoding=encoding, known=KNOWN) as table:
